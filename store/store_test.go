@@ -1,0 +1,453 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func openTemp(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), DBFile), Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpenCreatesSchema(t *testing.T) {
+	s := openTemp(t)
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(migrations) != SchemaVersion {
+		t.Errorf("len(migrations) = %d, SchemaVersion = %d: bump SchemaVersion with every migration", len(migrations), SchemaVersion)
+	}
+	if info.SchemaVersion != SchemaVersion {
+		t.Errorf("SchemaVersion = %d, want %d", info.SchemaVersion, SchemaVersion)
+	}
+}
+
+func TestOpenLockedAnswersWithinTimeout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DBFile)
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = Open(path, Options{LockTimeout: 100 * time.Millisecond})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open = %v, want ErrLocked", err)
+	}
+	if want := "tenantsync is already running with this data directory"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DBFile)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		return b.Put(keySchema, []byte(strconv.Itoa(SchemaVersion+1)))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(path)
+	_, err = Open(path, Options{})
+	if !errors.Is(err, ErrNewerSchema) {
+		t.Fatalf("Open = %v, want ErrNewerSchema", err)
+	}
+	after, _ := os.ReadFile(path)
+	if string(before) != string(after) {
+		t.Error("Open changed a database it refused")
+	}
+}
+
+func TestUpgradeBacksUpFirst(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, DBFile)
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.PutOrg(ctx, &Organization{Name: "Contoso"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// A hypothetical schema 2 adds a bucket.
+	saved := migrations
+	t.Cleanup(func() { migrations = saved })
+	migrations = append(append([]func(*bolt.Tx) error{}, saved...), func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucket([]byte("v2"))
+		return err
+	})
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open after schema change: %v", err)
+	}
+	defer s.Close()
+	backups, _ := filepath.Glob(filepath.Join(dir, DBFile+".schema1.*.bak"))
+	if len(backups) != 1 {
+		t.Fatalf("backups = %v, want one", backups)
+	}
+	old, err := Open(backups[0], Options{})
+	if err != nil {
+		t.Fatalf("open backup: %v", err)
+	}
+	if orgs, _ := old.Orgs(ctx); len(orgs) != 1 || orgs[0].Name != "Contoso" {
+		t.Errorf("backup holds %v, want Contoso", orgs)
+	}
+	old.Close()
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		if v, _ := readVersion(tx); v != 2 {
+			t.Errorf("schema after upgrade = %d, want 2", v)
+		}
+		if tx.Bucket([]byte("v2")) == nil {
+			t.Error("migration did not run")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestContactIndexes(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	org := &Organization{Name: "Müller GmbH", Domains: []string{"Mueller.DE"}}
+	if err := s.PutOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	c := &Contact{OrgID: org.ID, FirstName: "Jürgen", LastName: "Müller", PrimaryEmail: "J.Mueller@mueller.de",
+		OtherEmails: []string{"jm@mueller.de"}, OfficePhone: "+49 30 1234-567",
+		Link: &MSLink{ConnectionID: "c1", TenantID: "t1", ObjectID: "ABC"}}
+	if err := s.PutContact(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	err := s.View(ctx, func(tx *Tx) error {
+		if got := tx.ContactsByEmail("j.mueller@MUELLER.de"); len(got) != 1 || got[0] != c.ID {
+			t.Errorf("ContactsByEmail(primary) = %v, want [%d]", got, c.ID)
+		}
+		if got := tx.ContactsByEmail("jm@mueller.de"); len(got) != 1 {
+			t.Errorf("ContactsByEmail(other) = %v, want one", got)
+		}
+		if id, ok := tx.ContactByObjectID("t1", "abc"); !ok || id != c.ID {
+			t.Errorf("ContactByObjectID = %d, %v, want %d", id, ok, c.ID)
+		}
+		if got, _ := tx.OrgContacts(org.ID); len(got) != 1 {
+			t.Errorf("OrgContacts = %d contacts, want 1", len(got))
+		}
+		if got, _ := tx.OrgsByName("  MÜLLER   gmbh "); len(got) != 1 {
+			t.Errorf("OrgsByName = %v, want Müller GmbH", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Changing the e-mail and unlinking must drop the old index entries.
+	c.PrimaryEmail, c.OtherEmails, c.Link = "juergen@mueller.de", nil, nil
+	if err := s.PutContact(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.View(ctx, func(tx *Tx) error {
+		if got := tx.ContactsByEmail("j.mueller@mueller.de"); len(got) != 0 {
+			t.Errorf("old e-mail still indexed: %v", got)
+		}
+		if _, ok := tx.ContactByObjectID("t1", "abc"); ok {
+			t.Error("old link still indexed")
+		}
+		if got := tx.ContactsByEmail("juergen@mueller.de"); len(got) != 1 {
+			t.Errorf("new e-mail not indexed: %v", got)
+		}
+		return nil
+	})
+}
+
+func TestSearchFoldsCaseAndDiacritics(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	org := &Organization{Name: "Ørsted Heating A/S"}
+	if err := s.PutOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*Contact{
+		{OrgID: org.ID, FirstName: "Jürgen", LastName: "Müller", PrimaryEmail: "jm@orsted.example", Title: "Café Manager", Mobile: "+45 20 30 40 50"},
+		{OrgID: org.ID, FirstName: "Anna", LastName: "Schmidt", PrimaryEmail: "anna@orsted.example"},
+	} {
+		if err := s.PutContact(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"muller", []string{"Jürgen Müller"}},
+		{"MÜLLER", []string{"Jürgen Müller"}},
+		{"cafe", []string{"Jürgen Müller"}},
+		{"20304050", []string{"Jürgen Müller"}},
+		{"orsted", []string{"Ørsted Heating A/S", "Anna Schmidt", "Jürgen Müller"}},
+		{"nobody", nil},
+	}
+	for _, tt := range tests {
+		rows, err := s.Search(ctx, tt.q, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows {
+			got = append(got, r.Name)
+		}
+		if !equal(got, tt.want) {
+			t.Errorf("Search(%q) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+
+	// The in-memory index follows later writes.
+	if err := s.PutContact(ctx, &Contact{OrgID: org.ID, FirstName: "Zoë", LastName: "Müller"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := s.Search(ctx, "muller", 0)
+	if len(rows) != 2 {
+		t.Errorf("after insert Search(muller) = %d rows, want 2", len(rows))
+	}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeleteContact(rows[0].ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if rows, _ := s.Search(ctx, "muller", 0); len(rows) != 1 {
+		t.Errorf("after delete Search(muller) = %d rows, want 1", len(rows))
+	}
+	if got := s.OrgName(org.ID); got != org.Name {
+		t.Errorf("OrgName = %q, want %q", got, org.Name)
+	}
+}
+
+func TestRowFilters(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	org := &Organization{Name: "Contoso"}
+	other := &Organization{Name: "Fabrikam"}
+	for _, o := range []*Organization{org, other} {
+		if err := s.PutOrg(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := &MSLink{ConnectionID: "c", TenantID: "t", ObjectID: "o1"}
+	cs := []*Contact{
+		{OrgID: org.ID, FirstName: "Linked", Link: link, Source: SourceTenant},
+		{OrgID: org.ID, FirstName: "Leaver", Link: &MSLink{ConnectionID: "c", TenantID: "t", ObjectID: "o2"}, Flags: []string{FlagLeaver}},
+		{OrgID: org.ID, FirstName: "Local"},
+		{OrgID: other.ID, FirstName: "Elsewhere"},
+	}
+	for _, c := range cs {
+		if err := s.PutContact(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		q    RowQuery
+		want []string
+	}{
+		{"org contacts", RowQuery{Kind: KindContact, OrgID: org.ID}, []string{"Leaver", "Linked", "Local"}},
+		{"leavers", RowQuery{With: RowLeaver}, []string{"Leaver"}},
+		{"synced", RowQuery{With: RowLinked}, []string{"Leaver", "Linked"}},
+		{"local only", RowQuery{LocalOnly: true}, []string{"Elsewhere", "Local"}},
+		{"orgs", RowQuery{Kind: KindOrg}, []string{"Contoso", "Fabrikam"}},
+		{"limit", RowQuery{Kind: KindContact, Limit: 2}, []string{"Elsewhere", "Leaver"}},
+	}
+	for _, tt := range tests {
+		rows, err := s.Rows(ctx, tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows {
+			got = append(got, r.Name)
+		}
+		if !equal(got, tt.want) {
+			t.Errorf("%s: Rows = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestRowsSurviveReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DBFile)
+	ctx := context.Background()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := &Organization{Name: "Contoso"}
+	if err := s.PutOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutContact(ctx, &Contact{OrgID: org.ID, FirstName: "Ana", LastName: "Ñúñez", OfficePhone: "555-0100", Flags: []string{FlagAmbiguous}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.Search(ctx, "nunez", 0)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("Search after reopen = %v, %v", rows, err)
+	}
+	r := rows[0]
+	if r.Name != "Ana Ñúñez" || r.Phone != "555-0100" || r.OrgID != org.ID || r.Flags&RowAmbiguous == 0 {
+		t.Errorf("row after reopen = %+v", *r)
+	}
+}
+
+func TestTenantsDecisionsAndMirror(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.PutConnection(&Connection{ID: "c1", Name: "Partner"}); err != nil {
+			return err
+		}
+		for _, tn := range []Tenant{{ConnectionID: "c1", TenantID: "t2", DisplayName: "Zeta"}, {ConnectionID: "c1", TenantID: "t1", DisplayName: "Alpha"}, {ConnectionID: "c2", TenantID: "t3", DisplayName: "Other"}} {
+			if err := tx.PutTenant(&tn); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutDecision("c1", "t1", Decision{State: MatchIgnored}); err != nil {
+			return err
+		}
+		m, err := tx.Mirror("c1", "t1")
+		if err != nil {
+			return err
+		}
+		if err := m.PutUser(&DirectoryUser{ObjectID: "U1", UPN: "a@alpha.example"}); err != nil {
+			return err
+		}
+		if err := m.ReplaceLicenses([]License{{SKUID: "sku", PartNumber: "SPE_E3"}}); err != nil {
+			return err
+		}
+		return m.SetDeltaLink("https://graph.example/delta?token=1")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.View(ctx, func(tx *Tx) error {
+		tns, err := tx.Tenants("c1")
+		if err != nil || len(tns) != 2 || tns[0].DisplayName != "Alpha" {
+			t.Errorf("Tenants(c1) = %v, %v; want Alpha, Zeta", tns, err)
+		}
+		d, ok, err := tx.Decision("c1", "t1")
+		if err != nil || !ok || d.State != MatchIgnored {
+			t.Errorf("Decision = %v %v %v", d, ok, err)
+		}
+		m, _ := tx.Mirror("c1", "t1")
+		if u, ok, _ := m.User("u1"); !ok || u.UPN != "a@alpha.example" {
+			t.Errorf("User(u1) = %v, %v", u, ok)
+		}
+		if m.DeltaLink() == "" {
+			t.Error("delta link lost")
+		}
+		empty, _ := tx.Mirror("c1", "never")
+		if empty.UserCount() != 0 || empty.DeltaLink() != "" {
+			t.Error("unsynced tenant has a mirror")
+		}
+		return nil
+	})
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeleteConnection("c1") }); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.View(ctx, func(tx *Tx) error {
+		if tns, _ := tx.Tenants("c1"); len(tns) != 0 {
+			t.Errorf("tenants left after DeleteConnection: %v", tns)
+		}
+		if tns, _ := tx.Tenants("c2"); len(tns) != 1 {
+			t.Errorf("other connection's tenants = %v, want one", tns)
+		}
+		m, _ := tx.Mirror("c1", "t1")
+		if m.UserCount() != 0 {
+			t.Error("mirror left after DeleteConnection")
+		}
+		return nil
+	})
+}
+
+func TestRunsNewestFirst(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx *Tx) error {
+		for i, conn := range []string{"a", "b", "a", "a"} {
+			if err := tx.PutRun(&SyncRun{ConnectionID: conn, Trigger: strconv.Itoa(i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.View(ctx, func(tx *Tx) error {
+		runs, _ := tx.Runs("a", 2)
+		if len(runs) != 2 || runs[0].Trigger != "3" || runs[1].Trigger != "2" {
+			t.Errorf("Runs(a, 2) = %+v, want triggers 3, 2", runs)
+		}
+		all, _ := tx.Runs("", 0)
+		if len(all) != 4 || all[0].Trigger != "3" {
+			t.Errorf("Runs(all) = %d runs", len(all))
+		}
+		if runs, _ := tx.Runs("b", 0); len(runs) != 1 {
+			t.Errorf("Runs(b) = %d, want 1", len(runs))
+		}
+		return nil
+	})
+}
+
+func TestFold(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Müller", "muller"},
+		{"  A   and\tB ", "a and b"},
+		{"Straße", "strasse"},
+		{"Øyvind Ærø", "oyvind aero"},
+		{"plain ascii", "plain ascii"},
+		{"Дмитрий", "дмитрии"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Fold(tt.in); got != tt.want {
+			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
