@@ -82,7 +82,7 @@ func contactRow(c *Contact) *Row {
 		r.Flags |= RowFromTenant
 	}
 	r.sort = Fold(r.Name)
-	r.text = searchText(c.FirstName, c.LastName, c.Title, c.OfficePhone, digits(c.OfficePhone), c.Mobile, digits(c.Mobile), strings.Join(c.Emails(), " "))
+	r.text = searchText(r.Name, c.Title, c.OfficePhone, digits(c.OfficePhone), c.Mobile, digits(c.Mobile), strings.Join(c.Emails(), " "))
 	return r
 }
 

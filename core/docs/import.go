@@ -1,0 +1,535 @@
+// Package docs imports and exports the technician's own documentation
+// (organizations and contacts) as CSV and JSON, so an MSP can bring what it
+// already keeps in IT Glue or a spreadsheet and take it out again.
+package docs
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"strings"
+	"unicode"
+
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// ErrInvalidRows means the input had bad rows and nothing was written.
+var ErrInvalidRows = errors.New("input has invalid rows; nothing was imported (fix them, or import the valid rows with --skip-invalid)")
+
+// Problem is one bad row of an input file.
+type Problem struct {
+	File   string
+	Line   int
+	Reason string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Reason) }
+
+// Result says what an import did, or (dry run) would do.
+type Result struct {
+	Kind            string // "organizations" or "contacts"
+	Rows            int    // data rows read
+	Organizations   int    // organizations created
+	Contacts        int    // contacts created
+	AlreadyPresent  int    // rows skipped because the record exists
+	Problems        []Problem
+	SkippedProblems bool // rows with problems were left out on request
+}
+
+// Options control an import.
+type Options struct {
+	File        string // name used in problem reports
+	SkipInvalid bool   // import the valid rows even when some are bad
+	DryRun      bool   // validate and count, write nothing
+}
+
+// column aliases, compared after normalizeHeader.
+var (
+	orgColumns = map[string][]string{
+		"name":       {"name", "organization", "organizationname", "company", "companyname", "customer", "client"},
+		"short_name": {"shortname", "abbreviation", "code"},
+		"type":       {"type", "organizationtype", "orgtype"},
+		"status":     {"status", "organizationstatus"},
+		"domains":    {"domains", "domain", "emaildomains", "website"},
+		"notes":      {"notes", "description", "quicknotes"},
+	}
+	contactColumns = map[string][]string{
+		"organization": {"organization", "organizationname", "company", "companyname", "customer", "client", "org"},
+		"first_name":   {"firstname", "givenname", "first"},
+		"last_name":    {"lastname", "surname", "familyname", "last"},
+		"name":         {"name", "fullname", "contactname", "displayname"},
+		"title":        {"title", "jobtitle", "position", "role"},
+		"email":        {"email", "emailaddress", "primaryemail", "emails", "workemail", "mail", "contactemails", "emailaddresses"},
+		"other_emails": {"otheremails", "secondaryemail", "alternateemail", "aliases", "homeemail"},
+		"office_phone": {"phone", "officephone", "workphone", "phonework", "businessphone", "primaryphone", "telephone", "phones", "contactphones", "phonenumbers"},
+		"mobile":       {"mobile", "mobilephone", "cell", "cellphone", "phonemobile"},
+		"notes":        {"notes", "description"},
+	}
+)
+
+func normalizeHeader(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimPrefix(h, "\ufeff")) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// mapHeader returns field -> column index for the columns it recognizes.
+func mapHeader(header []string, aliases map[string][]string) map[string]int {
+	out := map[string]int{}
+	for i, h := range header {
+		n := normalizeHeader(h)
+		for field, names := range aliases {
+			if _, taken := out[field]; taken {
+				continue
+			}
+			for _, a := range names {
+				if n == a {
+					out[field] = i
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isContactsHeader tells a contacts file from an organizations file: contacts
+// have person columns.
+func isContactsHeader(cols map[string]int) bool {
+	for _, f := range []string{"first_name", "last_name", "email", "title", "mobile"} {
+		if _, ok := cols[f]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ImportCSV reads organizations or contacts (told apart by the header) and
+// writes them in one transaction: all valid rows, or nothing when any row is
+// bad and opt.SkipInvalid is off.
+func ImportCSV(ctx context.Context, s *store.Store, r io.Reader, opt Options) (Result, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: read header: %w", opt.File, err)
+	}
+	contactCols := mapHeader(header, contactColumns)
+	var rows []record
+	var problems []Problem
+	kind := "organizations"
+	cols := mapHeader(header, orgColumns)
+	if isContactsHeader(contactCols) {
+		kind, cols = "contacts", contactCols
+		if _, ok := cols["organization"]; !ok {
+			return Result{}, fmt.Errorf("%s: no organization column (expected one of: organization, company)", opt.File)
+		}
+	} else if _, ok := cols["name"]; !ok {
+		return Result{}, fmt.Errorf("%s: cannot tell what this file holds: no organization name column and no contact columns (first name, last name, e-mail)", opt.File)
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				problems = append(problems, Problem{opt.File, pe.Line, pe.Err.Error()})
+				continue
+			}
+			return Result{}, fmt.Errorf("%s: %w", opt.File, err)
+		}
+		if blank(rec) {
+			continue
+		}
+		get := func(f string) string {
+			if i, ok := cols[f]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		rows = append(rows, record{line: line, get: get})
+	}
+	if kind == "contacts" {
+		return importContacts(ctx, s, rows, problems, opt)
+	}
+	return importOrgs(ctx, s, rows, problems, opt)
+}
+
+type record struct {
+	line int
+	get  func(field string) string
+}
+
+func blank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func importOrgs(ctx context.Context, s *store.Store, rows []record, problems []Problem, opt Options) (Result, error) {
+	res := Result{Kind: "organizations", Rows: len(rows)}
+	var orgs []store.Organization
+	seen := map[string]int{}
+	for _, r := range rows {
+		o := store.Organization{
+			Name: r.get("name"), ShortName: r.get("short_name"), Type: r.get("type"), Status: r.get("status"),
+			Notes: r.get("notes"), Source: store.SourceImported,
+		}
+		var bad []string
+		if o.Name == "" {
+			bad = append(bad, "organization name is empty")
+		}
+		for _, d := range splitList(r.get("domains")) {
+			d = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(d), "https://"), "http://")
+			d = strings.TrimPrefix(strings.TrimSuffix(d, "/"), "www.")
+			if !validDomain(d) {
+				bad = append(bad, fmt.Sprintf("%q is not a domain", d))
+				continue
+			}
+			o.Domains = append(o.Domains, d)
+		}
+		if prev, dup := seen[store.Fold(o.Name)]; dup && o.Name != "" {
+			bad = append(bad, fmt.Sprintf("organization %q is already on line %d", o.Name, prev))
+		}
+		if len(bad) > 0 {
+			problems = append(problems, Problem{opt.File, r.line, strings.Join(bad, "; ")})
+			continue
+		}
+		seen[store.Fold(o.Name)] = r.line
+		orgs = append(orgs, o)
+	}
+	res.Problems = problems
+	if len(problems) > 0 && !opt.SkipInvalid {
+		return res, ErrInvalidRows
+	}
+	res.SkippedProblems = len(problems) > 0
+	err := write(ctx, s, opt.DryRun, func(tx *store.Tx) error {
+		res.Organizations, res.AlreadyPresent = 0, 0
+		for i := range orgs {
+			existing, err := tx.OrgsByName(orgs[i].Name)
+			if err != nil {
+				return err
+			}
+			if len(existing) > 0 {
+				res.AlreadyPresent++
+				continue
+			}
+			if err := tx.PutOrg(&orgs[i]); err != nil {
+				return err
+			}
+			res.Organizations++
+		}
+		return nil
+	})
+	return res, err
+}
+
+// errDryRun rolls back a dry run's transaction.
+var errDryRun = errors.New("dry run")
+
+func write(ctx context.Context, s *store.Store, dryRun bool, fn func(tx *store.Tx) error) error {
+	err := s.Update(ctx, func(tx *store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if dryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		return nil
+	}
+	return err
+}
+
+type contactRow struct {
+	line    int
+	org     string
+	contact store.Contact
+}
+
+func importContacts(ctx context.Context, s *store.Store, rows []record, problems []Problem, opt Options) (Result, error) {
+	res := Result{Kind: "contacts", Rows: len(rows)}
+	var valid []contactRow
+	for _, r := range rows {
+		c, org, bad := contactFromRecord(r.get)
+		if len(bad) > 0 {
+			problems = append(problems, Problem{opt.File, r.line, strings.Join(bad, "; ")})
+			continue
+		}
+		valid = append(valid, contactRow{line: r.line, org: org, contact: c})
+	}
+	res.Problems = problems
+	if len(problems) > 0 && !opt.SkipInvalid {
+		return res, ErrInvalidRows
+	}
+	res.SkippedProblems = len(problems) > 0
+	err := write(ctx, s, opt.DryRun, func(tx *store.Tx) error {
+		res.Organizations, res.Contacts, res.AlreadyPresent = 0, 0, 0
+		return putContacts(tx, valid, &res)
+	})
+	return res, err
+}
+
+func contactFromRecord(get func(string) string) (store.Contact, string, []string) {
+	c := store.Contact{
+		FirstName: get("first_name"), LastName: get("last_name"), Title: get("title"),
+		OfficePhone: firstOf(splitList(get("office_phone"))), Mobile: firstOf(splitList(get("mobile"))),
+		Notes: get("notes"), Source: store.SourceImported,
+	}
+	if c.FirstName == "" && c.LastName == "" {
+		c.FirstName, c.LastName = splitName(get("name"))
+	}
+	org := get("organization")
+	var bad []string
+	if org == "" {
+		bad = append(bad, "organization is empty")
+	}
+	emails := append(splitList(get("email")), splitList(get("other_emails"))...)
+	for _, e := range emails {
+		addr, ok := parseEmail(e)
+		if !ok {
+			bad = append(bad, fmt.Sprintf("%q is not an e-mail address", e))
+			continue
+		}
+		if c.PrimaryEmail == "" {
+			c.PrimaryEmail = addr
+		} else if !strings.EqualFold(c.PrimaryEmail, addr) {
+			c.OtherEmails = append(c.OtherEmails, addr)
+		}
+	}
+	if c.FirstName == "" && c.LastName == "" && c.PrimaryEmail == "" {
+		bad = append(bad, "contact has neither a name nor an e-mail")
+	}
+	return c, org, bad
+}
+
+// putContacts writes contacts, creating organizations they name that do not
+// exist yet and skipping contacts already present in their organization (same
+// e-mail, or same name when neither has an e-mail).
+func putContacts(tx *store.Tx, rows []contactRow, res *Result) error {
+	orgIDs := map[string]uint64{}
+	for _, r := range rows {
+		key := store.Fold(r.org)
+		id, ok := orgIDs[key]
+		if !ok {
+			found, err := tx.OrgsByName(r.org)
+			if err != nil {
+				return err
+			}
+			if len(found) > 0 {
+				id = found[0].ID
+			} else {
+				o := store.Organization{Name: r.org, Source: store.SourceImported}
+				if err := tx.PutOrg(&o); err != nil {
+					return err
+				}
+				id = o.ID
+				res.Organizations++
+			}
+			orgIDs[key] = id
+		}
+		c := r.contact
+		c.OrgID = id
+		present, err := alreadyPresent(tx, &c)
+		if err != nil {
+			return err
+		}
+		if present {
+			res.AlreadyPresent++
+			continue
+		}
+		if err := tx.PutContact(&c); err != nil {
+			return fmt.Errorf("line %d: %w", r.line, err)
+		}
+		res.Contacts++
+	}
+	return nil
+}
+
+func alreadyPresent(tx *store.Tx, c *store.Contact) (bool, error) {
+	if c.PrimaryEmail != "" {
+		for _, id := range tx.ContactsByEmail(c.PrimaryEmail) {
+			other, err := tx.Contact(id)
+			if err != nil {
+				return false, err
+			}
+			if other.OrgID == c.OrgID {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	existing, err := tx.OrgContacts(c.OrgID)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range existing {
+		if o.PrimaryEmail == "" && store.Fold(o.Name()) == store.Fold(c.Name()) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// splitList splits a cell holding several values ("a@x.com; b@x.com",
+// "Work: a@x.com, Home: b@y.com", one per line) and drops labels.
+func splitList(cell string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(cell, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '|' }) {
+		part = strings.TrimSpace(part)
+		if i := strings.Index(part, ":"); i > 0 && !strings.HasPrefix(part[i:], "://") && !strings.Contains(part[:i], "@") && !strings.ContainsAny(part[:i], "0123456789+") {
+			part = strings.TrimSpace(part[i+1:]) // "Work: a@x.com"
+		}
+		if part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func firstOf(xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return xs[0]
+}
+
+func splitName(full string) (first, last string) {
+	full = strings.Join(strings.Fields(full), " ")
+	if i := strings.Index(full, ", "); i > 0 { // "Smith, John"
+		return full[i+2:], full[:i]
+	}
+	if i := strings.LastIndex(full, " "); i > 0 {
+		return full[:i], full[i+1:]
+	}
+	return full, ""
+}
+
+func parseEmail(s string) (string, bool) {
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", false
+	}
+	at := strings.LastIndex(a.Address, "@")
+	if at <= 0 || !validDomain(strings.ToLower(a.Address[at+1:])) {
+		return "", false
+	}
+	return a.Address, true
+}
+
+func validDomain(d string) bool {
+	if len(d) < 3 || len(d) > 253 || !strings.Contains(d, ".") {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Document is the JSON form of the documentation base, as Export writes it.
+type Document struct {
+	Organizations []OrgJSON     `json:"organizations"`
+	Contacts      []ContactJSON `json:"contacts"`
+}
+
+// OrgJSON is an organization in JSON import and export.
+type OrgJSON struct {
+	Name      string   `json:"name"`
+	ShortName string   `json:"short_name,omitempty"`
+	Type      string   `json:"type,omitempty"`
+	Status    string   `json:"status,omitempty"`
+	Domains   []string `json:"domains,omitempty"`
+	Notes     string   `json:"notes,omitempty"`
+}
+
+// ContactJSON is a contact in JSON import and export; it names its organization.
+type ContactJSON struct {
+	Organization string   `json:"organization"`
+	FirstName    string   `json:"first_name,omitempty"`
+	LastName     string   `json:"last_name,omitempty"`
+	Title        string   `json:"title,omitempty"`
+	Email        string   `json:"email,omitempty"`
+	OtherEmails  []string `json:"other_emails,omitempty"`
+	OfficePhone  string   `json:"office_phone,omitempty"`
+	Mobile       string   `json:"mobile,omitempty"`
+	Notes        string   `json:"notes,omitempty"`
+}
+
+// ImportJSON reads a Document. Problems name the record by its position
+// ("organizations[3]") in Line's place.
+func ImportJSON(ctx context.Context, s *store.Store, r io.Reader, opt Options) (Result, error) {
+	var doc Document
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return Result{}, fmt.Errorf("%s: not a tenantsync JSON document: %w", opt.File, err)
+	}
+	res := Result{Kind: "organizations and contacts", Rows: len(doc.Organizations) + len(doc.Contacts)}
+	var orgs []store.Organization
+	for i, o := range doc.Organizations {
+		if strings.TrimSpace(o.Name) == "" {
+			res.Problems = append(res.Problems, Problem{opt.File, i + 1, fmt.Sprintf("organizations[%d]: name is empty", i)})
+			continue
+		}
+		orgs = append(orgs, store.Organization{Name: o.Name, ShortName: o.ShortName, Type: o.Type, Status: o.Status, Domains: o.Domains, Notes: o.Notes, Source: store.SourceImported})
+	}
+	var contacts []contactRow
+	for i, c := range doc.Contacts {
+		fields := map[string]string{
+			"organization": c.Organization, "first_name": c.FirstName, "last_name": c.LastName, "title": c.Title,
+			"email": c.Email, "other_emails": strings.Join(c.OtherEmails, ";"), "office_phone": c.OfficePhone,
+			"mobile": c.Mobile, "notes": c.Notes,
+		}
+		ct, org, bad := contactFromRecord(func(f string) string { return strings.TrimSpace(fields[f]) })
+		if len(bad) > 0 {
+			res.Problems = append(res.Problems, Problem{opt.File, i + 1, fmt.Sprintf("contacts[%d]: %s", i, strings.Join(bad, "; "))})
+			continue
+		}
+		contacts = append(contacts, contactRow{line: i + 1, org: org, contact: ct})
+	}
+	if len(res.Problems) > 0 && !opt.SkipInvalid {
+		return res, ErrInvalidRows
+	}
+	res.SkippedProblems = len(res.Problems) > 0
+	err := write(ctx, s, opt.DryRun, func(tx *store.Tx) error {
+		res.Organizations, res.Contacts, res.AlreadyPresent = 0, 0, 0
+		for i := range orgs {
+			if found, err := tx.OrgsByName(orgs[i].Name); err != nil {
+				return err
+			} else if len(found) > 0 {
+				res.AlreadyPresent++
+				continue
+			}
+			if err := tx.PutOrg(&orgs[i]); err != nil {
+				return err
+			}
+			res.Organizations++
+		}
+		return putContacts(tx, contacts, &res)
+	})
+	return res, err
+}
