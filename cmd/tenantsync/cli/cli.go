@@ -1,0 +1,275 @@
+// Package cli is tenantsync's command line: the subcommands a technician or
+// the OS scheduler runs, and the wiring that opens the window. It holds no
+// Fyne code, so it builds and tests without cgo.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitRuntime = 1
+	ExitUsage   = 2
+)
+
+// Version is set at build time with -ldflags "-X .../cli.Version=...".
+var Version = "dev"
+
+// Env is what a command needs from the outside world; tests fill it in.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// OpenWindow runs the desktop app until its window closes. Nil means this
+	// build has no window (tests).
+	OpenWindow func(ctx context.Context, dataDir string, logger *slog.Logger) error
+}
+
+// DataDirEnv overrides the data directory, like --data-dir.
+const DataDirEnv = "TENANTSYNC_DATA_DIR"
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) int
+}
+
+func commands() map[string]command {
+	cmds := []command{
+		{"import", "import organizations or contacts from CSV or JSON", runImport},
+		{"export", "export organizations or contacts as CSV or JSON", runExport},
+		{"status", "show the data directory, schema version and record counts", runStatus},
+		{"version", "print the version", runVersion},
+	}
+	out := map[string]command{}
+	for _, c := range cmds {
+		out[c.name] = c
+	}
+	return out
+}
+
+// Run runs tenantsync with args (without the program name) and returns the
+// exit code.
+func Run(ctx context.Context, env *Env, args []string) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return runWindow(ctx, env, args)
+	}
+	name := args[0]
+	if name == "help" || name == "--help" || name == "-h" {
+		usage(env.Stdout)
+		return ExitOK
+	}
+	cmd, ok := commands()[name]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "tenantsync: unknown command %q\n\n", name)
+		usage(env.Stderr)
+		return ExitUsage
+	}
+	return cmd.run(ctx, env, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "tenantsync syncs Microsoft 365 customer tenants into a local documentation base.")
+	fmt.Fprintln(w, "\nUsage:\n  tenantsync [--data-dir DIR]            open the window")
+	fmt.Fprintln(w, "  tenantsync COMMAND [flags]             run a command; COMMAND --help lists its flags")
+	fmt.Fprintln(w, "\nCommands:")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintf(w, "\nThe data directory is %s unless --data-dir or %s says otherwise.\n", describeDefaultDataDir(), DataDirEnv)
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage error.")
+}
+
+// flags is a subcommand's flag set with the flags every command shares.
+type flags struct {
+	*flag.FlagSet
+	dataDir string
+}
+
+func newFlags(env *Env, name, argsUsage string) *flags {
+	f := &flags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError)}
+	f.SetOutput(env.Stderr)
+	f.StringVar(&f.dataDir, "data-dir", "", "data directory (default: $"+DataDirEnv+" or "+describeDefaultDataDir()+")")
+	f.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: tenantsync %s [flags] %s\n\nFlags:\n", name, argsUsage)
+		f.PrintDefaults()
+	}
+	return f
+}
+
+// parse parses args and reports the exit code to return when parsing failed
+// or help was asked for.
+func (f *flags) parse(args []string) (int, bool) {
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK, false
+		}
+		return ExitUsage, false
+	}
+	return 0, true
+}
+
+// DataDir resolves the data directory: the flag, then the environment, then
+// the OS user config directory.
+func DataDir(flagValue string, getenv func(string) string) (string, error) {
+	if flagValue != "" {
+		return filepath.Abs(flagValue)
+	}
+	if v := getenv(DataDirEnv); v != "" {
+		return filepath.Abs(v)
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the user config directory: %w (set --data-dir or %s)", err, DataDirEnv)
+	}
+	return filepath.Join(base, "tenantsync"), nil
+}
+
+func describeDefaultDataDir() string {
+	if base, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(base, "tenantsync")
+	}
+	return "the OS user config directory + /tenantsync"
+}
+
+// openStore opens the database in dataDir and a logger writing to the data
+// directory's log file.
+func openStore(env *Env, dataDirFlag string) (*store.Store, *slog.Logger, func(), error) {
+	dir, err := DataDir(dataDirFlag, env.Getenv)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	logger, closeLog, err := OpenLog(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := store.Open(filepath.Join(dir, store.DBFile), store.Options{})
+	if err != nil {
+		closeLog()
+		return nil, nil, nil, err
+	}
+	return s, logger, func() { s.Close(); closeLog() }, nil
+}
+
+// LogFile is the log's name inside the data directory.
+const LogFile = "tenantsync.log"
+
+// maxLogBytes is where the log is rotated to LogFile.1 at the next start.
+const maxLogBytes = 10 << 20
+
+// OpenLog opens the data directory's log file for structured logging.
+func OpenLog(dataDir string) (*slog.Logger, func(), error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dataDir, LogFile)
+	if st, err := os.Stat(path); err == nil && st.Size() > maxLogBytes {
+		_ = os.Rename(path, path+".1")
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open log: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { f.Close() }, nil
+}
+
+func fail(env *Env, format string, args ...any) int {
+	fmt.Fprintf(env.Stderr, "tenantsync: "+format+"\n", args...)
+	return ExitRuntime
+}
+
+func runWindow(ctx context.Context, env *Env, args []string) int {
+	f := newFlags(env, "", "")
+	if code, ok := f.parse(args); !ok {
+		return code
+	}
+	if f.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "tenantsync: unexpected argument %q\n", f.Arg(0))
+		return ExitUsage
+	}
+	if env.OpenWindow == nil {
+		return fail(env, "this build has no window; run a command instead (tenantsync help)")
+	}
+	dir, err := DataDir(f.dataDir, env.Getenv)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	logger, closeLog, err := OpenLog(dir)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	defer closeLog()
+	if err := env.OpenWindow(ctx, dir, logger); err != nil {
+		logger.Error("window", "err", err)
+		return fail(env, "%v", err)
+	}
+	return ExitOK
+}
+
+func runVersion(_ context.Context, env *Env, args []string) int {
+	f := newFlags(env, "version", "")
+	if code, ok := f.parse(args); !ok {
+		return code
+	}
+	fmt.Fprintf(env.Stdout, "tenantsync %s (schema %d)\n", Version, store.SchemaVersion)
+	return ExitOK
+}
+
+func runStatus(ctx context.Context, env *Env, args []string) int {
+	f := newFlags(env, "status", "")
+	if code, ok := f.parse(args); !ok {
+		return code
+	}
+	s, logger, closeAll, err := openStore(env, f.dataDir)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	defer closeAll()
+	info, err := s.Info(ctx)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	logger.Info("status", "contacts", info.Contacts)
+	w := env.Stdout
+	fmt.Fprintf(w, "Data directory:  %s\n", filepath.Dir(info.Path))
+	fmt.Fprintf(w, "Database:        %s (%s, schema %d)\n", info.Path, humanBytes(info.SizeBytes), info.SchemaVersion)
+	fmt.Fprintf(w, "Organizations:   %d\n", info.Organizations)
+	fmt.Fprintf(w, "Contacts:        %d\n", info.Contacts)
+	fmt.Fprintf(w, "Connections:     %d\n", info.Connections)
+	fmt.Fprintf(w, "Tenants:         %d\n", info.Tenants)
+	fmt.Fprintf(w, "Sync runs:       %d\n", info.Runs)
+	return ExitOK
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

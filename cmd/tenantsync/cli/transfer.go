@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tenantsync/tenantsync/core/docs"
+)
+
+func runImport(ctx context.Context, env *Env, args []string) int {
+	f := newFlags(env, "import", "FILE.csv|FILE.json ...")
+	skip := f.Bool("skip-invalid", false, "import the valid rows even when some rows are bad (bad rows are still reported)")
+	dry := f.Bool("dry-run", false, "check the files and say what would be imported, write nothing")
+	if code, ok := f.parse(args); !ok {
+		return code
+	}
+	if f.NArg() == 0 {
+		fmt.Fprintln(env.Stderr, "tenantsync import: name at least one CSV or JSON file")
+		f.Usage()
+		return ExitUsage
+	}
+	s, logger, closeAll, err := openStore(env, f.dataDir)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	defer closeAll()
+	code := ExitOK
+	for _, path := range f.Args() {
+		res, err := importFile(ctx, path, func(r io.Reader, opt docs.Options) (docs.Result, error) {
+			opt.SkipInvalid, opt.DryRun = *skip, *dry
+			if strings.EqualFold(filepath.Ext(path), ".json") {
+				return docs.ImportJSON(ctx, s, r, opt)
+			}
+			return docs.ImportCSV(ctx, s, r, opt)
+		})
+		for _, p := range res.Problems {
+			fmt.Fprintln(env.Stderr, p)
+		}
+		if err != nil {
+			logger.Warn("import refused", "file", filepath.Base(path), "problems", len(res.Problems), "err", err)
+			if errors.Is(err, docs.ErrInvalidRows) {
+				fmt.Fprintf(env.Stderr, "tenantsync: %s: %d invalid row(s); nothing was imported. Fix them, or add --skip-invalid to import the %d valid row(s).\n",
+					path, len(res.Problems), res.Rows-len(res.Problems))
+			} else {
+				fmt.Fprintf(env.Stderr, "tenantsync: %v\n", err)
+			}
+			code = ExitRuntime
+			continue
+		}
+		verb := "Imported"
+		if *dry {
+			verb = "Would import"
+		}
+		fmt.Fprintf(env.Stdout, "%s: %s %d contact(s) and %d organization(s)", path, verb, res.Contacts, res.Organizations)
+		if res.AlreadyPresent > 0 {
+			fmt.Fprintf(env.Stdout, "; %d already present", res.AlreadyPresent)
+		}
+		if res.SkippedProblems {
+			fmt.Fprintf(env.Stdout, "; %d invalid row(s) skipped", len(res.Problems))
+		}
+		fmt.Fprintln(env.Stdout)
+		logger.Info("import", "file", filepath.Base(path), "contacts", res.Contacts, "organizations", res.Organizations, "dry_run", *dry)
+	}
+	return code
+}
+
+func importFile(ctx context.Context, path string, fn func(io.Reader, docs.Options) (docs.Result, error)) (docs.Result, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return docs.Result{}, err
+	}
+	defer file.Close()
+	return fn(file, docs.Options{File: filepath.Base(path)})
+}
+
+func runExport(ctx context.Context, env *Env, args []string) int {
+	f := newFlags(env, "export", "organizations|contacts|all")
+	format := f.String("format", "csv", "csv or json (json always holds organizations and contacts)")
+	out := f.String("o", "-", "output file; - for standard output")
+	if code, ok := f.parse(args); !ok {
+		return code
+	}
+	kind := f.Arg(0)
+	if f.NArg() != 1 || (kind != docs.KindOrganizations && kind != docs.KindContacts && kind != "all") {
+		fmt.Fprintln(env.Stderr, "tenantsync export: say what to export: organizations, contacts or all")
+		f.Usage()
+		return ExitUsage
+	}
+	if *format != "csv" && *format != "json" {
+		fmt.Fprintf(env.Stderr, "tenantsync export: unknown format %q (csv or json)\n", *format)
+		return ExitUsage
+	}
+	if *format == "csv" && kind == "all" {
+		fmt.Fprintln(env.Stderr, "tenantsync export: CSV holds one kind: export organizations and contacts separately, or use --format json")
+		return ExitUsage
+	}
+	s, _, closeAll, err := openStore(env, f.dataDir)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	defer closeAll()
+	write := func(w io.Writer) error {
+		if *format == "json" {
+			return docs.ExportJSON(ctx, s, w)
+		}
+		return docs.ExportCSV(ctx, s, w, kind)
+	}
+	if *out == "-" {
+		if err := write(env.Stdout); err != nil {
+			return fail(env, "export: %v", err)
+		}
+		return ExitOK
+	}
+	if err := writeFileAtomic(*out, write); err != nil {
+		return fail(env, "export: %v", err)
+	}
+	return ExitOK
+}
+
+// writeFileAtomic writes through a temporary file in the same directory and
+// renames it into place, so a failed export never leaves half a file.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
