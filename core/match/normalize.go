@@ -99,7 +99,7 @@ func parseName(s string) name {
 	if len(core) > 1 && core[0].folded == "the" {
 		core = core[1:]
 	}
-	if len(core) == 0 || (len(core) == 1 && core[0].folded == "and") {
+	if len(core) == 0 || (len(core) == 1 && (core[0].folded == "and" || core[0].folded == "the")) {
 		core, n.stripped = words, nil
 	}
 	// Reverse so the reason lists suffixes in reading order.
