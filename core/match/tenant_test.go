@@ -44,6 +44,7 @@ func TestMatchTenant(t *testing.T) {
 	matched := &store.Decision{State: store.MatchMatched, OrgID: 12}
 	ignored := &store.Decision{State: store.MatchIgnored}
 	reverted := &store.Decision{State: store.MatchUnmatched}
+	gone := &store.Decision{State: store.MatchMatched, OrgID: 999}
 	tests := []struct {
 		name     string
 		tenant   store.Tenant
@@ -77,8 +78,7 @@ func TestMatchTenant(t *testing.T) {
 			state: store.MatchIgnored, by: ByDecision, reason: "ignored"},
 		{name: "reverted keeps an exact name unmatched", tenant: store.Tenant{DisplayName: "Northwind Traders"}, decision: reverted,
 			state: store.MatchUnmatched, top: 6, reason: "same name"},
-		{name: "decision for a deleted organization", tenant: store.Tenant{DisplayName: "Coho Winery"},
-			decision: &store.Decision{State: store.MatchMatched, OrgID: 999},
+		{name: "decision for a deleted organization", tenant: store.Tenant{DisplayName: "Coho Winery"}, decision: gone,
 			state: store.MatchUnmatched, top: 16, reason: "same name"},
 		{name: "a domain two organizations share: the name decides", tenant: store.Tenant{DisplayName: "Fourth Coffee Co", Domains: []string{"fourthcoffee.com"}},
 			state: store.MatchUnmatched, top: 17, reason: "same name once 'Co' is ignored"},
