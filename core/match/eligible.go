@@ -19,7 +19,7 @@ const (
 // IsGuest reports whether u is a guest: userType Guest, or an invited
 // account whose UPN carries #EXT#.
 func IsGuest(u *store.DirectoryUser) bool {
-	return strings.EqualFold(u.UserType, "Guest") || strings.Contains(strings.ToUpper(u.UPN), "#EXT#")
+	return strings.EqualFold(u.UserType, "Guest") || strings.Contains(u.UPN, "#EXT#") || strings.Contains(u.UPN, "#ext#")
 }
 
 // Licensed reports whether u holds a license from skus; an empty skus means

@@ -98,7 +98,7 @@ func PlanContacts(orgID uint64, dir Directory, s store.SyncSettings, contacts []
 	}
 
 	seen := make(map[string]bool, len(dir.Users))
-	var eligible []store.DirectoryUser
+	eligible := make([]store.DirectoryUser, 0, len(dir.Users))
 	for k := range dir.Users {
 		u := &dir.Users[k]
 		oid := strings.ToLower(u.ObjectID)
@@ -194,6 +194,7 @@ func PlanContacts(orgID uint64, dir Directory, s store.SyncSettings, contacts []
 		}
 	}
 
+	p.Update = make([]ContactUpdate, 0, len(work))
 	for i := range contacts {
 		if w := work[i]; w != nil {
 			p.Update = append(p.Update, *w)
