@@ -214,7 +214,7 @@ func (ix *OrgIndex) MatchTenant(t store.Tenant, d *store.Decision) TenantMatch {
 	switch {
 	case gone != "":
 		m.Reason = gone
-	case d != nil:
+	case reverted:
 		m.Reason = "match reverted by the technician"
 	case len(m.Suggestions) == 0:
 		m.Reason = "no organization looks like this tenant"
@@ -498,7 +498,11 @@ func (ix *OrgIndex) domainEvidence(domains []string, k int, also bool) (float64,
 					verb = "is also used by"
 				}
 				r = fmt.Sprintf("domain %s %s %s", d, verb, contactsPhrase(h.contacts))
-				if users > 1 {
+				switch users {
+				case 1:
+				case 2:
+					r += " (and by contacts of one other organization)"
+				default:
 					r += fmt.Sprintf(" (and by contacts of %d other organizations)", users-1)
 				}
 			}

@@ -32,6 +32,7 @@ var testOrgs = []store.Organization{
 }
 
 var testContactDomains = map[uint64]map[string]int{
+	1:  {"contoso.com": 12},
 	4:  {"fabrikam.com": 12, "gmail.com": 40},
 	14: {"blueyonder.example": 3},
 	16: {"cohowinery.com": 2},
@@ -60,6 +61,9 @@ func TestMatchTenant(t *testing.T) {
 			state: store.MatchMatched, org: 6, by: ByExactName, reason: "same name"},
 		{name: "Ltd vs Limited", tenant: store.Tenant{DisplayName: "Contoso Ltd"},
 			state: store.MatchUnmatched, top: 1, reason: "same name once 'Ltd' and 'Limited' are ignored"},
+		{name: "Ltd vs Limited with domain evidence", tenant: store.Tenant{DisplayName: "Contoso Ltd", DefaultDomain: "contoso.onmicrosoft.com", Domains: []string{"contoso.com"}},
+			state: store.MatchUnmatched, top: 1,
+			reason: "same name once 'Ltd' and 'Limited' are ignored; domain contoso.com is also used by 12 of its contacts' e-mail addresses"},
 		{name: "& vs and, Inc.", tenant: store.Tenant{DisplayName: "A&B Plumbing"},
 			state: store.MatchUnmatched, top: 2, reason: "same name once '&' is read as 'and', and 'Inc.' is ignored"},
 		{name: "ü vs ue", tenant: store.Tenant{DisplayName: "Müller GmbH"},
@@ -74,6 +78,8 @@ func TestMatchTenant(t *testing.T) {
 			state: store.MatchUnmatched, top: 15, reason: "domain alpineskihouse.com is one of its domains"},
 		{name: "decision overrides an exact match", tenant: store.Tenant{DisplayName: "Northwind Traders"}, decision: matched,
 			state: store.MatchMatched, org: 12, by: ByDecision, reason: "matched by the technician"},
+		{name: "an empty decision is no decision", tenant: store.Tenant{DisplayName: "Northwind Traders"}, decision: &store.Decision{},
+			state: store.MatchMatched, org: 6, by: ByExactName, reason: "same name"},
 		{name: "ignored", tenant: store.Tenant{DisplayName: "Northwind Traders"}, decision: ignored,
 			state: store.MatchIgnored, by: ByDecision, reason: "ignored"},
 		{name: "reverted keeps an exact name unmatched", tenant: store.Tenant{DisplayName: "Northwind Traders"}, decision: reverted,
