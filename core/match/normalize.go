@@ -96,15 +96,16 @@ func parseName(s string) name {
 		}
 		core = core[:len(core)-1]
 	}
+	// Reverse so the reason lists suffixes in reading order.
+	for i, j := 0, len(n.stripped)-1; i < j; i, j = i+1, j-1 {
+		n.stripped[i], n.stripped[j] = n.stripped[j], n.stripped[i]
+	}
 	if len(core) > 1 && core[0].folded == "the" {
+		n.stripped = append([]string{core[0].text}, n.stripped...)
 		core = core[1:]
 	}
 	if len(core) == 0 || (len(core) == 1 && (core[0].folded == "and" || core[0].folded == "the")) {
 		core, n.stripped = words, nil
-	}
-	// Reverse so the reason lists suffixes in reading order.
-	for i, j := 0, len(n.stripped)-1; i < j; i, j = i+1, j-1 {
-		n.stripped[i], n.stripped[j] = n.stripped[j], n.stripped[i]
 	}
 	n.tokens = make([]string, len(core))
 	n.plain = make([]string, len(core))

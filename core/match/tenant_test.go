@@ -29,6 +29,7 @@ var testOrgs = []store.Organization{
 	{ID: 16, Name: "Coho Winery"},
 	{ID: 17, Name: "Fourth Coffee"},
 	{ID: 18, Name: "Fourth Coffee Roasters"},
+	{ID: 19, Name: "Phone Company"},
 }
 
 var testContactDomains = map[uint64]map[string]int{
@@ -88,6 +89,8 @@ func TestMatchTenant(t *testing.T) {
 			state: store.MatchUnmatched, top: 16, reason: "same name"},
 		{name: "a domain two organizations share: the name decides", tenant: store.Tenant{DisplayName: "Fourth Coffee Co", Domains: []string{"fourthcoffee.com"}},
 			state: store.MatchUnmatched, top: 17, reason: "same name once 'Co' is ignored"},
+		{name: "leading The", tenant: store.Tenant{DisplayName: "The Phone Co."},
+			state: store.MatchUnmatched, top: 19, reason: "same name once 'The', 'Co.' and 'Company' are ignored"},
 		{name: "nothing alike", tenant: store.Tenant{DisplayName: "Trey Research", Domains: []string{"gmail.com"}},
 			state: store.MatchUnmatched},
 		{name: "public and initial domains are no evidence", tenant: store.Tenant{DisplayName: "Somebody", Domains: []string{"gmail.com", "fbk.onmicrosoft.com"}},
