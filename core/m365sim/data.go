@@ -6,7 +6,6 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -215,6 +214,7 @@ type userHead struct {
 	given    int
 	surname  int
 	shared   int
+	mono     int
 	mainLic  bool
 	extras   uint8 // bit 0 FLOW_FREE, bit 1 POWER_BI_STANDARD, bit 2 archive add-on, bit 3 visio
 	dupOf    int   // -1, or the index whose name this user shares on purpose
@@ -372,7 +372,7 @@ func (t *tenant) head(i int) userHead {
 		h.kind = kindLeaver
 	case x < 0.18:
 		h.kind = kindMononym
-		h.given = r.IntN(len(mononyms))
+		h.mono = r.IntN(len(mononyms))
 	default:
 		h.kind = kindMember
 	}
@@ -418,7 +418,7 @@ func (t *tenant) upnLocal(h userHead) string {
 	case kindShared:
 		return mailLocal(sharedMailboxNames[h.shared])
 	case kindMononym:
-		return mailLocal(mononyms[h.given].ascii)
+		return mailLocal(mononyms[h.mono].ascii)
 	case kindGuest:
 		return mailLocal(c.given[h.given].ascii, c.surnames[h.surname].ascii) + "_" + strings.ReplaceAll(guestDomains[h.guestDom], ".", "_") // unique enough
 	}
@@ -608,7 +608,7 @@ func (t *tenant) genUser(i int) *User {
 		u.UsageLocation = ""
 		u.SignIn = &SignInActivity{LastSignIn: recent(200), LastSuccessfulSignIn: recent(200)}
 	case kindMononym:
-		u.DisplayName, u.GivenName = mononyms[h.given].native, mononyms[h.given].native
+		u.DisplayName, u.GivenName = mononyms[h.mono].native, mononyms[h.mono].native
 		u.UPN = local + "@" + dom
 		u.Mail = u.UPN
 		u.SignIn = &SignInActivity{LastSignIn: recent(10), LastSuccessfulSignIn: recent(10)}
@@ -852,14 +852,11 @@ func companyNames(seed int64, n int) []struct {
 	usedName := map[string]bool{}
 	usedDomain := map[string]bool{}
 	r := rngFor(uint64(seed), saltTenant, 0xc0)
-	fixed := append([]int(nil), r.Perm(len(fixedCompanies))...)
-	// Keep the best-known ones first so small simulations look familiar.
-	sort.Ints(fixed[:0])
-	for _, i := range fixed {
+	// The fixed names come first so small simulations look familiar.
+	for _, f := range fixedCompanies {
 		if len(out) == n {
 			return out
 		}
-		f := fixedCompanies[i]
 		out = append(out, struct {
 			name, domain string
 			culture      int

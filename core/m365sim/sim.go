@@ -125,6 +125,7 @@ type Server struct {
 	hs       *http.Server
 	tlsCert  tls.Certificate
 	pool     *x509.CertPool
+	caDER    []byte
 	info     Info
 	hmacKey  []byte
 	ownDir   string
@@ -300,9 +301,9 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 			s.opt.Logf("m365sim: serve: %v", err)
 		}
 	}()
-	s.wg.Add(1)
+	// Cancelling ctx closes the server; the watcher ends with it. It is not
+	// in s.wg because Close waits for s.wg and the watcher may be calling Close.
 	go func() {
-		defer s.wg.Done()
 		select {
 		case <-ctx.Done():
 			s.Close()

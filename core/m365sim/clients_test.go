@@ -1,0 +1,683 @@
+package m365sim_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
+	khttp "github.com/microsoft/kiota-http-go"
+	msgraph "github.com/microsoftgraph/msgraph-sdk-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/tenantsync/tenantsync/core/m365sim"
+)
+
+var graphScopes = []string{"https://graph.microsoft.com/.default"}
+
+func startSim(t *testing.T, opt m365sim.Options) *m365sim.Server {
+	t.Helper()
+	opt.Dir = t.TempDir()
+	if opt.Logf == nil {
+		opt.Logf = t.Logf
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := m365sim.Start(ctx, opt)
+	if err != nil {
+		cancel()
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := srv.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return srv
+}
+
+func authority(srv *m365sim.Server, tenant string) string {
+	return "https://" + srv.Info().AuthorityHost + "/" + tenant
+}
+
+func confidentialClient(t *testing.T, srv *m365sim.Server, secret string) confidential.Client {
+	t.Helper()
+	info := srv.Info()
+	cred, err := confidential.NewCredFromSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := confidential.New(authority(srv, info.PartnerTenantID), info.ClientID, cred,
+		confidential.WithHTTPClient(srv.HTTPClient()), confidential.WithInstanceDiscovery(false))
+	if err != nil {
+		t.Fatalf("confidential.New: %v", err)
+	}
+	return c
+}
+
+// tokenFunc adapts any MSAL call to kiota's AccessTokenProvider.
+type tokenFunc func(ctx context.Context) (string, error)
+
+func (f tokenFunc) GetAuthorizationToken(ctx context.Context, _ *url.URL, _ map[string]any) (string, error) {
+	return f(ctx)
+}
+
+func (f tokenFunc) GetAllowedHostsValidator() *absauth.AllowedHostsValidator {
+	v := absauth.NewAllowedHostsValidator(nil)
+	return &v
+}
+
+// graphFor builds the real SDK client with its default middleware (retry,
+// redirect, compression ...) over a transport trusting the sim's CA.
+func graphFor(t *testing.T, srv *m365sim.Server, tok tokenFunc) (*msgraph.GraphServiceClient, *msgraph.GraphRequestAdapter) {
+	t.Helper()
+	opts := msgraphcore.GraphClientOptions{GraphServiceVersion: "v1.0", GraphServiceLibraryVersion: "1.89.0"}
+	mw := msgraphcore.GetDefaultMiddlewaresWithOptions(&opts)
+	hc := &http.Client{Transport: khttp.NewCustomTransportWithParentTransport(srv.Transport(), mw...), Timeout: 2 * time.Minute}
+	adapter, err := msgraph.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		absauth.NewBaseBearerTokenAuthenticationProvider(tok), nil, nil, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adapter.SetBaseUrl(srv.Info().GraphBase)
+	return msgraph.NewGraphServiceClient(adapter), adapter
+}
+
+func appGraph(t *testing.T, srv *m365sim.Server, tenantID string) (*msgraph.GraphServiceClient, *msgraph.GraphRequestAdapter) {
+	cca := confidentialClient(t, srv, srv.Info().ClientSecret)
+	return graphFor(t, srv, func(ctx context.Context) (string, error) {
+		r, err := cca.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID(tenantID))
+		return r.AccessToken, err
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestClientCredentialsPerTenant(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 1, Tenants: 4, CleanTenants: true})
+	ctx := t.Context()
+	cca := confidentialClient(t, srv, srv.Info().ClientSecret)
+	for _, c := range srv.Customers() {
+		r, err := cca.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID(c.ID))
+		if err != nil {
+			t.Fatalf("AcquireTokenByCredential(%s): %v", c.DisplayName, err)
+		}
+		again, err := cca.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID(c.ID))
+		if err != nil || again.AccessToken != r.AccessToken {
+			t.Fatalf("second AcquireTokenByCredential was not served from MSAL's cache: %v", err)
+		}
+		g, _ := graphFor(t, srv, func(context.Context) (string, error) { return r.AccessToken, nil })
+		org, err := g.Organization().Get(ctx, nil)
+		if err != nil {
+			t.Fatalf("GET /organization in %s: %v", c.DisplayName, err)
+		}
+		if got := *org.GetValue()[0].GetDisplayName(); got != c.DisplayName {
+			t.Errorf("organization displayName = %q, want %q", got, c.DisplayName)
+		}
+	}
+	tokenCalls := 0
+	for _, ct := range srv.Control().Counters() {
+		if ct.Endpoint == "POST /{tenant}/oauth2/v2.0/token" {
+			tokenCalls += ct.Requests
+		}
+	}
+	if tokenCalls != 4 {
+		t.Errorf("token endpoint calls = %d, want 4 (one per tenant, then cached)", tokenCalls)
+	}
+}
+
+func TestClientCredentialsErrors(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 2, Tenants: 2, CleanTenants: true,
+		TenantFlags: map[int]m365sim.TenantFlags{1: {NotConsented: true}}})
+	ctx := t.Context()
+	cs := srv.Customers()
+	wrong := confidentialClient(t, srv, "not-the-secret")
+	_, err := wrong.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID(cs[0].ID))
+	if err == nil || !strings.Contains(err.Error(), "AADSTS7000215") {
+		t.Errorf("wrong secret: err = %v, want AADSTS7000215", err)
+	}
+	good := confidentialClient(t, srv, srv.Info().ClientSecret)
+	_, err = good.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID(cs[1].ID))
+	if err == nil || !strings.Contains(err.Error(), "AADSTS700016") {
+		t.Errorf("not consented: err = %v, want AADSTS700016", err)
+	}
+	srv.Control().SetAppFlags(m365sim.AppFlags{SecretExpired: true})
+	_, err = good.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID(cs[0].ID))
+	if err == nil || !strings.Contains(err.Error(), "AADSTS7000222") {
+		t.Errorf("expired secret: err = %v, want AADSTS7000222", err)
+	}
+	_, err = good.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID("nosuchtenant.example"))
+	if err == nil || !strings.Contains(err.Error(), "AADSTS90002") {
+		t.Errorf("unknown tenant: err = %v, want AADSTS90002", err)
+	}
+}
+
+// TestInteractiveAndCrossTenantRefresh signs the partner's service account in
+// with the public client's loopback flow, then redeems its refresh token
+// silently at every customer's authority.
+func TestInteractiveAndCrossTenantRefresh(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 3, Tenants: 6, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{
+		4: {GDAPExpired: true}, 5: {NotConsented: true}}})
+	ctx := t.Context()
+	info := srv.Info()
+	pca, err := public.New(info.ClientID, public.WithAuthority(authority(srv, info.PartnerTenantID)),
+		public.WithHTTPClient(srv.HTTPClient()), public.WithInstanceDiscovery(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pca.AcquireTokenInteractive(ctx, graphScopes, public.WithRedirectURI(info.RedirectURI),
+		public.WithOpenURL(func(u string) error { return srv.CompleteSignIn(ctx, u) }))
+	if err != nil {
+		t.Fatalf("AcquireTokenInteractive: %v", err)
+	}
+	if res.Account.PreferredUsername != info.ServiceAccount {
+		t.Errorf("signed in as %q, want %q", res.Account.PreferredUsername, info.ServiceAccount)
+	}
+	if res.IDToken.TenantID != info.PartnerTenantID {
+		t.Errorf("id token tid = %q, want partner %q", res.IDToken.TenantID, info.PartnerTenantID)
+	}
+	// The partner token reads the GDAP customer list.
+	g, _ := graphFor(t, srv, func(context.Context) (string, error) { return res.AccessToken, nil })
+	cust, err := g.TenantRelationships().DelegatedAdminCustomers().Get(ctx, nil)
+	if err != nil {
+		t.Fatalf("delegatedAdminCustomers: %v", err)
+	}
+	if len(cust.GetValue()) != 6 {
+		t.Errorf("delegatedAdminCustomers = %d, want 6", len(cust.GetValue()))
+	}
+	cs := srv.Customers()
+	for _, i := range []int{0, 1, 2, 4, 5, 3} {
+		c := cs[i]
+		if i == 3 {
+			// A revoked refresh token fails the next redemption.
+			srv.Control().RevokeRefreshTokens("")
+		}
+		r, err := pca.AcquireTokenSilent(ctx, graphScopes, public.WithSilentAccount(res.Account), public.WithTenantID(c.ID))
+		switch i {
+		case 3:
+			if err == nil || !strings.Contains(err.Error(), "AADSTS50173") {
+				t.Errorf("revoked refresh token: err = %v, want AADSTS50173", err)
+			}
+			continue
+		case 4:
+			if err == nil || !strings.Contains(err.Error(), "AADSTS50020") {
+				t.Errorf("expired GDAP %s: err = %v, want AADSTS50020", c.DisplayName, err)
+			}
+			continue
+		case 5:
+			if err == nil || !strings.Contains(err.Error(), "AADSTS65001") {
+				t.Errorf("not consented %s: err = %v, want AADSTS65001", c.DisplayName, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("AcquireTokenSilent(%s): %v", c.DisplayName, err)
+		}
+		if r.IDToken.TenantID != c.ID {
+			t.Errorf("%s: id token tid = %q, want %q", c.DisplayName, r.IDToken.TenantID, c.ID)
+		}
+		cg, _ := graphFor(t, srv, func(context.Context) (string, error) { return r.AccessToken, nil })
+		org, err := cg.Organization().Get(ctx, nil)
+		if err != nil {
+			t.Fatalf("organization in %s: %v", c.DisplayName, err)
+		}
+		if got := *org.GetValue()[0].GetId(); got != c.ID {
+			t.Errorf("organization id = %s, want %s (Graph must pick the tenant from tid)", got, c.ID)
+		}
+	}
+}
+
+// TestConfidentialAuthCode drives AuthCodeURL + AcquireTokenByAuthCode, the
+// web-app form of the authorization code flow, with a PKCE challenge.
+func TestConfidentialAuthCode(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 4, Tenants: 2, CleanTenants: true})
+	ctx := t.Context()
+	info := srv.Info()
+	codes := make(chan string, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case codes <- r.URL.Query().Get("code"):
+		default:
+		}
+		fmt.Fprint(w, "ok")
+	})}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	redirect := "http://localhost:" + fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+
+	cca := confidentialClient(t, srv, info.ClientSecret)
+	verifier := "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8"
+	sum := sha256.Sum256([]byte(verifier))
+	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
+	u, err := cca.AuthCodeURL(ctx, info.ClientID, redirect, graphScopes)
+	if err != nil {
+		t.Fatalf("AuthCodeURL: %v", err)
+	}
+	u += "&code_challenge=" + challenge + "&code_challenge_method=S256"
+	if err := srv.CompleteSignIn(ctx, u); err != nil {
+		t.Fatalf("CompleteSignIn: %v", err)
+	}
+	var code string
+	select {
+	case code = <-codes:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no code delivered to the redirect URI")
+	}
+	if _, err := cca.AcquireTokenByAuthCode(ctx, code, redirect, graphScopes, confidential.WithChallenge("wrong-verifier")); err == nil || !strings.Contains(err.Error(), "AADSTS501481") {
+		// The code is spent by the failed attempt, as Entra does.
+		t.Fatalf("wrong PKCE verifier: err = %v, want AADSTS501481", err)
+	}
+	if err := srv.CompleteSignIn(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	code = <-codes
+	r, err := cca.AcquireTokenByAuthCode(ctx, code, redirect, graphScopes, confidential.WithChallenge(verifier))
+	if err != nil {
+		t.Fatalf("AcquireTokenByAuthCode: %v", err)
+	}
+	if r.Account.PreferredUsername != info.ServiceAccount {
+		t.Errorf("account = %q, want %q", r.Account.PreferredUsername, info.ServiceAccount)
+	}
+	c := srv.Customers()[1]
+	silent, err := cca.AcquireTokenSilent(ctx, graphScopes, confidential.WithSilentAccount(r.Account), confidential.WithTenantID(c.ID))
+	if err != nil {
+		t.Fatalf("AcquireTokenSilent into %s: %v", c.DisplayName, err)
+	}
+	if silent.IDToken.TenantID != c.ID {
+		t.Errorf("silent token tid = %s, want %s", silent.IDToken.TenantID, c.ID)
+	}
+	_, err = cca.AcquireTokenByAuthCode(ctx, code, redirect, graphScopes, confidential.WithChallenge(verifier))
+	if err == nil || !strings.Contains(err.Error(), "AADSTS54005") {
+		t.Errorf("reused code: err = %v, want AADSTS54005", err)
+	}
+}
+
+func TestPageIterator2500Users(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 5, TenantSizes: []int{2500}, CleanTenants: true})
+	ctx := t.Context()
+	c := srv.Customers()[0]
+	g, adapter := appGraph(t, srv, c.ID)
+	resp, err := g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
+		Top: ptr(int32(999)), Select: []string{"id", "displayName", "userPrincipalName", "mail", "proxyAddresses", "accountEnabled", "userType", "assignedLicenses"}}})
+	if err != nil {
+		t.Fatalf("GET /users: %v", err)
+	}
+	it, err := msgraphcore.NewPageIterator[models.Userable](resp, adapter, models.CreateUserCollectionResponseFromDiscriminatorValue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	upns := map[string]bool{}
+	guests, disabled := 0, 0
+	err = it.Iterate(ctx, func(u models.Userable) bool {
+		seen[*u.GetId()] = true
+		upns[strings.ToLower(*u.GetUserPrincipalName())] = true
+		if *u.GetUserType() == "Guest" {
+			guests++
+			if !strings.Contains(*u.GetUserPrincipalName(), "#EXT#@") {
+				t.Errorf("guest UPN %q has no #EXT#", *u.GetUserPrincipalName())
+			}
+		}
+		if !*u.GetAccountEnabled() {
+			disabled++
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("Iterate: %v", err)
+	}
+	if len(seen) != 2500 || len(upns) != 2500 {
+		t.Errorf("iterated %d ids / %d UPNs, want 2500 unique", len(seen), len(upns))
+	}
+	if guests == 0 || disabled == 0 {
+		t.Errorf("guests = %d, disabled = %d; want some of each", guests, disabled)
+	}
+	var pages int
+	for _, ct := range srv.Control().Counters() {
+		if ct.Endpoint == "GET /users" {
+			pages += ct.Requests
+		}
+	}
+	if pages != 3 {
+		t.Errorf("GET /users requests = %d, want 3 pages of 999", pages)
+	}
+}
+
+func TestTopOutOfRange(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 5, Tenants: 1, CleanTenants: true})
+	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
+	_, err := g.Users().Get(t.Context(), &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: ptr(int32(1000))}})
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) || oe.ResponseStatusCode != 400 {
+		t.Fatalf("$top=1000: err = %v, want a 400 ODataError", err)
+	}
+}
+
+func deltaAll(t *testing.T, ctx context.Context, g *msgraph.GraphServiceClient, adapter *msgraph.GraphRequestAdapter, link string) ([]models.Userable, string) {
+	t.Helper()
+	var all []models.Userable
+	var resp users.DeltaGetResponseable
+	var err error
+	if link == "" {
+		resp, err = g.Users().Delta().GetAsDeltaGetResponse(ctx, &users.DeltaRequestBuilderGetRequestConfiguration{QueryParameters: &users.DeltaRequestBuilderGetQueryParameters{
+			Select: []string{"id", "displayName", "givenName", "surname", "userPrincipalName", "mail", "accountEnabled", "assignedLicenses"}}})
+	} else {
+		resp, err = users.NewDeltaRequestBuilder(link, adapter).GetAsDeltaGetResponse(ctx, nil)
+	}
+	for {
+		if err != nil {
+			t.Fatalf("delta: %v", err)
+		}
+		all = append(all, resp.GetValue()...)
+		if n := resp.GetOdataNextLink(); n != nil {
+			resp, err = users.NewDeltaRequestBuilder(*n, adapter).GetAsDeltaGetResponse(ctx, nil)
+			continue
+		}
+		return all, *resp.GetOdataDeltaLink()
+	}
+}
+
+func TestDeltaShowsExactlyTheChanges(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 6, TenantSizes: []int{450}, CleanTenants: true})
+	ctx := t.Context()
+	c := srv.Customers()[0]
+	g, adapter := appGraph(t, srv, c.ID)
+	initial, link := deltaAll(t, ctx, g, adapter, "")
+	if len(initial) != 450 {
+		t.Fatalf("initial delta round = %d users, want 450", len(initial))
+	}
+	ctl := srv.Control()
+	all, _ := ctl.Users(c.ID)
+	var members []m365sim.User
+	for _, u := range all {
+		if u.Kind == "member" && u.Surname != "" && len(u.Licenses) > 0 && u.AccountEnabled {
+			members = append(members, u)
+		}
+	}
+	added, err := ctl.AddUser(c.ID, m365sim.UserSpec{GivenName: "Zoë", Surname: "Ångström", Licenses: []string{"FLOW_FREE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ctl.RenameUser(c.ID, members[0].ID, "Renée", "Müller-Lüdenscheidt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ctl.DisableUser(c.ID, members[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := ctl.DeleteUser(c.ID, members[2].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ctl.SetLicenses(c.ID, members[3].ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	changes, link2 := deltaAll(t, ctx, g, adapter, link)
+	got := map[string]models.Userable{}
+	for _, u := range changes {
+		got[*u.GetId()] = u
+	}
+	if len(changes) != 5 || len(got) != 5 {
+		t.Fatalf("delta after 5 changes returned %d items", len(changes))
+	}
+	if u := got[added.ID]; u == nil || *u.GetDisplayName() != "Zoë Ångström" || *u.GetUserPrincipalName() != added.UPN {
+		t.Errorf("added user missing or incomplete: %+v", u)
+	}
+	if u := got[members[0].ID]; u == nil || *u.GetSurname() != "Müller-Lüdenscheidt" || *u.GetDisplayName() != "Renée Müller-Lüdenscheidt" || u.GetUserPrincipalName() != nil {
+		t.Errorf("renamed user should carry the changed names only")
+	}
+	if u := got[members[1].ID]; u == nil || u.GetAccountEnabled() == nil || *u.GetAccountEnabled() {
+		t.Errorf("disabled user should carry accountEnabled=false")
+	}
+	if u := got[members[2].ID]; u == nil || u.GetAdditionalData()["@removed"] == nil {
+		t.Errorf("deleted user should come as @removed")
+	} else if rm, ok := u.GetAdditionalData()["@removed"].(map[string]any); ok {
+		if r, _ := rm["reason"].(*string); r == nil || *r != "changed" {
+			t.Errorf("@removed reason = %v, want changed", rm["reason"])
+		}
+	}
+	if u := got[members[3].ID]; u == nil || len(u.GetAssignedLicenses()) != 0 || u.GetDisplayName() != nil {
+		t.Errorf("unlicensed user should carry only an empty assignedLicenses")
+	}
+	// Nothing changed since: an empty round.
+	again, _ := deltaAll(t, ctx, g, adapter, link2)
+	if len(again) != 0 {
+		t.Errorf("delta with no changes returned %d items", len(again))
+	}
+	// Expired tokens answer 410 Gone.
+	if err := ctl.ExpireDeltaTokens(c.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = users.NewDeltaRequestBuilder(link2, adapter).GetAsDeltaGetResponse(ctx, nil)
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) || oe.ResponseStatusCode != 410 || *oe.GetErrorEscaped().GetCode() != "syncStateNotFound" {
+		t.Errorf("expired delta link: err = %v, want 410 syncStateNotFound", err)
+	}
+}
+
+var hex32 = regexp.MustCompile(`^[0-9A-F]{32}$`)
+
+func TestMailboxReportCSV(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 7, Tenants: 2, UsersPerTenant: 40, CleanTenants: true,
+		TenantFlags: map[int]m365sim.TenantFlags{1: {ConcealedNames: true}}})
+	ctx := t.Context()
+	for i, c := range srv.Customers() {
+		g, _ := appGraph(t, srv, c.ID)
+		data, err := g.Reports().GetMailboxUsageDetailWithPeriod(ptr("D7")).Get(ctx, nil)
+		if err != nil {
+			t.Fatalf("getMailboxUsageDetail: %v", err)
+		}
+		data = bytes.TrimPrefix(data, []byte("\ufeff"))
+		rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+		if err != nil {
+			t.Fatalf("report is not CSV: %v", err)
+		}
+		if len(rows) < 5 || rows[0][0] != "Report Refresh Date" || rows[0][1] != "User Principal Name" || len(rows[0]) != 18 || rows[0][17] != "Report Period" {
+			t.Fatalf("report header = %q (%d rows)", rows[0], len(rows))
+		}
+		upn := rows[1][1]
+		if concealed := hex32.MatchString(upn); concealed != (i == 1) {
+			t.Errorf("tenant %d: UPN %q concealed = %v", i, upn, concealed)
+		}
+		rs, err := g.Admin().ReportSettings().Get(ctx, nil)
+		if err != nil {
+			t.Fatalf("reportSettings: %v", err)
+		}
+		if *rs.GetDisplayConcealedNames() != (i == 1) {
+			t.Errorf("tenant %d: displayConcealedNames = %v", i, *rs.GetDisplayConcealedNames())
+		}
+	}
+}
+
+func TestBatchOf20(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 8, Tenants: 1, UsersPerTenant: 60, CleanTenants: true})
+	ctx := t.Context()
+	g, adapter := appGraph(t, srv, srv.Customers()[0].ID)
+	// NewBatchRequest holds up to 20 items; BatchRequestCollection would
+	// split them in chunks of 19.
+	batch := msgraphcore.NewBatchRequest(adapter)
+	var ids []string
+	for i := 0; i < 20; i++ {
+		var ri interface{ GetId() *string }
+		var err error
+		switch i % 4 {
+		case 0:
+			info, e := g.Users().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: ptr(int32(5)), Select: []string{"id", "displayName"}}})
+			err = e
+			if e == nil {
+				ri, err = batch.AddBatchRequestStep(*info)
+			}
+		case 1:
+			info, e := g.Organization().ToGetRequestInformation(ctx, nil)
+			err = e
+			if e == nil {
+				ri, err = batch.AddBatchRequestStep(*info)
+			}
+		case 2:
+			info, e := g.SubscribedSkus().ToGetRequestInformation(ctx, nil)
+			err = e
+			if e == nil {
+				ri, err = batch.AddBatchRequestStep(*info)
+			}
+		case 3:
+			info, e := g.Domains().ToGetRequestInformation(ctx, nil)
+			err = e
+			if e == nil {
+				ri, err = batch.AddBatchRequestStep(*info)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, *ri.GetId())
+	}
+	resp, err := batch.Send(ctx, adapter)
+	if err != nil {
+		t.Fatalf("batch Send: %v", err)
+	}
+	codes := resp.GetStatusCodes()
+	if len(codes) != 20 {
+		t.Fatalf("batch answered %d items, want 20", len(codes))
+	}
+	for _, id := range ids {
+		if codes[id] != 200 {
+			t.Errorf("item %s status %d", id, codes[id])
+		}
+	}
+	skus, err := msgraphcore.GetBatchResponseById[models.SubscribedSkuCollectionResponseable](resp, ids[2], models.CreateSubscribedSkuCollectionResponseFromDiscriminatorValue)
+	if err != nil || len(skus.GetValue()) == 0 {
+		t.Errorf("subscribedSkus item: %v", err)
+	}
+	batches := 0
+	for _, ct := range srv.Control().Counters() {
+		if ct.Endpoint == "POST /$batch" {
+			batches += ct.Requests
+		}
+	}
+	if batches != 1 {
+		t.Errorf("$batch requests = %d, want 1", batches)
+	}
+}
+
+func TestForbiddenSurfacesAsODataError(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 9, Tenants: 1, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{0: {NoEntraP1: true}}})
+	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
+	_, err := g.Users().Get(t.Context(), &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
+		Select: []string{"id", "signInActivity"}}})
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) {
+		t.Fatalf("err = %v (%T), want *odataerrors.ODataError", err, err)
+	}
+	if oe.ResponseStatusCode != 403 || *oe.GetErrorEscaped().GetCode() != "Authentication_RequestFromNonPremiumTenantOrB2CTenant" ||
+		*oe.GetErrorEscaped().GetMessage() != "Neither tenant is B2C or tenant doesn't have premium license" {
+		t.Errorf("error = %d %q %q", oe.ResponseStatusCode, *oe.GetErrorEscaped().GetCode(), *oe.GetErrorEscaped().GetMessage())
+	}
+}
+
+func TestSDKRetriesHonourRetryAfter(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 10, Tenants: 1, CleanTenants: true, Rate429: 0.4, RetryAfterMin: time.Second, RetryAfterMax: time.Second})
+	ctx := t.Context()
+	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
+	start := time.Now()
+	for _, top := range []int32{1, 2, 3, 4, 5, 6} {
+		r, err := g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: ptr(top)}})
+		if err != nil {
+			t.Fatalf("GET /users?$top=%d: %v (the retry handler should have absorbed the 429s)", top, err)
+		}
+		if len(r.GetValue()) != int(top) {
+			t.Errorf("$top=%d returned %d", top, len(r.GetValue()))
+		}
+	}
+	throttled := 0
+	for _, ct := range srv.Control().Counters() {
+		throttled += ct.Throttled
+	}
+	if throttled == 0 {
+		t.Fatal("no 429 was served; the seed should produce some at rate 0.4")
+	}
+	if el := time.Since(start); el < time.Duration(throttled)*time.Second {
+		t.Errorf("%d retries took %v: Retry-After (1 s) not honoured", throttled, el)
+	}
+}
+
+// TestLargeSimFullRead starts 300 tenants of ~200 users and reads every one.
+func TestLargeSimFullRead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 300 tenants")
+	}
+	start := time.Now()
+	srv := startSim(t, m365sim.Options{Seed: 11, Tenants: 300, UsersPerTenant: 200, Logf: func(string, ...any) {}})
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("300 x 200 simulation took %v to start, want < 5 s", el)
+	}
+	ctx := t.Context()
+	cca := confidentialClient(t, srv, srv.Info().ClientSecret)
+	var mu sync.Mutex
+	total, failed := 0, 0
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for _, c := range srv.Customers() {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r, err := cca.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID(c.ID))
+			if err != nil {
+				if c.Flags.NotConsented {
+					mu.Lock()
+					failed++
+					mu.Unlock()
+					return
+				}
+				t.Errorf("token for %s: %v", c.DisplayName, err)
+				return
+			}
+			g, adapter := graphFor(t, srv, func(context.Context) (string, error) { return r.AccessToken, nil })
+			resp, err := g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
+				Top: ptr(int32(999)), Select: []string{"id", "displayName", "mail", "userPrincipalName", "accountEnabled"}}})
+			if err != nil {
+				t.Errorf("users of %s: %v", c.DisplayName, err)
+				return
+			}
+			n := 0
+			it, _ := msgraphcore.NewPageIterator[models.Userable](resp, adapter, models.CreateUserCollectionResponseFromDiscriminatorValue)
+			if err := it.Iterate(ctx, func(models.Userable) bool { n++; return true }); err != nil {
+				t.Errorf("users of %s: %v", c.DisplayName, err)
+			}
+			if n != c.Users {
+				t.Errorf("%s: read %d users, want %d", c.DisplayName, n, c.Users)
+			}
+			if _, err := g.SubscribedSkus().Get(ctx, nil); err != nil {
+				t.Errorf("skus of %s: %v", c.DisplayName, err)
+			}
+			if _, err := g.Domains().Get(ctx, nil); err != nil {
+				t.Errorf("domains of %s: %v", c.DisplayName, err)
+			}
+			mu.Lock()
+			total += n
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	t.Logf("read %d users from %d tenants (%d not consented) in %v", total, len(srv.Customers())-failed, failed, time.Since(start))
+}

@@ -1,0 +1,653 @@
+package m365sim
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// The Microsoft identity platform, v2.0 endpoints, as MSAL Go v1.10.1 uses
+// them with WithInstanceDiscovery(false):
+//
+//	GET  /{tenant}/v2.0/.well-known/openid-configuration
+//	GET  /{tenant}/oauth2/v2.0/authorize
+//	POST /{tenant}/oauth2/v2.0/token
+//	GET  /{tenant}/discovery/v2.0/keys
+//
+// {tenant} is a tenant GUID, a verified domain, "organizations" or "common".
+
+const graphResource = "https://graph.microsoft.com"
+const graphAppID = "00000003-0000-0000-c000-000000000000"
+
+// AppFlags are app-registration conditions.
+type AppFlags struct {
+	SecretExpired bool `json:"secret_expired"` // AADSTS7000222 for the (correct) secret
+	SecretRotated bool `json:"secret_rotated"` // the secret clients hold is no longer valid: AADSTS7000215
+}
+
+type authCode struct {
+	clientID, redirectURI string
+	challenge, method     string
+	scope                 string
+	home                  *tenant
+	userIdx               int
+	target                *tenant
+	expires               time.Time
+	used                  bool
+}
+
+// tokenClaims is the payload of the simulation's access tokens (HS256,
+// verified by its Graph) and, with the id-token fields, its id tokens.
+type tokenClaims struct {
+	Aud               string   `json:"aud"`
+	Iss               string   `json:"iss"`
+	Iat               int64    `json:"iat"`
+	Nbf               int64    `json:"nbf"`
+	Exp               int64    `json:"exp"`
+	AppID             string   `json:"appid,omitempty"`
+	AppDisplayName    string   `json:"app_displayname,omitempty"`
+	Idp               string   `json:"idp,omitempty"`
+	IdTyp             string   `json:"idtyp,omitempty"`
+	Name              string   `json:"name,omitempty"`
+	Oid               string   `json:"oid,omitempty"`
+	PreferredUsername string   `json:"preferred_username,omitempty"`
+	Roles             []string `json:"roles,omitempty"`
+	Scp               string   `json:"scp,omitempty"`
+	Sub               string   `json:"sub,omitempty"`
+	Tid               string   `json:"tid"`
+	Upn               string   `json:"upn,omitempty"`
+	Uti               string   `json:"uti,omitempty"`
+	Ver               string   `json:"ver"`
+	// Not in Entra tokens: the home tenant, so Graph can tell a partner's
+	// delegated GDAP access from a member's.
+	HomeTid string `json:"xms_home_tid,omitempty"`
+}
+
+type refreshClaims struct {
+	Kind   string `json:"k"`
+	Client string `json:"c"`
+	Home   string `json:"h"`
+	User   int    `json:"u"`
+	Oid    string `json:"o"`
+	Iat    int64  `json:"i"`
+	Gen    int64  `json:"g"`
+	Scope  string `json:"s"`
+}
+
+var b64 = base64.RawURLEncoding
+
+func (s *Server) sign(payload any) string {
+	hdr := b64.EncodeToString([]byte(`{"typ":"JWT","alg":"HS256","kid":"m365sim"}`))
+	body, _ := json.Marshal(payload)
+	msg := hdr + "." + b64.EncodeToString(body)
+	mac := hmac.New(sha256.New, s.hmacKey)
+	mac.Write([]byte(msg))
+	return msg + "." + b64.EncodeToString(mac.Sum(nil))
+}
+
+var errBadToken = errors.New("bad token")
+
+func (s *Server) verify(tok string, into any) error {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return errBadToken
+	}
+	mac := hmac.New(sha256.New, s.hmacKey)
+	mac.Write([]byte(parts[0] + "." + parts[1]))
+	sig, err := b64.DecodeString(parts[2])
+	if err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
+		return errBadToken
+	}
+	body, err := b64.DecodeString(parts[1])
+	if err != nil {
+		return errBadToken
+	}
+	return json.Unmarshal(body, into)
+}
+
+func randomID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// aadError writes the token endpoint's error JSON.
+func (s *Server) aadError(w http.ResponseWriter, status int, errCode string, code int, desc string) {
+	trace, corr := randomID(), randomID()
+	now := s.now().UTC()
+	full := fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s", code, desc, trace, corr, now.Format("2006-01-02 15:04:05Z"))
+	body := map[string]any{
+		"error": errCode, "error_description": full, "error_codes": []int{code},
+		"timestamp": now.Format("2006-01-02 15:04:05Z"), "trace_id": trace, "correlation_id": corr,
+		"error_uri": "https://" + s.info.AuthorityHost + "/error?code=" + fmt.Sprint(code),
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm=""`)
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	b, _ := json.Marshal(body)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store, no-cache")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func (s *Server) serveIdentity(w http.ResponseWriter, r *http.Request, meta *reqMeta) {
+	seg := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 2)
+	if len(seg) != 2 {
+		http.NotFound(w, r)
+		return
+	}
+	t, multi, ok := s.resolveTenant(seg[0])
+	rest := "/" + seg[1]
+	if t != nil {
+		meta.tenant = t.id
+	}
+	switch rest {
+	case "/v2.0/.well-known/openid-configuration":
+		meta.endpoint = "GET /{tenant}/v2.0/.well-known/openid-configuration"
+	case "/oauth2/v2.0/authorize":
+		meta.endpoint = "GET /{tenant}/oauth2/v2.0/authorize"
+	case "/oauth2/v2.0/token":
+		meta.endpoint = "POST /{tenant}/oauth2/v2.0/token"
+	case "/discovery/v2.0/keys":
+		meta.endpoint = "GET /{tenant}/discovery/v2.0/keys"
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if !ok {
+		s.aadError(w, http.StatusBadRequest, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.", seg[0]))
+		return
+	}
+	switch rest {
+	case "/v2.0/.well-known/openid-configuration":
+		s.openIDConfig(w, t, multi, seg[0])
+	case "/discovery/v2.0/keys":
+		writeJSON(w, 200, map[string]any{"keys": []any{}})
+	case "/oauth2/v2.0/authorize":
+		s.authorize(w, r, t)
+	case "/oauth2/v2.0/token":
+		if r.Method != http.MethodPost {
+			s.aadError(w, http.StatusBadRequest, "invalid_request", 900561, "The endpoint only accepts POST requests. Received a GET request.")
+			return
+		}
+		s.token(w, r, t, multi)
+	}
+}
+
+func (s *Server) openIDConfig(w http.ResponseWriter, t *tenant, multi bool, seg string) {
+	base := "https://" + s.info.AuthorityHost
+	tid, pathTenant := "{tenantid}", seg
+	if !multi {
+		tid, pathTenant = t.id, t.id
+	}
+	writeJSON(w, 200, map[string]any{
+		"token_endpoint":                        base + "/" + pathTenant + "/oauth2/v2.0/token",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"jwks_uri":                              base + "/" + pathTenant + "/discovery/v2.0/keys",
+		"response_modes_supported":              []string{"query", "fragment", "form_post"},
+		"subject_types_supported":               []string{"pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
+		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
+		"issuer":                                base + "/" + tid + "/v2.0",
+		"request_uri_parameter_supported":       false,
+		"userinfo_endpoint":                     "https://graph.microsoft.com/oidc/userinfo",
+		"authorization_endpoint":                base + "/" + pathTenant + "/oauth2/v2.0/authorize",
+		"device_authorization_endpoint":         base + "/" + pathTenant + "/oauth2/v2.0/devicecode",
+		"http_logout_supported":                 true,
+		"frontchannel_logout_supported":         true,
+		"end_session_endpoint":                  base + "/" + pathTenant + "/oauth2/v2.0/logout",
+		"claims_supported":                      []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"},
+		"tenant_region_scope":                   "EU",
+		"cloud_instance_name":                   "microsoftonline.com",
+		"cloud_graph_host_name":                 "graph.windows.net",
+		"msgraph_host":                          "graph.microsoft.com",
+		"rbac_url":                              "https://pas.windows.net",
+	})
+}
+
+// redirectAllowed: the app registration lists http://localhost under
+// "Mobile and desktop applications"; Entra then accepts any port, as it
+// does for loopback redirect URIs.
+func redirectAllowed(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	return u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1") && (u.Path == "" || u.Path == "/") && u.RawQuery == ""
+}
+
+const authErrorPage = `<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><div id="error"><h1>Sorry, but we’re having trouble signing you in.</h1><p id="code">%s</p></div></body></html>`
+
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, t *tenant) {
+	q := r.URL.Query()
+	pageErr := func(code int, msg string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, authErrorPage, html.EscapeString(fmt.Sprintf("AADSTS%d: %s", code, msg)))
+	}
+	clientID := q.Get("client_id")
+	if clientID != s.info.ClientID {
+		pageErr(700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, s.partner.name))
+		return
+	}
+	redirect := q.Get("redirect_uri")
+	if !redirectAllowed(redirect) {
+		pageErr(50011, fmt.Sprintf("The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.", redirect, clientID))
+		return
+	}
+	mode := q.Get("response_mode")
+	state := q.Get("state")
+	reply := func(params url.Values) {
+		if state != "" {
+			params.Set("state", state)
+		}
+		if mode == "form_post" {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			var b strings.Builder
+			fmt.Fprintf(&b, `<html><head><title>Working...</title></head><body><form method="POST" name="hiddenform" action="%s">`, html.EscapeString(redirect))
+			for _, k := range []string{"code", "client_info", "state", "session_state", "error", "error_description", "error_uri"} {
+				if v := params.Get(k); v != "" {
+					fmt.Fprintf(&b, `<input type="hidden" name="%s" value="%s" />`, k, html.EscapeString(v))
+				}
+			}
+			b.WriteString(`<noscript><p>Script is disabled. Click Submit to continue.</p><input type="submit" value="Submit" /></noscript></form><script language="javascript">window.setTimeout('document.forms[0].submit()', 0);</script></body></html>`)
+			w.WriteHeader(http.StatusOK)
+			w.Write([]byte(b.String()))
+			return
+		}
+		sep := "?"
+		if mode == "fragment" {
+			sep = "#"
+		}
+		http.Redirect(w, r, redirect+sep+params.Encode(), http.StatusFound)
+	}
+	fail := func(errCode string, code int, msg string) {
+		reply(url.Values{"error": {errCode}, "error_description": {fmt.Sprintf("AADSTS%d: %s", code, msg)}})
+	}
+	if q.Get("response_type") != "code" {
+		fail("unsupported_response_type", 700054, "response_type 'id_token' is not enabled for the application.")
+		return
+	}
+	if cm := q.Get("code_challenge_method"); q.Get("code_challenge") != "" && cm != "S256" && cm != "plain" && cm != "" {
+		fail("invalid_request", 5000151, "The code_challenge_method is not valid.")
+		return
+	}
+	// Who signs in: login_hint, else the partner's service account (or a
+	// customer's admin when the authority names that customer).
+	home, idx := s.partner, 1
+	if t != nil && t != s.partner {
+		home, idx = t, 0
+	}
+	if hint := q.Get("login_hint"); hint != "" {
+		found := false
+		for _, cand := range append([]*tenant{s.partner}, s.tenants...) {
+			cand.mu.Lock()
+			i, u := cand.findUserLocked(hint)
+			cand.mu.Unlock()
+			if u != nil {
+				home, idx, found = cand, i, true
+				break
+			}
+		}
+		if !found {
+			fail("invalid_request", 50034, fmt.Sprintf("The user account %s does not exist in the directory. To sign into this application, the account must be added to the directory.", hint))
+			return
+		}
+	}
+	u := home.user(idx)
+	if u == nil {
+		fail("invalid_request", 50034, "The user account does not exist in the directory.")
+		return
+	}
+	if !u.AccountEnabled {
+		fail("invalid_grant", 50057, "The user account is disabled. The account has been disabled by an administrator.")
+		return
+	}
+	target := home
+	if t != nil {
+		target = t
+	}
+	if msg, code, errCode := s.delegatedAccess(home, u, target); code != 0 {
+		fail(errCode, code, msg)
+		return
+	}
+	code := "1.A" + strings.ReplaceAll(randomID()+randomID(), "-", "")
+	s.mu.Lock()
+	s.codes[code] = &authCode{clientID: clientID, redirectURI: redirect, challenge: q.Get("code_challenge"),
+		method: q.Get("code_challenge_method"), scope: q.Get("scope"), home: home, userIdx: idx, target: target,
+		expires: s.now().Add(10 * time.Minute)}
+	s.mu.Unlock()
+	reply(url.Values{"code": {code}, "client_info": {clientInfo(u.ID, home.id)}, "session_state": {randomID()}})
+}
+
+func clientInfo(uid, utid string) string {
+	b, _ := json.Marshal(map[string]string{"uid": uid, "utid": utid})
+	return b64.EncodeToString(b)
+}
+
+// delegatedAccess decides whether user u of home may get a token for target.
+// It returns a message, AADSTS code and OAuth error, or code 0.
+func (s *Server) delegatedAccess(home *tenant, u *User, target *tenant) (string, int, string) {
+	target.mu.Lock()
+	flags := target.flags
+	target.mu.Unlock()
+	if target == home {
+		if flags.NotConsented {
+			return fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", s.info.ClientID, s.appName), 65001, "invalid_grant"
+		}
+		return "", 0, ""
+	}
+	if home != s.partner || flags.GDAPExpired {
+		return fmt.Sprintf("User account '%s' from identity provider 'https://sts.windows.net/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Microsoft Entra user account.", u.UPN, home.id, target.name, s.info.ClientID, s.appName), 50020, "invalid_grant"
+	}
+	if flags.AppNotAuthorizedForPartner {
+		return fmt.Sprintf("The application '%s' (%s) has not been authorized in the tenant '%s'. Applications must be authorized to access the customer tenant before partner delegated administrators can use them.", s.info.ClientID, s.appName, target.id), 90099, "invalid_grant"
+	}
+	if flags.NotConsented {
+		return fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", s.info.ClientID, s.appName), 65001, "invalid_grant"
+	}
+	return "", 0, ""
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request, t *tenant, multi bool) {
+	if err := r.ParseForm(); err != nil {
+		s.aadError(w, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+		return
+	}
+	f := r.PostForm
+	clientID, secret := f.Get("client_id"), f.Get("client_secret")
+	if id, sec, ok := r.BasicAuth(); ok {
+		clientID, secret = id, sec
+	}
+	if clientID == "" {
+		s.aadError(w, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
+		return
+	}
+	tenantName := s.partner.name
+	if t != nil {
+		tenantName = t.name
+	}
+	if clientID != s.info.ClientID {
+		s.aadError(w, 400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, tenantName))
+		return
+	}
+	s.mu.Lock()
+	app, current := s.app, s.secret
+	s.mu.Unlock()
+	if secret != "" {
+		if app.SecretRotated || subtle.ConstantTimeCompare([]byte(secret), []byte(current)) != 1 {
+			s.aadError(w, 401, "invalid_client", 7000215, fmt.Sprintf("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", clientID))
+			return
+		}
+		if app.SecretExpired {
+			s.aadError(w, 401, "invalid_client", 7000222, fmt.Sprintf("The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", clientID))
+			return
+		}
+	}
+	grant := f.Get("grant_type")
+	switch grant {
+	case "client_credentials":
+		if secret == "" {
+			s.aadError(w, 401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+			return
+		}
+		s.clientCredentials(w, f, t, multi)
+	case "authorization_code":
+		s.redeemCode(w, f, t, clientID)
+	case "refresh_token":
+		s.redeemRefresh(w, f, t, clientID)
+	case "":
+		s.aadError(w, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+	default:
+		s.aadError(w, 400, "unsupported_grant_type", 70003, fmt.Sprintf("The app requested an unsupported grant type '%s'.", grant))
+	}
+}
+
+// resourceOf returns the resource of the scopes (".default" or named
+// permissions) and whether they were all for the same resource.
+func resourceOf(scope string) (string, bool) {
+	res := ""
+	for _, sc := range strings.Fields(scope) {
+		switch sc {
+		case "openid", "profile", "offline_access", "email":
+			continue
+		}
+		r := graphResource
+		if i := strings.LastIndex(sc, "/"); strings.Contains(sc, "://") && i > 8 {
+			r = sc[:i]
+		} else if strings.Contains(sc, "://") {
+			r = sc
+		}
+		if res != "" && res != r {
+			return "", false
+		}
+		res = r
+	}
+	if res == "" {
+		res = graphResource
+	}
+	return res, true
+}
+
+func (s *Server) clientCredentials(w http.ResponseWriter, f url.Values, t *tenant, multi bool) {
+	scope := f.Get("scope")
+	if multi || t == nil {
+		s.aadError(w, 400, "invalid_request", 700016, "Application with identifier '"+s.info.ClientID+"' was not found in the directory 'organizations'. Use a tenant-specific endpoint for the client credentials flow.")
+		return
+	}
+	// MSAL adds openid, profile and offline_access; Entra ignores them here.
+	var resScopes []string
+	for _, sc := range strings.Fields(scope) {
+		if !oidcScope(sc) {
+			resScopes = append(resScopes, sc)
+		}
+	}
+	if len(resScopes) != 1 || !strings.HasSuffix(resScopes[0], "/.default") {
+		s.aadError(w, 400, "invalid_scope", 1002012, fmt.Sprintf("The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope))
+		return
+	}
+	res, _ := resourceOf(resScopes[0])
+	t.mu.Lock()
+	flags := t.flags
+	t.mu.Unlock()
+	if flags.NotConsented && t != s.partner {
+		s.aadError(w, 400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", s.info.ClientID, t.name))
+		return
+	}
+	now := s.now()
+	exp := now.Add(s.opt.TokenLifetime)
+	c := tokenClaims{Aud: res, Iss: "https://sts.windows.net/" + t.id + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(),
+		AppID: s.info.ClientID, AppDisplayName: s.appName, IdTyp: "app", Oid: s.servicePrincipalID(t), Sub: s.servicePrincipalID(t),
+		Roles: s.opt.Permissions, Tid: t.id, Uti: randomID(), Ver: "1.0"}
+	writeJSON(w, 200, map[string]any{
+		"token_type": "Bearer", "expires_in": int(s.opt.TokenLifetime.Seconds()), "ext_expires_in": int(s.opt.TokenLifetime.Seconds()),
+		"access_token": s.sign(c),
+	})
+}
+
+func (s *Server) servicePrincipalID(t *tenant) string {
+	return guid(uint64(s.opt.Seed), saltApp, 3, hstr(t.id))
+}
+
+func (s *Server) redeemCode(w http.ResponseWriter, f url.Values, t *tenant, clientID string) {
+	code := f.Get("code")
+	s.mu.Lock()
+	ac := s.codes[code]
+	var used bool
+	if ac != nil {
+		used = ac.used
+		ac.used = true
+	}
+	s.mu.Unlock()
+	switch {
+	case ac == nil:
+		s.aadError(w, 400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
+		return
+	case used:
+		s.aadError(w, 400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.")
+		return
+	case s.now().After(ac.expires):
+		s.aadError(w, 400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.")
+		return
+	case ac.clientID != clientID:
+		s.aadError(w, 400, "invalid_grant", 70000, "Provided grant is invalid or malformed.")
+		return
+	case f.Get("redirect_uri") != ac.redirectURI:
+		s.aadError(w, 400, "invalid_grant", 50148, fmt.Sprintf("The redirect_uri '%s' does not match the redirect_uri used in the authorization request.", f.Get("redirect_uri")))
+		return
+	case t != nil && t != ac.target:
+		s.aadError(w, 400, "invalid_grant", 50148, "The code was issued for a different tenant.")
+		return
+	}
+	if ac.challenge != "" {
+		v := f.Get("code_verifier")
+		if v == "" {
+			s.aadError(w, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'code_verifier'.")
+			return
+		}
+		sum := sha256.Sum256([]byte(v))
+		want := b64.EncodeToString(sum[:])
+		if ac.method == "plain" {
+			want = v
+		}
+		if want != ac.challenge {
+			s.aadError(w, 400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
+			return
+		}
+	}
+	u := ac.home.user(ac.userIdx)
+	if u == nil {
+		s.aadError(w, 400, "invalid_grant", 50034, "The user account does not exist in the directory.")
+		return
+	}
+	// The redemption may add OpenID Connect scopes (MSAL always sends
+	// openid, profile and offline_access); resource scopes come from the code.
+	scope := ac.scope
+	for _, sc := range strings.Fields(f.Get("scope")) {
+		if oidcScope(sc) && !strings.Contains(" "+scope+" ", " "+sc+" ") {
+			scope += " " + sc
+		}
+	}
+	s.issueUserTokens(w, ac.home, ac.userIdx, u, ac.target, strings.TrimSpace(scope))
+}
+
+func oidcScope(sc string) bool {
+	switch sc {
+	case "openid", "profile", "offline_access", "email":
+		return true
+	}
+	return false
+}
+
+func (s *Server) redeemRefresh(w http.ResponseWriter, f url.Values, t *tenant, clientID string) {
+	var rc refreshClaims
+	raw := strings.TrimPrefix(f.Get("refresh_token"), "0.A")
+	if err := s.verify(raw, &rc); err != nil || rc.Kind != "rt" {
+		s.aadError(w, 400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
+		return
+	}
+	if rc.Client != clientID {
+		s.aadError(w, 400, "invalid_grant", 700005, "Provided Authorization Code is intended to use against other tenant, thus rejected.")
+		return
+	}
+	home := s.tenantByID(rc.Home)
+	if home == nil {
+		s.aadError(w, 400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
+		return
+	}
+	s.mu.Lock()
+	gen := s.rtGen[rc.Oid]
+	s.mu.Unlock()
+	issued := time.Unix(rc.Iat, 0).UTC()
+	if rc.Gen < gen {
+		s.aadError(w, 400, "invalid_grant", 50173, fmt.Sprintf("The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '%s' and the TokensValidFrom date (before which tokens are not valid) for this user is '%s'.", issued.Format("2006-01-02T15:04:05.0000000Z"), s.now().UTC().Format("2006-01-02T15:04:05.0000000Z")))
+		return
+	}
+	if s.now().Sub(issued) > s.opt.RefreshTokenLifetime {
+		s.aadError(w, 400, "invalid_grant", 700082, fmt.Sprintf("The refresh token has expired due to inactivity. The token was issued on %s and was inactive for %s.", issued.Format("2006-01-02T15:04:05.0000000Z"), s.opt.RefreshTokenLifetime))
+		return
+	}
+	u := home.user(rc.User)
+	if u == nil || u.ID != rc.Oid {
+		s.aadError(w, 400, "invalid_grant", 50034, "The user account does not exist in the directory.")
+		return
+	}
+	if !u.AccountEnabled {
+		s.aadError(w, 400, "invalid_grant", 50057, "The user account is disabled.")
+		return
+	}
+	target := home
+	if t != nil {
+		target = t
+	}
+	if msg, code, errCode := s.delegatedAccess(home, u, target); code != 0 {
+		s.aadError(w, 400, errCode, code, msg)
+		return
+	}
+	scope := f.Get("scope")
+	if scope == "" {
+		scope = rc.Scope
+	}
+	s.issueUserTokens(w, home, rc.User, u, target, scope)
+}
+
+func (s *Server) issueUserTokens(w http.ResponseWriter, home *tenant, idx int, u *User, target *tenant, scope string) {
+	res, ok := resourceOf(scope)
+	if !ok {
+		s.aadError(w, 400, "invalid_scope", 28000, "Provided value for the input parameter scope is not valid because it contains more than one resource.")
+		return
+	}
+	now := s.now()
+	exp := now.Add(s.opt.TokenLifetime)
+	at := tokenClaims{Aud: res, Iss: "https://sts.windows.net/" + target.id + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(),
+		AppID: s.info.ClientID, AppDisplayName: s.appName, IdTyp: "user", Name: u.DisplayName, Oid: u.ID, Upn: u.UPN,
+		Scp: strings.Join(s.opt.Permissions, " "), Sub: hex.EncodeToString(hmacSum(s.hmacKey, u.ID+s.info.ClientID))[:43],
+		Tid: target.id, Uti: randomID(), Ver: "1.0", HomeTid: home.id}
+	if home != target {
+		at.Idp = "https://sts.windows.net/" + home.id + "/"
+	}
+	id := tokenClaims{Aud: s.info.ClientID, Iss: "https://" + s.info.AuthorityHost + "/" + target.id + "/v2.0", Iat: now.Unix(),
+		Nbf: now.Unix(), Exp: exp.Unix(), Name: u.DisplayName, Oid: u.ID, PreferredUsername: u.UPN, Sub: at.Sub,
+		Tid: target.id, Ver: "2.0"}
+	if home != target {
+		id.Idp = at.Idp
+	}
+	s.mu.Lock()
+	gen := s.rtGen[u.ID]
+	s.mu.Unlock()
+	rt := "0.A" + s.sign(refreshClaims{Kind: "rt", Client: s.info.ClientID, Home: home.id, User: idx, Oid: u.ID, Iat: now.Unix(), Gen: gen, Scope: scope})
+	body := map[string]any{
+		"token_type": "Bearer", "scope": scope, "expires_in": int(s.opt.TokenLifetime.Seconds()),
+		"ext_expires_in": int(s.opt.TokenLifetime.Seconds()), "access_token": s.sign(at),
+		"refresh_token": rt, "client_info": clientInfo(u.ID, home.id),
+	}
+	if strings.Contains(" "+scope+" ", " openid ") {
+		body["id_token"] = s.sign(id)
+	}
+	writeJSON(w, 200, body)
+}
+
+func hmacSum(key []byte, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}
