@@ -677,14 +677,14 @@ func (t *tenant) genUser(i int) *User {
 
 // mailboxStats derives Exchange usage for a user with a mailbox.
 type mailboxStats struct {
-	items, deletedItems                   int64
-	storage, deletedSize                  int64
-	warnQuota, sendQuota, sendRecvQuota   int64
-	deletedQuota                          int64
-	hasArchive                            bool
-	lastActivity                          time.Time
-	recipientType                         string
-	created                               time.Time
+	items, deletedItems                 int64
+	storage, deletedSize                int64
+	warnQuota, sendQuota, sendRecvQuota int64
+	deletedQuota                        int64
+	hasArchive                          bool
+	lastActivity                        time.Time
+	recipientType                       string
+	created                             time.Time
 }
 
 func (t *tenant) mailbox(u *User) mailboxStats {

@@ -2,9 +2,9 @@ package m365sim
 
 import (
 	"bufio"
-	"errors"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"

@@ -202,11 +202,11 @@ type Counter struct {
 	Tenant     string `json:"tenant"`   // tenant id ("" when unknown)
 	Requests   int    `json:"requests"` // HTTP requests (a $batch counts once, under "POST /$batch")
 	BatchItems int    `json:"batch_items"`
-	Throttled  int    `json:"throttled"`   // 429 answers (HTTP or batch item)
-	Errors5xx  int    `json:"errors_5xx"`  // 5xx answers
-	Resets     int    `json:"resets"`      // connections reset on purpose
-	Errors4xx  int    `json:"errors_4xx"`  // other 4xx answers
-	OK         int    `json:"ok"`          // 2xx and 3xx answers
+	Throttled  int    `json:"throttled"`  // 429 answers (HTTP or batch item)
+	Errors5xx  int    `json:"errors_5xx"` // 5xx answers
+	Resets     int    `json:"resets"`     // connections reset on purpose
+	Errors4xx  int    `json:"errors_4xx"` // other 4xx answers
+	OK         int    `json:"ok"`         // 2xx and 3xx answers
 }
 
 type counters struct {
