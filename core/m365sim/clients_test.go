@@ -681,3 +681,173 @@ func TestLargeSimFullRead(t *testing.T) {
 	wg.Wait()
 	t.Logf("read %d users from %d tenants (%d not consented) in %v", total, len(srv.Customers())-failed, failed, time.Since(start))
 }
+
+func interactive(t *testing.T, srv *m365sim.Server) (public.Client, public.AuthResult) {
+	t.Helper()
+	ctx := t.Context()
+	info := srv.Info()
+	pca, err := public.New(info.ClientID, public.WithAuthority(authority(srv, info.PartnerTenantID)),
+		public.WithHTTPClient(srv.HTTPClient()), public.WithInstanceDiscovery(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pca.AcquireTokenInteractive(ctx, graphScopes, public.WithRedirectURI(info.RedirectURI),
+		public.WithOpenURL(func(u string) error { return srv.CompleteSignIn(ctx, u) }))
+	if err != nil {
+		t.Fatalf("AcquireTokenInteractive: %v", err)
+	}
+	return pca, res
+}
+
+func TestGDAPMissingRoles(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 12, Tenants: 1, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{0: {GDAPMissingRoles: true}}})
+	ctx := t.Context()
+	pca, res := interactive(t, srv)
+	c := srv.Customers()[0]
+	g, _ := graphFor(t, srv, func(ctx context.Context) (string, error) {
+		r, err := pca.AcquireTokenSilent(ctx, graphScopes, public.WithSilentAccount(res.Account), public.WithTenantID(c.ID))
+		return r.AccessToken, err
+	})
+	if _, err := g.Users().Get(ctx, nil); err != nil {
+		t.Fatalf("Directory Readers should read users: %v", err)
+	}
+	rels, err := func() (models.DelegatedAdminRelationshipCollectionResponseable, error) {
+		pg, _ := graphFor(t, srv, func(context.Context) (string, error) { return res.AccessToken, nil })
+		return pg.TenantRelationships().DelegatedAdminRelationships().Get(ctx, nil)
+	}()
+	if err != nil || len(rels.GetValue()) != 1 || len(rels.GetValue()[0].GetAccessDetails().GetUnifiedRoles()) != 1 {
+		t.Fatalf("delegatedAdminRelationships should list one relationship with one role: %v", err)
+	}
+	_, err = g.Reports().GetMailboxUsageDetailWithPeriod(ptr("D7")).Get(ctx, nil)
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) || oe.ResponseStatusCode != 403 {
+		t.Errorf("reports without Reports Reader: err = %v, want 403", err)
+	}
+	_, err = g.DeviceManagement().ManagedDevices().Get(ctx, nil)
+	if !errors.As(err, &oe) || oe.ResponseStatusCode != 403 {
+		t.Errorf("devices without Intune role: err = %v, want 403", err)
+	}
+}
+
+func TestBatchItemsThrottledIndividually(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 13, Tenants: 1, CleanTenants: true, Rate429: 0.5, RetryAfterMin: 2 * time.Second, RetryAfterMax: 2 * time.Second})
+	ctx := t.Context()
+	g, adapter := appGraph(t, srv, srv.Customers()[0].ID)
+	batch := msgraphcore.NewBatchRequest(adapter)
+	for i := 1; i <= 20; i++ {
+		info, err := g.Users().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: ptr(int32(i))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := batch.AddBatchRequestStep(*info); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The $batch POST itself is never faulted, only its items.
+	resp, err := batch.Send(ctx, adapter)
+	if err != nil {
+		t.Fatalf("batch Send: %v", err)
+	}
+	ok, throttled := 0, 0
+	for _, it := range resp.GetResponses() {
+		switch *it.GetStatus() {
+		case 200:
+			ok++
+		case 429:
+			throttled++
+			if it.GetHeaders()["Retry-After"] != "2" {
+				t.Errorf("429 item headers = %v, want Retry-After 2", it.GetHeaders())
+			}
+		default:
+			t.Errorf("item status %d", *it.GetStatus())
+		}
+	}
+	if ok == 0 || throttled == 0 {
+		t.Errorf("items ok = %d, throttled = %d; want both", ok, throttled)
+	}
+}
+
+func TestDocumentedBudgetAnswers429(t *testing.T) {
+	// Scale 0.002: a small tenant holds 7 resource units per 10 s.
+	srv := startSim(t, m365sim.Options{Seed: 14, Tenants: 1, UsersPerTenant: 10, CleanTenants: true, ThrottleScale: 0.002})
+	ctx := t.Context()
+	c := srv.Customers()[0]
+	cca := confidentialClient(t, srv, srv.Info().ClientSecret)
+	tok, err := cca.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID(c.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := srv.HTTPClient()
+	var last *http.Response
+	for i := 0; i < 4; i++ { // GET /users costs 2: three fit, the fourth does not
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.Info().GraphBase+"/users", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		last, err = hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last.Body.Close()
+		if i < 3 && last.StatusCode != 200 {
+			t.Fatalf("request %d: %s", i, last.Status)
+		}
+	}
+	if last.StatusCode != 429 || last.Header.Get("Retry-After") == "" || !strings.HasPrefix(last.Header.Get("x-ms-throttle-scope"), "Tenant_Application/") {
+		t.Errorf("fourth request: %s, Retry-After %q, scope %q", last.Status, last.Header.Get("Retry-After"), last.Header.Get("x-ms-throttle-scope"))
+	}
+}
+
+func TestConnectionResetSurfacesAsTransportError(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 15, Tenants: 1, CleanTenants: true, RateReset: 1})
+	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
+	_, err := g.Organization().Get(t.Context(), nil)
+	var oe *odataerrors.ODataError
+	if err == nil || errors.As(err, &oe) {
+		t.Fatalf("err = %v, want a transport error", err)
+	}
+	resets := 0
+	for _, ct := range srv.Control().Counters() {
+		resets += ct.Resets
+	}
+	if resets == 0 {
+		t.Error("no reset counted")
+	}
+}
+
+func TestControlAPIOverHTTPS(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 16, Tenants: 1, UsersPerTenant: 10, CleanTenants: true})
+	ctx := t.Context()
+	info := srv.Info()
+	c := srv.Customers()[0]
+	call := func(method, path, body, token string) *http.Response {
+		req, _ := http.NewRequestWithContext(ctx, method, "https://"+info.AuthorityHost+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := srv.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	if r := call("GET", "/_sim/counters", "", "wrong"); r.StatusCode != 401 {
+		t.Errorf("control API without token: %s", r.Status)
+	}
+	if r := call("POST", "/_sim/tenants/"+c.ID+"/users", `{"givenName":"Øyvind","surname":"Løvås","licenses":["FLOW_FREE"]}`, info.ControlToken); r.StatusCode != 200 {
+		t.Fatalf("add user: %s", r.Status)
+	}
+	u, err := srv.Control().User(c.ID, "oyvind.lovas@"+c.DefaultDomain)
+	if err != nil || u.DisplayName != "Øyvind Løvås" {
+		t.Fatalf("added user = %+v, %v", u, err)
+	}
+	if r := call("DELETE", "/_sim/tenants/"+c.ID+"/users/"+u.ID, "", info.ControlToken); r.StatusCode != 204 {
+		t.Errorf("delete user: %s", r.Status)
+	}
+	if _, err := srv.Control().User(c.ID, u.ID); !errors.Is(err, m365sim.ErrNotFound) {
+		t.Errorf("deleted user still found: %v", err)
+	}
+	if r := call("PUT", "/_sim/tenants/"+c.ID+"/flags", `{"no_entra_p1":true}`, info.ControlToken); r.StatusCode != 204 {
+		t.Errorf("set flags: %s", r.Status)
+	}
+	if f, _ := srv.Control().Flags(c.ID); !f.NoEntraP1 {
+		t.Error("flags not applied")
+	}
+}

@@ -93,7 +93,9 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, meta *reqMet
 		meta.endpoint = ep
 	}
 	if resp.reset {
-		meta.reset = true
+		// Count now: on HTTP/2 the reset unwinds the handler with a panic.
+		s.counters.add(meta.endpoint, meta.tenant, -1, false)
+		meta.endpoint = ""
 		resetConn(w)
 		return
 	}

@@ -421,7 +421,6 @@ func (s *Server) resolveTenant(seg string) (t *tenant, multi bool, ok bool) {
 type reqMeta struct {
 	endpoint string
 	tenant   string
-	reset    bool
 }
 
 type statusWriter struct {
@@ -468,11 +467,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveIdentity(sw, r, meta)
 	}
 	if meta.endpoint != "" {
-		status := sw.status
-		if meta.reset {
-			status = -1
-		}
-		s.counters.add(meta.endpoint, meta.tenant, status, false)
+		s.counters.add(meta.endpoint, meta.tenant, sw.status, false)
 	}
 }
 
