@@ -1,0 +1,219 @@
+package connections
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"github.com/tenantsync/tenantsync/core/auth"
+	"github.com/tenantsync/tenantsync/core/graph"
+	"github.com/tenantsync/tenantsync/store"
+	"github.com/tenantsync/tenantsync/store/secrets"
+)
+
+// Keychain holds small secrets; *secrets.Keychain is one.
+type Keychain interface {
+	Set(item, secret string) error
+	Get(item string) (string, error)
+	Delete(item string) error
+}
+
+// Network is how connections reach Microsoft: the real cloud by default, the
+// simulated one in demo mode and tests.
+type Network struct {
+	Cloud     auth.Cloud
+	HTTP      *http.Client      // identity platform; nil: http.DefaultClient
+	Transport http.RoundTripper // Graph; nil: http.DefaultTransport
+	// OpenURL shows the sign-in page; nil opens the system browser.
+	OpenURL func(url string) error
+}
+
+// Manager creates, signs in, checks and removes connections.
+type Manager struct {
+	store    *store.Store
+	keychain Keychain
+	vault    auth.Sealer
+	net      Network
+}
+
+// NewManager returns a Manager over a store, the keychain and the vault that
+// seals token caches.
+func NewManager(s *store.Store, kc Keychain, vault auth.Sealer, net Network) *Manager {
+	if net.Cloud.AuthorityHost == "" {
+		net.Cloud = auth.Global
+	}
+	if net.OpenURL == nil {
+		net.OpenURL = OpenBrowser
+	}
+	return &Manager{store: s, keychain: kc, vault: vault, net: net}
+}
+
+// Network returns how the manager reaches Microsoft.
+func (m *Manager) Network() Network { return m.net }
+
+func secretItem(connID string) string { return "client-secret/" + connID }
+
+func newID() string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// Create validates the form, stores the secret in the keychain and the
+// connection in the store. Nothing is written when the form is invalid.
+func (m *Manager) Create(ctx context.Context, f Form) (store.Connection, error) {
+	if fe := f.Check(false); fe != nil {
+		return store.Connection{}, fe
+	}
+	c := store.Connection{
+		ID: newID(), Name: strings.TrimSpace(f.Name), Mode: f.Mode, Cloud: m.net.Cloud.Name,
+		AuthorityHost: m.net.Cloud.AuthorityHost, GraphBase: m.net.Cloud.GraphBase,
+		TenantID: normalizeTenant(f.TenantID), ClientID: strings.ToLower(strings.Trim(strings.TrimSpace(f.ClientID), "{}")),
+		RedirectPort: f.RedirectPort, Status: store.StatusNeverSynced, Settings: store.DefaultSyncSettings(),
+	}
+	c.SecretRef = secretItem(c.ID)
+	if err := m.keychain.Set(c.SecretRef, strings.TrimSpace(f.Secret)); err != nil {
+		return store.Connection{}, fmt.Errorf("save the client secret: %w", err)
+	}
+	if err := m.store.Update(ctx, func(tx *store.Tx) error { return tx.PutConnection(&c) }); err != nil {
+		_ = m.keychain.Delete(c.SecretRef)
+		return store.Connection{}, err
+	}
+	return c, nil
+}
+
+// UpdateCredentials changes a connection's tenant, application, secret or
+// port. An empty secret keeps the stored one. Changing the tenant or app
+// forgets the saved sign-in.
+func (m *Manager) UpdateCredentials(ctx context.Context, id string, f Form) (store.Connection, error) {
+	if fe := f.Check(true); fe != nil {
+		return store.Connection{}, fe
+	}
+	var c store.Connection
+	err := m.store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if c, err = tx.Connection(id); err != nil {
+			return err
+		}
+		tenant, client := normalizeTenant(f.TenantID), strings.ToLower(strings.Trim(strings.TrimSpace(f.ClientID), "{}"))
+		if tenant != c.TenantID || client != c.ClientID || f.Mode != c.Mode {
+			c.Account = ""
+		}
+		c.Name, c.Mode, c.TenantID, c.ClientID, c.RedirectPort = strings.TrimSpace(f.Name), f.Mode, tenant, client, f.RedirectPort
+		if s := strings.TrimSpace(f.Secret); s != "" {
+			if err := m.keychain.Set(c.SecretRef, s); err != nil {
+				return fmt.Errorf("save the client secret: %w", err)
+			}
+		}
+		return tx.PutConnection(&c)
+	})
+	if err == nil && c.Account == "" {
+		err = m.vault.Delete(ctx, auth.CacheBlobName(id))
+	}
+	return c, err
+}
+
+// AfterDisconnect says what tenantsync cannot undo on Microsoft's side.
+const AfterDisconnect = "tenantsync deleted its copy of the client secret and the saved sign-in. " +
+	"On Microsoft's side the app registration, its client secret, its admin consent in each customer tenant " +
+	"and the GDAP relationships are untouched and keep their privileges: delete the client secret (or the whole app " +
+	"registration) in the Entra admin center, and remove the app's consent from customer tenants you no longer manage."
+
+// Disconnect removes a connection: its secret, token cache, tenants, mirrors
+// and sync logs. Organizations and contacts stay. It returns what remains to
+// do on Microsoft's side.
+func (m *Manager) Disconnect(ctx context.Context, id string) (string, error) {
+	c, err := m.Connection(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if err := m.keychain.Delete(c.SecretRef); err != nil {
+		return "", fmt.Errorf("delete the client secret: %w", err)
+	}
+	if err := m.vault.Delete(ctx, auth.CacheBlobName(id)); err != nil {
+		return "", err
+	}
+	if err := m.store.Update(ctx, func(tx *store.Tx) error { return tx.DeleteConnection(id) }); err != nil {
+		return "", err
+	}
+	return AfterDisconnect, nil
+}
+
+// Connection returns one connection.
+func (m *Manager) Connection(ctx context.Context, id string) (c store.Connection, err error) {
+	err = m.store.View(ctx, func(tx *store.Tx) error { c, err = tx.Connection(id); return err })
+	return c, err
+}
+
+// Session builds the MSAL session of a connection, with its secret from the
+// keychain and its sealed token cache.
+func (m *Manager) Session(c store.Connection) (*auth.Session, error) {
+	secret, err := m.keychain.Get(c.SecretRef)
+	if err != nil {
+		return nil, fmt.Errorf("read the client secret of %q: %w", c.Name, err)
+	}
+	return auth.NewSession(auth.Config{
+		Conn: c, Secret: secret, HTTP: m.net.HTTP, Vault: m.vault, OpenURL: m.net.OpenURL,
+		NotFound: func(err error) bool { return errors.Is(err, secrets.ErrNotFound) },
+	})
+}
+
+// SignIn runs the interactive sign-in of a delegated connection and saves
+// the signed-in account.
+func (m *Manager) SignIn(ctx context.Context, id string) (auth.Account, error) {
+	c, err := m.Connection(ctx, id)
+	if err != nil {
+		return auth.Account{}, err
+	}
+	if !auth.Delegated(c.Mode) {
+		return auth.Account{}, fmt.Errorf("%q uses application permissions and needs no interactive sign-in", c.Name)
+	}
+	sess, err := m.Session(c)
+	if err != nil {
+		return auth.Account{}, err
+	}
+	acc, err := sess.SignIn(ctx)
+	if err != nil {
+		return auth.Account{}, err
+	}
+	err = m.store.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Connection(id)
+		if err != nil {
+			return err
+		}
+		cur.Account = acc.HomeAccountID
+		return tx.PutConnection(&cur)
+	})
+	return acc, err
+}
+
+// GraphClient returns a Graph client for one tenant of a connection.
+func (m *Manager) GraphClient(c store.Connection, sess *auth.Session, tenantID string, stats *graph.Stats) (*graph.Client, error) {
+	return graph.NewClient(tenantID, sess.TokenProvider(tenantID), graph.Options{GraphBase: c.GraphBase, Transport: m.net.Transport, Stats: stats})
+}
+
+// OpenBrowser opens url in the system browser.
+func OpenBrowser(url string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	case "darwin":
+		cmd = exec.Command("open", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("open the browser: %w; open this address yourself: %s", err, url)
+	}
+	go cmd.Wait()
+	return nil
+}

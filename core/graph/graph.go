@@ -1,0 +1,286 @@
+// Package graph reads a Microsoft 365 tenant through msgraph-sdk-go and turns
+// what it finds into tenantsync's records (store.DirectoryUser, store.Mailbox,
+// store.License, store.Device). It streams: a large tenant is never held in
+// memory as SDK objects beyond a page at a time.
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
+	khttp "github.com/microsoft/kiota-http-go"
+	msgraph "github.com/microsoftgraph/msgraph-sdk-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/tenantsync/tenantsync/core/auth"
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// Data types a sync can read, as named in settings, findings and logs.
+const (
+	DataDirectory = "directory"
+	DataContacts  = "contacts"
+	DataLicenses  = "licenses"
+	DataMailboxes = "mailboxes"
+	DataSignIns   = "sign_ins"
+	DataDevices   = "devices"
+)
+
+// Stats counts one client's HTTP traffic, retries included.
+type Stats struct {
+	Requests  atomic.Int64
+	Throttled atomic.Int64 // 429 answers
+	Failed    atomic.Int64 // 5xx answers and transport errors
+}
+
+// Client reads one tenant.
+type Client struct {
+	TenantID string
+	g        *msgraph.GraphServiceClient
+	adapter  *msgraph.GraphRequestAdapter
+	stats    *Stats
+}
+
+// Options build a Client.
+type Options struct {
+	GraphBase string            // Graph v1.0 root; "" means Microsoft's global cloud
+	Transport http.RoundTripper // the network; nil means http.DefaultTransport
+	Stats     *Stats            // where to count requests; nil allocates one
+	// MaxRetries bounds the SDK's retries of 429/503/504 per request
+	// (it honours Retry-After); 0 means 5.
+	MaxRetries int
+}
+
+// NewClient builds the real SDK client with its default middleware (retry
+// honouring Retry-After, redirect, compression, ...) for one tenant.
+func NewClient(tenantID string, tokens absauth.AccessTokenProvider, opt Options) (*Client, error) {
+	if opt.Stats == nil {
+		opt.Stats = &Stats{}
+	}
+	base := opt.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if opt.MaxRetries == 0 {
+		opt.MaxRetries = 5
+	}
+	gopts := msgraphcore.GraphClientOptions{GraphServiceVersion: "v1.0", GraphServiceLibraryVersion: "1.89.0"}
+	mw := msgraphcore.GetDefaultMiddlewaresWithOptions(&gopts)
+	for i, m := range mw {
+		if _, ok := m.(*khttp.RetryHandler); ok {
+			mw[i] = khttp.NewRetryHandlerWithOptions(khttp.RetryHandlerOptions{
+				MaxRetries:   opt.MaxRetries,
+				DelaySeconds: 2,
+				ShouldRetry:  func(time.Duration, int, *http.Request, *http.Response) bool { return true },
+			})
+		}
+	}
+	hc := &http.Client{Transport: khttp.NewCustomTransportWithParentTransport(&counting{next: base, stats: opt.Stats}, mw...), Timeout: 5 * time.Minute}
+	adapter, err := msgraph.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		absauth.NewBaseBearerTokenAuthenticationProvider(tokens), nil, nil, hc)
+	if err != nil {
+		return nil, fmt.Errorf("graph client: %w", err)
+	}
+	if opt.GraphBase != "" {
+		adapter.SetBaseUrl(strings.TrimSuffix(opt.GraphBase, "/"))
+	}
+	return &Client{TenantID: tenantID, g: msgraph.NewGraphServiceClient(adapter), adapter: adapter, stats: opt.Stats}, nil
+}
+
+// Stats returns the client's traffic counters.
+func (c *Client) Stats() *Stats { return c.stats }
+
+// counting sits below the SDK's middleware, so it sees every request that
+// reaches the network, retries included.
+type counting struct {
+	next  http.RoundTripper
+	stats *Stats
+}
+
+// transportRetries bounds retries of requests that got no answer at all
+// (connection reset, refused): the SDK's retry handler only retries answers.
+const transportRetries = 3
+
+func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		c.stats.Requests.Add(1)
+		resp, err := c.next.RoundTrip(r)
+		switch {
+		case err != nil:
+			c.stats.Failed.Add(1)
+		case resp.StatusCode == http.StatusTooManyRequests:
+			c.stats.Throttled.Add(1)
+		case resp.StatusCode >= 500:
+			c.stats.Failed.Add(1)
+		}
+		if err == nil || attempt == transportRetries || r.Context().Err() != nil {
+			return resp, err
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			if r.GetBody == nil {
+				return resp, err
+			}
+			body, berr := r.GetBody()
+			if berr != nil {
+				return resp, err
+			}
+			r = r.Clone(r.Context())
+			r.Body = body
+		}
+		select {
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		case <-time.After(time.Duration(100<<attempt) * time.Millisecond):
+		}
+	}
+}
+
+// Error is a Graph failure said in plain words with the fix.
+type Error struct {
+	Status   int    // HTTP status, 0 when the request never got an answer
+	Code     string // Graph's error code, e.g. Authorization_RequestDenied
+	Message  string // Graph's message
+	DataType string
+	Err      error
+}
+
+func (e *Error) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("%s: %s (%d %s)", e.DataType, e.Message, e.Status, e.Code)
+	}
+	return fmt.Sprintf("%s: %v", e.DataType, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrDeltaExpired means a saved delta link is no longer accepted; the
+// tenant's users need a full read.
+var ErrDeltaExpired = errors.New("delta link expired")
+
+// wrap classifies err from reading dataType.
+func wrap(err error, dataType string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var ae *auth.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	e := &Error{DataType: dataType, Err: err}
+	var oe *odataerrors.ODataError
+	if errors.As(err, &oe) {
+		e.Status = oe.ResponseStatusCode
+		if me := oe.GetErrorEscaped(); me != nil {
+			e.Code, e.Message = deref(me.GetCode()), deref(me.GetMessage())
+		}
+	}
+	return e
+}
+
+// Permissions the app needs, by data type.
+var permissionFor = map[string]string{
+	DataDirectory: "Directory.Read.All",
+	DataContacts:  "User.Read.All",
+	DataLicenses:  "Directory.Read.All",
+	DataMailboxes: "Reports.Read.All",
+	DataSignIns:   "AuditLog.Read.All",
+	DataDevices:   "DeviceManagementManagedDevices.Read.All",
+}
+
+// Finding codes for Graph problems.
+const (
+	CodePermissionMissing = "permission_missing"
+	CodeNoP1              = "no_entra_p1"
+	CodeThrottled         = "throttled"
+	CodeConcealedNames    = "concealed_names"
+	CodeGDAPExpired       = "gdap_expired"
+	CodeGDAPExpiring      = "gdap_expiring"
+	CodeGDAPRoles         = "gdap_missing_roles"
+	CodeGDAPMissing       = "gdap_missing"
+	CodeBadAnswer         = "bad_answer"
+	CodeUnavailable       = "service_unavailable"
+)
+
+// Finding says what went wrong reading dataType and how to fix it.
+func Finding(err error, dataType string) store.Finding {
+	var ae *auth.Error
+	if errors.As(err, &ae) {
+		return auth.Finding(err, dataType)
+	}
+	f := store.Finding{Severity: "error", DataType: dataType, Code: "error", Message: err.Error()}
+	var ge *Error
+	if !errors.As(err, &ge) {
+		return auth.Finding(err, dataType) // network errors read as "cannot reach Microsoft"
+	}
+	perm := permissionFor[dataType]
+	switch {
+	case ge.Code == "Authentication_RequestFromNonPremiumTenantOrB2CTenant":
+		f.Severity, f.Code = "warning", CodeNoP1
+		f.Message = "Sign-in activity needs Microsoft Entra ID P1 or P2, which this tenant does not have."
+		f.Fix = "Nothing to fix: contacts sync without last sign-in dates. A P1 licence (included in Microsoft 365 Business Premium and E3/E5) brings them."
+	case ge.Status == http.StatusForbidden || ge.Code == "Authorization_RequestDenied":
+		f.Code = CodePermissionMissing
+		f.Message = fmt.Sprintf("Microsoft refused to share %s: the app lacks the %s permission here.", describe(dataType), perm)
+		f.Fix = fmt.Sprintf("In the Entra admin center add the Microsoft Graph application and delegated permission %s to the app registration, grant admin consent, and for GDAP make sure the relationship includes a role that can read it.", perm)
+	case ge.Status == http.StatusTooManyRequests:
+		f.Severity, f.Code = "warning", CodeThrottled
+		f.Message = fmt.Sprintf("Microsoft kept throttling requests for %s after several retries.", describe(dataType))
+		f.Fix = "Nothing was lost; the next sync picks up where this one stopped. Fewer tenants per run or a later schedule avoids the limit."
+	case ge.Status >= 500:
+		f.Severity, f.Code = "warning", CodeUnavailable
+		f.Message = fmt.Sprintf("Microsoft Graph was unavailable while reading %s (HTTP %d).", describe(dataType), ge.Status)
+		f.Fix = "Usually temporary: the next sync tries again."
+	case ge.Status == 0 && ge.Code == "":
+		var ue *Error
+		if errors.As(ge.Err, &ue) {
+			return Finding(ue, dataType)
+		}
+		if strings.Contains(ge.Err.Error(), "parse") || strings.Contains(ge.Err.Error(), "unmarshal") || strings.Contains(ge.Err.Error(), "invalid character") {
+			f.Code = CodeBadAnswer
+			f.Message = fmt.Sprintf("Microsoft sent an answer for %s that tenantsync cannot read.", describe(dataType))
+			f.Fix = "The other tenants are not affected; if it persists, send the sync log to support."
+			return f
+		}
+		return auth.Finding(ge.Err, dataType)
+	default:
+		f.Message = fmt.Sprintf("Reading %s failed: %s", describe(dataType), ge.Message)
+		f.Fix = "Try again; if it keeps failing, send the sync log to support."
+	}
+	return f
+}
+
+func describe(dataType string) string {
+	switch dataType {
+	case DataDirectory:
+		return "the directory (organization and domains)"
+	case DataContacts:
+		return "users"
+	case DataLicenses:
+		return "licenses"
+	case DataMailboxes:
+		return "mailbox usage"
+	case DataSignIns:
+		return "sign-in activity"
+	case DataDevices:
+		return "Intune devices"
+	}
+	return dataType
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
