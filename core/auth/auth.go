@@ -115,7 +115,9 @@ func NewSession(cfg Config) (*Session, error) {
 
 // Delegated reports whether the connection signs in as a user (GDAP partner
 // or single tenant with sign-in) rather than as the application.
-func Delegated(mode string) bool { return mode == store.ModeGDAP || mode == store.ModeSingle || mode == store.ModeDemo }
+func Delegated(mode string) bool {
+	return mode == store.ModeGDAP || mode == store.ModeSingle || mode == store.ModeDemo
+}
 
 // RedirectURI is the loopback redirect URI to register for a port.
 func RedirectURI(port int) string { return fmt.Sprintf("http://localhost:%d", port) }
@@ -245,6 +247,4 @@ func (t tenantTokens) GetAllowedHostsValidator() *absauth.AllowedHostsValidator 
 	return &v
 }
 
-
 var _ absauth.AccessTokenProvider = tenantTokens{}
-
