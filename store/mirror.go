@@ -327,6 +327,21 @@ func (m *Mirror) Synced() time.Time {
 	return time.Time{}
 }
 
+// Stamp returns the time saved under a state key (zero when never).
+func (m *Mirror) Stamp(key string) time.Time {
+	if b := m.sub(bucketMirrorState); b != nil {
+		t, _ := time.Parse(time.RFC3339Nano, string(b.Get([]byte("at:"+key))))
+		return t
+	}
+	return time.Time{}
+}
+
+// SetStamp saves a time under a state key, e.g. when users were last read
+// in full or the mailbox report last fetched.
+func (m *Mirror) SetStamp(key string, at time.Time) error {
+	return m.sub(bucketMirrorState).Put([]byte("at:"+key), []byte(at.UTC().Format(time.RFC3339Nano)))
+}
+
 // SetSynced records when the mirror was committed.
 func (m *Mirror) SetSynced(at time.Time) error {
 	return m.sub(bucketMirrorState).Put(keySynced, []byte(at.UTC().Format(time.RFC3339Nano)))

@@ -196,7 +196,8 @@ type Tenant struct {
 	Relationship   *Relationship `json:"relationship,omitempty"`
 	MatchState     string        `json:"match_state"`
 	OrgID          uint64        `json:"org_id,omitempty"`
-	Suggestion     *Suggestion   `json:"suggestion,omitempty"`
+	Suggestions    []Suggestion  `json:"suggestions,omitempty"` // best first; never accepted automatically
+	MatchReason    string        `json:"match_reason,omitempty"`
 	Findings       []Finding     `json:"findings,omitempty"`
 	LastSync       time.Time     `json:"last_sync"`
 	LastCounts     Counts        `json:"last_counts"`

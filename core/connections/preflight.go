@@ -227,7 +227,7 @@ func (m *Manager) Preflight(ctx context.Context, id string, progress func(done, 
 		for i := range tenants {
 			t := tenants[i]
 			if old, err := tx.Tenant(c.ID, t.TenantID); err == nil {
-				t.MatchState, t.OrgID, t.Suggestion, t.LastSync, t.LastCounts = old.MatchState, old.OrgID, old.Suggestion, old.LastSync, old.LastCounts
+				t.MatchState, t.OrgID, t.Suggestions, t.MatchReason, t.LastSync, t.LastCounts = old.MatchState, old.OrgID, old.Suggestions, old.MatchReason, old.LastSync, old.LastCounts
 				if len(t.Domains) == 0 {
 					t.Domains, t.DefaultDomain = old.Domains, old.DefaultDomain
 				}

@@ -137,6 +137,10 @@ func (c *Client) Organization(ctx context.Context) (Directory, error) {
 	if err != nil {
 		return Directory{}, wrap(err, DataDirectory)
 	}
+	return directoryFrom(resp)
+}
+
+func directoryFrom(resp models.OrganizationCollectionResponseable) (Directory, error) {
 	vals := resp.GetValue()
 	if len(vals) == 0 {
 		return Directory{}, &Error{DataType: DataDirectory, Err: errors.New("organization: empty answer")}
@@ -162,8 +166,12 @@ func (c *Client) Licenses(ctx context.Context) ([]store.License, error) {
 	if err != nil {
 		return nil, wrap(err, DataLicenses)
 	}
+	return c.licensesFrom(ctx, resp)
+}
+
+func (c *Client) licensesFrom(ctx context.Context, resp models.SubscribedSkuCollectionResponseable) ([]store.License, error) {
 	var out []store.License
-	err = iterate[models.SubscribedSkuable](ctx, c, resp, models.CreateSubscribedSkuCollectionResponseFromDiscriminatorValue, func(x models.SubscribedSkuable) error {
+	err := iterate[models.SubscribedSkuable](ctx, c, resp, models.CreateSubscribedSkuCollectionResponseFromDiscriminatorValue, func(x models.SubscribedSkuable) error {
 		l := store.License{PartNumber: deref(x.GetSkuPartNumber()), Consumed: int(deref(x.GetConsumedUnits())), AppliesTo: deref(x.GetAppliesTo())}
 		if id := x.GetSkuId(); id != nil {
 			l.SKUID = id.String()
@@ -281,13 +289,19 @@ var deviceFields = []string{"id", "deviceName", "serialNumber", "manufacturer", 
 
 // Devices streams the tenant's Intune managed devices to fn.
 func (c *Client) Devices(ctx context.Context, fn func(store.Device) error) error {
-	resp, err := c.g.DeviceManagement().ManagedDevices().Get(ctx, &devicemanagement.ManagedDevicesRequestBuilderGetRequestConfiguration{
-		QueryParameters: &devicemanagement.ManagedDevicesRequestBuilderGetQueryParameters{Select: deviceFields},
-	})
+	resp, err := c.g.DeviceManagement().ManagedDevices().Get(ctx, devicesQuery)
 	if err != nil {
 		return wrap(err, DataDevices)
 	}
-	err = iterate[models.ManagedDeviceable](ctx, c, resp, models.CreateManagedDeviceCollectionResponseFromDiscriminatorValue, func(x models.ManagedDeviceable) error {
+	return c.devicesFrom(ctx, resp, fn)
+}
+
+var devicesQuery = &devicemanagement.ManagedDevicesRequestBuilderGetRequestConfiguration{
+	QueryParameters: &devicemanagement.ManagedDevicesRequestBuilderGetQueryParameters{Select: deviceFields},
+}
+
+func (c *Client) devicesFrom(ctx context.Context, resp models.ManagedDeviceCollectionResponseable, fn func(store.Device) error) error {
+	err := iterate[models.ManagedDeviceable](ctx, c, resp, models.CreateManagedDeviceCollectionResponseFromDiscriminatorValue, func(x models.ManagedDeviceable) error {
 		d := store.Device{
 			ID: deref(x.GetId()), Name: deref(x.GetDeviceName()), Serial: deref(x.GetSerialNumber()),
 			Manufacturer: deref(x.GetManufacturer()), Model: deref(x.GetModel()), OS: deref(x.GetOperatingSystem()),

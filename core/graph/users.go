@@ -92,6 +92,10 @@ func (c *Client) Delta(ctx context.Context, link string, fn func(Change) error) 
 	if err != nil {
 		return "", deltaError(err)
 	}
+	return c.deltaFrom(ctx, resp, fn)
+}
+
+func (c *Client) deltaFrom(ctx context.Context, resp users.DeltaGetResponseable, fn func(Change) error) (string, error) {
 	next, err := iterateDelta[models.Userable](ctx, c, resp, users.CreateDeltaGetResponseFromDiscriminatorValue, func(u models.Userable) error {
 		ch := Change{User: toDirectoryUser(u)}
 		if _, removed := u.GetAdditionalData()["@removed"]; removed {

@@ -1,0 +1,238 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tenantsync/tenantsync/core/match"
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// maxLoggedChanges bounds the contact changes one tenant writes into a run's
+// log; every change is also in the contact's own history.
+const maxLoggedChanges = 200
+
+// errDryRun rolls a dry run's transaction back after it computed everything.
+var errDryRun = errors.New("dry run")
+
+// commit writes one tenant's snapshot, matching outcome and contact changes
+// in one transaction: the tenant is either entirely the old snapshot or
+// entirely the new one.
+func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead, res *store.TenantResult) error {
+	err := rs.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		*res = store.TenantResult{TenantID: res.TenantID, DisplayName: res.DisplayName, Status: res.Status, Findings: res.Findings, Counts: res.Counts}
+		m, err := tx.Mirror(rs.conn.ID, t.TenantID)
+		if err != nil {
+			return err
+		}
+		changed, err := applyMirror(tx, m, rd, rs.e.now())
+		if err != nil {
+			return err
+		}
+		prev, _ := tx.Tenant(rs.conn.ID, t.TenantID)
+		wasMatched := prev.MatchState == store.MatchMatched
+		if err := rs.e.matchTenant(tx, rs.orgs, t); err != nil {
+			return err
+		}
+		t.Findings = res.Findings
+		t.LastSync = rs.e.now()
+		if t.MatchState == store.MatchMatched && rs.conn.Settings.Contacts {
+			// A tenant matched before whose users came as a delta needs only
+			// the changed users planned; otherwise plan the whole directory.
+			all := rd.full || !wasMatched || prev.OrgID != t.OrgID
+			dir := match.Directory{ConnectionID: rs.conn.ID, TenantID: t.TenantID, Deleted: rd.removed, Complete: all}
+			if all {
+				if err := m.ForEachUser(func(u *store.DirectoryUser) error { dir.Users = append(dir.Users, *u); return nil }); err != nil {
+					return err
+				}
+			} else {
+				dir.Users = changed
+			}
+			dir.Shared = sharedMailboxes(m, dir.Users)
+			if err := rs.e.applyPlan(tx, rs.conn, t, dir, res, rs.run.ID); err != nil {
+				return err
+			}
+		}
+		t.LastCounts = res.Counts
+		if err := tx.PutTenant(t); err != nil {
+			return err
+		}
+		if rs.dryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		return nil
+	}
+	return err
+}
+
+// applyMirror writes what was read into the tenant's mirror and returns the
+// users that changed (all of them on a full read).
+func applyMirror(tx *store.Tx, m *store.Mirror, rd *tenantRead, now time.Time) ([]store.DirectoryUser, error) {
+	var changed []store.DirectoryUser
+	switch {
+	case rd.full:
+		if err := m.ClearUsers(); err != nil {
+			return nil, err
+		}
+		for i := range rd.users {
+			if err := m.PutUser(&rd.users[i]); err != nil {
+				return nil, err
+			}
+		}
+		changed = rd.users
+		if err := m.SetStamp(stampFullRead, now); err != nil {
+			return nil, err
+		}
+	default:
+		for i := range rd.users {
+			u := rd.users[i]
+			// The users delta carries no sign-in activity: keep what the last
+			// full read saw.
+			if old, ok, err := m.User(u.ObjectID); err != nil {
+				return nil, err
+			} else if ok {
+				u.LastSignIn, u.LastSuccessSignIn, u.LastNonInteractive = old.LastSignIn, old.LastSuccessSignIn, old.LastNonInteractive
+			}
+			if err := m.PutUser(&u); err != nil {
+				return nil, err
+			}
+			changed = append(changed, u)
+		}
+		for _, id := range rd.removed {
+			if err := m.DeleteUser(id); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if rd.deltaLink != "" {
+		if err := m.SetDeltaLink(rd.deltaLink); err != nil {
+			return nil, err
+		}
+	}
+	if rd.licOK {
+		if err := m.ReplaceLicenses(rd.licenses); err != nil {
+			return nil, err
+		}
+	}
+	if rd.mbOK {
+		if err := m.ReplaceMailboxes(rd.mailboxes); err != nil {
+			return nil, err
+		}
+		if err := m.SetStamp(stampMailboxes, now); err != nil {
+			return nil, err
+		}
+	}
+	if rd.devOK {
+		if err := m.ReplaceDevices(rd.devices); err != nil {
+			return nil, err
+		}
+	}
+	return changed, m.SetSynced(now)
+}
+
+// sharedMailboxes finds which of users are shared, room or equipment
+// mailboxes, from the mailbox report's recipient type.
+func sharedMailboxes(m *store.Mirror, users []store.DirectoryUser) map[string]bool {
+	out := map[string]bool{}
+	for _, u := range users {
+		if mb, ok := m.Mailbox(u.UPN); ok {
+			switch strings.ToLower(mb.RecipientType) {
+			case "shared", "room", "equipment", "sharedmailbox", "roommailbox", "equipmentmailbox":
+				out[u.ObjectID] = true
+			}
+		}
+	}
+	return out
+}
+
+// matchTenant decides a tenant's organization: the technician's decision,
+// then an exact name, else suggestions.
+func (e *Engine) matchTenant(tx *store.Tx, idx *match.OrgIndex, t *store.Tenant) error {
+	d, has, err := tx.Decision(t.ConnectionID, t.TenantID)
+	if err != nil {
+		return err
+	}
+	if has && d.State == store.MatchMatched {
+		if _, err := tx.Org(d.OrgID); err == nil {
+			t.MatchState, t.OrgID, t.Suggestions, t.MatchReason = store.MatchMatched, d.OrgID, nil, "matched by you"
+			return nil
+		}
+		has = false // the organization was deleted: decide afresh
+	}
+	var dp *store.Decision
+	if has {
+		dp = &d
+	}
+	m := idx.MatchTenant(*t, dp)
+	t.MatchState, t.OrgID, t.Suggestions, t.MatchReason = m.State, m.OrgID, m.Suggestions, m.Reason
+	if m.State != store.MatchMatched {
+		t.OrgID = 0
+	}
+	return nil
+}
+
+// applyPlan plans the contacts of a matched tenant and writes them, with
+// their history, counting what changed.
+func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant, dir match.Directory, res *store.TenantResult, runID uint64) error {
+	contacts, err := tx.OrgContacts(t.OrgID)
+	if err != nil {
+		return err
+	}
+	plan := match.PlanContacts(t.OrgID, dir, conn.Settings, contacts)
+	logChange := func(ch store.Change) error {
+		ch.RunID = runID
+		if err := tx.AddHistory(ch); err != nil {
+			return err
+		}
+		if len(res.Changes) < maxLoggedChanges {
+			res.Changes = append(res.Changes, ch)
+		}
+		return nil
+	}
+	for i := range plan.Create {
+		c := plan.Create[i]
+		if err := tx.PutContact(&c); err != nil {
+			return err
+		}
+		res.Counts.Created++
+		if err := logChange(store.Change{ContactID: c.ID, Contact: c.Name(), Kind: store.ChangeCreated, Reason: "new user in " + t.DisplayName}); err != nil {
+			return err
+		}
+	}
+	for _, up := range plan.Update {
+		c := up.Contact
+		if err := tx.PutContact(&c); err != nil {
+			return err
+		}
+		kind, reason := store.ChangeUpdated, ""
+		switch {
+		case up.Linked:
+			kind, reason = store.ChangeLinked, fmt.Sprintf("linked by %s", up.Rule)
+		case up.Leaver != "":
+			kind, reason = store.ChangeFlagged, "leaver: "+up.Leaver
+			res.Counts.Leavers++
+		case up.Returned:
+			kind, reason = store.ChangeUpdated, "back: no longer a leaver"
+		case up.Ambiguous > 0:
+			kind, reason = store.ChangeFlagged, "ambiguous: more than one user matches"
+		}
+		res.Counts.Updated++
+		if err := logChange(store.Change{ContactID: c.ID, Contact: c.Name(), Kind: kind, Fields: up.Changes, Reason: reason}); err != nil {
+			return err
+		}
+	}
+	res.Counts.Unchanged += plan.Unchanged
+	res.Counts.Flagged += len(plan.Ambiguous)
+	for _, a := range plan.Ambiguous {
+		if len(res.Changes) < maxLoggedChanges {
+			res.Changes = append(res.Changes, store.Change{Kind: store.ChangeFlagged, Contact: a.ObjectID, Reason: a.Reason, RunID: runID})
+		}
+	}
+	return nil
+}

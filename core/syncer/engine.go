@@ -1,0 +1,452 @@
+// Package syncer is the sync engine: it plans a connection's tenants, reads
+// them concurrently, matches tenants to organizations and users to
+// contacts, commits each tenant in one transaction, keeps a log of every run,
+// and runs connections on a schedule.
+//
+// One goroutine (Run) owns the schedule. Triggers from the UI, the timer or
+// a newly saved connection collapse: a connection already queued or syncing
+// is not queued twice. State reaches the UI and the CLI as events.
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/graph"
+	"github.com/tenantsync/tenantsync/core/match"
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// DefaultSchedule is how often a connection syncs unless set otherwise.
+const DefaultSchedule = time.Hour
+
+// Options tune the engine.
+type Options struct {
+	// Tenants is how many tenants sync at once per run; default 16.
+	Tenants int
+	Logger  *slog.Logger
+	// Notify shows a desktop notification when a run ends; nil for none.
+	Notify func(title, body string)
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Engine syncs connections. Build it with New; start the schedule with Run.
+type Engine struct {
+	store  *store.Store
+	mgr    *connections.Manager
+	opt    Options
+	events hub
+
+	mu      sync.Mutex
+	running map[string]context.CancelFunc // connection -> cancel of its run
+	pending map[string]string             // connection -> trigger, queued behind a running run
+	wake    chan struct{}                 // 1-buffered: the schedule loop re-plans
+	runWG   sync.WaitGroup
+}
+
+// New returns an engine over a store and the connections manager.
+func New(s *store.Store, mgr *connections.Manager, opt Options) *Engine {
+	if opt.Tenants <= 0 {
+		opt.Tenants = 16
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Engine{store: s, mgr: mgr, opt: opt, running: map[string]context.CancelFunc{}, pending: map[string]string{}, wake: make(chan struct{}, 1)}
+}
+
+func (e *Engine) now() time.Time { return e.opt.Now().UTC() }
+
+// Subscribe returns a channel of events and a function that ends the
+// subscription.
+func (e *Engine) Subscribe() (<-chan Event, func()) { return e.events.subscribe(256) }
+
+// Manager returns the connections manager the engine syncs through.
+func (e *Engine) Manager() *connections.Manager { return e.mgr }
+
+// Store returns the engine's store.
+func (e *Engine) Store() *store.Store { return e.store }
+
+// ErrBusy means the connection is already syncing.
+var ErrBusy = errors.New("a sync of this connection is already running")
+
+// Sync runs one sync of a connection now and waits for it: for the CLI and
+// tests. dryRun computes what would change and writes nothing.
+func (e *Engine) Sync(ctx context.Context, connID, trigger string, dryRun bool) (store.SyncRun, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if !dryRun {
+		e.mu.Lock()
+		if _, busy := e.running[connID]; busy {
+			e.mu.Unlock()
+			return store.SyncRun{}, ErrBusy
+		}
+		e.running[connID] = cancel
+		e.mu.Unlock()
+		defer func() {
+			e.mu.Lock()
+			delete(e.running, connID)
+			e.mu.Unlock()
+			e.poke()
+		}()
+	}
+	return e.syncConnection(ctx, connID, trigger, dryRun)
+}
+
+// SyncNow queues a sync of a connection. A connection already syncing syncs
+// once more after it (not once per click).
+func (e *Engine) SyncNow(connID string) {
+	e.mu.Lock()
+	e.pending[connID] = store.TriggerManual
+	e.mu.Unlock()
+	e.setStatus(context.Background(), connID, store.StatusQueued, "")
+	e.poke()
+}
+
+// Cancel stops a connection's running sync and drops a queued one.
+func (e *Engine) Cancel(connID string) {
+	e.mu.Lock()
+	delete(e.pending, connID)
+	cancel := e.running[connID]
+	e.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// Running reports whether a connection is syncing.
+func (e *Engine) Running(connID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.running[connID]
+	return ok
+}
+
+// SetPaused pauses or resumes a connection's schedule. Pausing cancels a
+// running sync.
+func (e *Engine) SetPaused(ctx context.Context, connID string, paused bool) error {
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Connection(connID)
+		if err != nil {
+			return err
+		}
+		c.Paused = paused
+		if paused {
+			c.Status, c.NextSync = store.StatusPaused, time.Time{}
+		} else {
+			c.Status = statusAfterResume(c)
+			c.NextSync = e.now()
+			if c.Schedule > 0 && !c.LastSync.IsZero() {
+				c.NextSync = c.LastSync.Add(c.Schedule)
+			}
+		}
+		return tx.PutConnection(&c)
+	})
+	if err != nil {
+		return err
+	}
+	if paused {
+		e.Cancel(connID)
+	}
+	e.publishStatus(ctx, connID)
+	e.poke()
+	return nil
+}
+
+func statusAfterResume(c store.Connection) string {
+	if c.LastRunID == 0 {
+		return store.StatusNeverSynced
+	}
+	if c.StatusDetail != "" {
+		return store.StatusWarning
+	}
+	return store.StatusOK
+}
+
+// SetSchedule changes how often a connection syncs (0: manual only).
+func (e *Engine) SetSchedule(ctx context.Context, connID string, every time.Duration) error {
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Connection(connID)
+		if err != nil {
+			return err
+		}
+		c.Schedule = every
+		c.NextSync = time.Time{}
+		if every > 0 && !c.Paused {
+			c.NextSync = e.now()
+			if !c.LastSync.IsZero() {
+				c.NextSync = c.LastSync.Add(every)
+			}
+		}
+		return tx.PutConnection(&c)
+	})
+	if err == nil {
+		e.publishStatus(ctx, connID)
+		e.poke()
+	}
+	return err
+}
+
+func (e *Engine) poke() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run owns the schedule until ctx ends: it starts queued and due syncs, one
+// run per connection at a time, and waits for running syncs before it
+// returns.
+func (e *Engine) Run(ctx context.Context) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	defer e.runWG.Wait()
+	for {
+		next := e.startDue(ctx)
+		if !next.IsZero() {
+			timer.Reset(max(time.Until(next), 0))
+		} else {
+			timer.Reset(time.Hour)
+		}
+		select {
+		case <-ctx.Done():
+			e.mu.Lock()
+			for _, cancel := range e.running {
+				cancel()
+			}
+			e.mu.Unlock()
+			return ctx.Err()
+		case <-e.wake:
+		case <-timer.C:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+}
+
+// startDue starts every queued or due connection that is not running and
+// returns when the next scheduled sync is due.
+func (e *Engine) startDue(ctx context.Context) time.Time {
+	var conns []store.Connection
+	if err := e.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		conns, err = tx.Connections()
+		return err
+	}); err != nil {
+		return time.Time{}
+	}
+	now := e.now()
+	var next time.Time
+	for _, c := range conns {
+		e.mu.Lock()
+		_, busy := e.running[c.ID]
+		trigger, queued := e.pending[c.ID]
+		e.mu.Unlock()
+		if busy || c.Paused && !queued {
+			continue
+		}
+		due := c.Schedule > 0 && !c.NextSync.IsZero() && !c.NextSync.After(now)
+		if !queued && !due {
+			if c.Schedule > 0 && !c.NextSync.IsZero() && (next.IsZero() || c.NextSync.Before(next)) {
+				next = c.NextSync
+			}
+			continue
+		}
+		if !queued {
+			trigger = store.TriggerSchedule
+		}
+		e.start(ctx, c.ID, trigger)
+	}
+	return next
+}
+
+func (e *Engine) start(ctx context.Context, connID, trigger string) {
+	runCtx, cancel := context.WithCancel(ctx)
+	e.mu.Lock()
+	delete(e.pending, connID)
+	e.running[connID] = cancel
+	e.mu.Unlock()
+	e.runWG.Add(1)
+	go func() {
+		defer e.runWG.Done()
+		defer func() {
+			cancel()
+			e.mu.Lock()
+			delete(e.running, connID)
+			e.mu.Unlock()
+			e.poke()
+		}()
+		if _, err := e.syncConnection(runCtx, connID, trigger, false); err != nil {
+			e.opt.Logger.Warn("sync", "connection", connID, "err", err)
+		}
+	}()
+}
+
+// QueueNew queues the first sync of a newly saved connection.
+func (e *Engine) QueueNew(connID string) { e.SyncNow(connID) }
+
+func (e *Engine) setStatus(ctx context.Context, connID, status, detail string) {
+	_ = e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		c, err := tx.Connection(connID)
+		if err != nil {
+			return err
+		}
+		if c.Paused && status == store.StatusQueued {
+			return nil
+		}
+		c.Status, c.StatusDetail = status, detail
+		return tx.PutConnection(&c)
+	})
+	e.events.publish(Event{Kind: StatusChanged, ConnectionID: connID, Status: status})
+}
+
+func (e *Engine) publishStatus(ctx context.Context, connID string) {
+	if c, err := e.mgr.Connection(ctx, connID); err == nil {
+		e.events.publish(Event{Kind: StatusChanged, ConnectionID: connID, Status: c.Status})
+	}
+}
+
+// finish writes the run's log and the connection's status, and announces it.
+func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, error) {
+	e := rs.e
+	run := rs.run
+	run.End = e.now()
+	for _, t := range run.Tenants {
+		run.Totals.Add(t.Counts)
+	}
+	run.Totals.Requests = int(rs.stats.Requests.Load())
+	run.Totals.Retries = int(rs.stats.Throttled.Load() + rs.stats.Failed.Load())
+	status, detail := store.StatusOK, ""
+	errorsN, warnings := 0, 0
+	for _, t := range run.Tenants {
+		switch t.Status {
+		case store.StatusError:
+			errorsN++
+		case store.StatusWarning:
+			warnings++
+		}
+	}
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		status, detail = "cancelled", "the sync was cancelled; tenants already saved are kept"
+		rs.logf("warning", "", "%s", detail)
+	case runErr != nil:
+		f := graph.Finding(runErr, "")
+		status, detail = store.StatusError, f.Message
+		rs.logf("error", "", "%s %s", f.Message, f.Fix)
+	case errorsN > 0 || warnings > 0:
+		status = store.StatusWarning
+		detail = fmt.Sprintf("%d tenant(s) with errors, %d with warnings", errorsN, warnings)
+	}
+	run.Status = status
+	rs.logf("info", "", "finished in %s: %d created, %d updated, %d unchanged, %d flagged, %d requests",
+		run.End.Sub(run.Start).Round(time.Millisecond), run.Totals.Created, run.Totals.Updated, run.Totals.Unchanged, run.Totals.Flagged, run.Totals.Requests)
+	if rs.sess != nil {
+		if err := rs.sess.Flush(context.WithoutCancel(ctx)); err != nil {
+			rs.logf("warning", "", "could not save the sign-in: %v", err)
+		}
+	}
+	if !rs.dryRun {
+		connStatus := status
+		if status == "cancelled" {
+			connStatus = store.StatusWarning
+		}
+		err := e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+			if err := tx.PutRun(run); err != nil {
+				return err
+			}
+			c, err := tx.Connection(run.ConnectionID)
+			if err != nil {
+				return err
+			}
+			c.LastRunID, c.LastRunCounts = run.ID, run.Totals
+			c.Status, c.StatusDetail = connStatus, detail
+			if runErr == nil || status == "cancelled" {
+				c.LastSync = run.End
+			}
+			if c.Paused {
+				c.Status = store.StatusPaused
+			}
+			c.NextSync = time.Time{}
+			if c.Schedule > 0 && !c.Paused {
+				c.NextSync = run.End.Add(c.Schedule)
+			}
+			return tx.PutConnection(&c)
+		})
+		if err != nil {
+			return *run, err
+		}
+		e.events.publish(Event{Kind: StatusChanged, ConnectionID: run.ConnectionID, Status: connStatus})
+	}
+	r := *run
+	e.events.publish(Event{Kind: RunFinished, ConnectionID: run.ConnectionID, RunID: run.ID, Run: &r, TenantsDone: rs.done, TenantsTotal: rs.total})
+	if e.opt.Notify != nil && !rs.dryRun {
+		e.opt.Notify("tenantsync: sync "+status, fmt.Sprintf("%s: %d tenants, %d created, %d updated, %d flagged", rs.conn.Name, len(run.Tenants), run.Totals.Created, run.Totals.Updated, run.Totals.Flagged))
+	}
+	return *run, runErr
+}
+
+// orgIndex builds the tenant matching index from the documentation base.
+func (e *Engine) orgIndex(ctx context.Context) (*match.OrgIndex, error) {
+	orgs, err := e.store.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.store.Rows(ctx, store.RowQuery{Kind: store.KindContact})
+	if err != nil {
+		return nil, err
+	}
+	domains := map[uint64]map[string]int{}
+	for _, r := range rows {
+		at := strings.LastIndexByte(r.Email, '@')
+		if at < 0 {
+			continue
+		}
+		d := domains[r.OrgID]
+		if d == nil {
+			d = map[string]int{}
+			domains[r.OrgID] = d
+		}
+		d[strings.ToLower(r.Email[at+1:])]++
+	}
+	return match.NewOrgIndex(orgs, domains), nil
+}
+
+// SaveSettings stores what a connection syncs and how often, and queues a
+// sync so the technician sees the result without asking.
+func (e *Engine) SaveSettings(ctx context.Context, connID string, s store.SyncSettings, every time.Duration) error {
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Connection(connID)
+		if err != nil {
+			return err
+		}
+		c.Settings, c.Schedule = s, every
+		c.NextSync = time.Time{}
+		if every > 0 && !c.Paused {
+			c.NextSync = e.now()
+			if !c.LastSync.IsZero() {
+				c.NextSync = c.LastSync.Add(every)
+			}
+		}
+		return tx.PutConnection(&c)
+	})
+	if err != nil {
+		return err
+	}
+	e.SyncNow(connID)
+	return nil
+}

@@ -1,0 +1,484 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tenantsync/tenantsync/core/auth"
+	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/graph"
+	"github.com/tenantsync/tenantsync/core/match"
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// State keys in a tenant's mirror.
+const (
+	stampFullRead  = "users-full"
+	stampMailboxes = "mailboxes"
+)
+
+// Refresh intervals of data a delta cannot bring.
+const (
+	// fullReadEvery re-reads all users, for sign-in activity, which the
+	// users delta does not carry.
+	fullReadEvery = 24 * time.Hour
+	// mailboxesEvery: the usage report is refreshed by Microsoft once a day.
+	mailboxesEvery = 12 * time.Hour
+)
+
+// runState is one run of one connection.
+type runState struct {
+	e       *Engine
+	conn    store.Connection
+	sess    *auth.Session
+	run     *store.SyncRun
+	dryRun  bool
+	orgs    *match.OrgIndex
+	stats   *graph.Stats
+	mu      sync.Mutex
+	done    int
+	total   int
+	started time.Time
+}
+
+// syncConnection runs one sync of a connection and returns its log.
+func (e *Engine) syncConnection(ctx context.Context, connID, trigger string, dryRun bool) (store.SyncRun, error) {
+	conn, err := e.mgr.Connection(ctx, connID)
+	if err != nil {
+		return store.SyncRun{}, err
+	}
+	run := &store.SyncRun{ConnectionID: conn.ID, Trigger: trigger, DryRun: dryRun, Start: e.now(), Status: store.StatusSyncing}
+	if !dryRun {
+		if err := e.store.Update(ctx, func(tx *store.Tx) error { return tx.PutRun(run) }); err != nil {
+			return store.SyncRun{}, err
+		}
+		e.setStatus(ctx, conn.ID, store.StatusSyncing, "")
+	}
+	rs := &runState{e: e, conn: conn, run: run, dryRun: dryRun, stats: &graph.Stats{}, started: time.Now()}
+	e.events.publish(Event{Kind: RunStarted, ConnectionID: conn.ID, RunID: run.ID})
+	err = rs.execute(ctx)
+	return rs.finish(ctx, err)
+}
+
+func (rs *runState) logf(level, tenantID, format string, args ...any) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.run.Log = append(rs.run.Log, store.LogEntry{At: rs.e.now(), Level: level, TenantID: tenantID, Message: fmt.Sprintf(format, args...)})
+}
+
+func (rs *runState) execute(ctx context.Context) error {
+	sess, err := rs.e.mgr.Session(rs.conn)
+	if err != nil {
+		return err
+	}
+	rs.sess = sess
+	discovered, err := rs.e.mgr.Discover(ctx, rs.conn, sess, rs.stats)
+	if err != nil {
+		return err
+	}
+	tenants, err := rs.plan(ctx, discovered)
+	if err != nil {
+		return err
+	}
+	if rs.orgs, err = rs.e.orgIndex(ctx); err != nil {
+		return err
+	}
+	rs.total = len(tenants)
+	rs.logf("info", "", "%d tenant(s) to sync", len(tenants))
+	rs.e.events.publish(Event{Kind: RunStarted, ConnectionID: rs.conn.ID, RunID: rs.run.ID, TenantsTotal: rs.total})
+
+	results := make([]store.TenantResult, len(tenants))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	workers := min(rs.e.opt.Tenants, len(tenants))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] = rs.syncTenant(ctx, tenants[i])
+				rs.mu.Lock()
+				rs.done++
+				done := rs.done
+				rs.mu.Unlock()
+				res := results[i]
+				rs.e.events.publish(Event{Kind: TenantDone, ConnectionID: rs.conn.ID, RunID: rs.run.ID, TenantID: res.TenantID,
+					TenantName: res.DisplayName, Phase: PhaseDone, TenantsDone: done, TenantsTotal: rs.total, Result: &res})
+			}
+		}()
+	}
+feed:
+	for i := range tenants {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	for _, r := range results {
+		if r.TenantID != "" {
+			rs.run.Tenants = append(rs.run.Tenants, r)
+		}
+	}
+	return ctx.Err()
+}
+
+// plan merges the discovered tenants with the saved ones and picks those the
+// settings include. New tenants are saved (unless dry run) so the technician
+// sees them in the settings and matching views.
+func (rs *runState) plan(ctx context.Context, discovered []store.Tenant) ([]store.Tenant, error) {
+	selected := map[string]bool{}
+	for _, id := range rs.conn.Settings.Tenants {
+		selected[strings.ToLower(id)] = true
+	}
+	var out []store.Tenant
+	err := rs.e.store.View(ctx, func(tx *store.Tx) error {
+		for _, t := range discovered {
+			old, err := tx.Tenant(rs.conn.ID, t.TenantID)
+			known := err == nil
+			if known {
+				t.MatchState, t.OrgID, t.Suggestions, t.MatchReason = old.MatchState, old.OrgID, old.Suggestions, old.MatchReason
+				t.LastSync, t.LastCounts, t.Findings, t.ConcealedNames = old.LastSync, old.LastCounts, old.Findings, old.ConcealedNames
+				if len(t.Domains) == 0 {
+					t.Domains, t.DefaultDomain = old.Domains, old.DefaultDomain
+				}
+			}
+			include := selected[t.TenantID] || (rs.conn.Settings.AutoInclude && (len(selected) == 0 || !known))
+			if include {
+				out = append(out, t)
+			}
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return store.Fold(out[i].DisplayName) < store.Fold(out[j].DisplayName) })
+	return out, err
+}
+
+// tenantRead is what a sync read from one tenant.
+type tenantRead struct {
+	dir       graph.Directory
+	dirOK     bool
+	full      bool // users is the whole directory
+	users     []store.DirectoryUser
+	removed   []string
+	deltaLink string
+	licenses  []store.License
+	licOK     bool
+	mailboxes []store.Mailbox
+	mbOK      bool
+	concealed bool
+	devices   []store.Device
+	devOK     bool
+	findings  []store.Finding
+	noP1      bool
+}
+
+func (rs *runState) progress(t store.Tenant, phase string) {
+	rs.mu.Lock()
+	done := rs.done
+	rs.mu.Unlock()
+	rs.e.events.publish(Event{Kind: TenantProgress, ConnectionID: rs.conn.ID, RunID: rs.run.ID, TenantID: t.TenantID,
+		TenantName: t.DisplayName, Phase: phase, TenantsDone: done, TenantsTotal: rs.total})
+}
+
+// syncTenant reads one tenant, matches it and commits it in one transaction.
+// A failure stays with this tenant: the result carries it as findings.
+func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) store.TenantResult {
+	res := store.TenantResult{TenantID: t.TenantID, DisplayName: t.DisplayName, Status: store.StatusOK}
+	stats := &graph.Stats{}
+	defer func() {
+		res.Counts.Requests = int(stats.Requests.Load())
+		res.Counts.Retries = int(stats.Throttled.Load() + stats.Failed.Load())
+		rs.stats.Requests.Add(stats.Requests.Load())
+		rs.stats.Throttled.Add(stats.Throttled.Load())
+		rs.stats.Failed.Add(stats.Failed.Load())
+	}()
+	rs.progress(t, PhaseReading)
+	if fs := gdapBlockers(t); len(fs) > 0 {
+		res.Findings, res.Status = fs, store.StatusError
+		res.Counts.Errors = 1
+		rs.commitFindings(ctx, t, res.Findings)
+		return res
+	}
+	cl, err := rs.e.mgr.GraphClient(rs.conn, rs.sess, t.TenantID, stats)
+	if err != nil {
+		return rs.failed(ctx, t, res, err, "")
+	}
+	var mirror struct {
+		deltaLink           string
+		fullAt, mailboxesAt time.Time
+		noP1                bool
+	}
+	_ = rs.e.store.View(ctx, func(tx *store.Tx) error {
+		m, err := tx.Mirror(rs.conn.ID, t.TenantID)
+		if err != nil {
+			return err
+		}
+		mirror.deltaLink, mirror.fullAt, mirror.mailboxesAt = m.DeltaLink(), m.Stamp(stampFullRead), m.Stamp(stampMailboxes)
+		return nil
+	})
+	for _, f := range t.Findings {
+		if f.Code == graph.CodeNoP1 {
+			mirror.noP1 = true
+		}
+	}
+	rd, err := rs.read(ctx, cl, t, mirror.deltaLink, mirror.fullAt, mirror.mailboxesAt, mirror.noP1)
+	if err != nil {
+		return rs.failed(ctx, t, res, err, graph.DataContacts)
+	}
+	res.Findings = rd.findings
+	rs.progress(t, PhaseMatching)
+	if rd.dirOK {
+		t.DisplayName = orDefault(rd.dir.DisplayName, t.DisplayName)
+		t.Domains, t.DefaultDomain = rd.dir.Domains, rd.dir.DefaultDomain
+		res.DisplayName = t.DisplayName
+	}
+	if rd.concealed {
+		t.ConcealedNames = true
+	}
+	rs.progress(t, PhaseSaving)
+	if err := rs.commit(ctx, &t, rd, &res); err != nil {
+		return rs.failed(ctx, t, res, err, "")
+	}
+	for _, f := range res.Findings {
+		if f.Severity == "error" {
+			res.Status = store.StatusError
+			res.Counts.Errors++
+		} else if res.Status == store.StatusOK {
+			res.Status = store.StatusWarning
+		}
+	}
+	if res.Counts.Flagged > 0 && res.Status == store.StatusOK {
+		res.Status = store.StatusWarning
+	}
+	return res
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// gdapBlockers returns the findings that make reading a GDAP tenant pointless.
+func gdapBlockers(t store.Tenant) []store.Finding {
+	var out []store.Finding
+	for _, f := range t.Findings {
+		if f.Code == graph.CodeGDAPExpired || f.Code == graph.CodeGDAPMissing {
+			out = append(out, f)
+		}
+	}
+	r := t.Relationship
+	if r != nil && r.Status != "" && r.Status != "active" && len(out) == 0 {
+		out = append(out, store.Finding{Severity: "error", Code: graph.CodeGDAPExpired,
+			Message: fmt.Sprintf("The GDAP relationship is %s.", r.Status),
+			Fix:     "In Partner Center request a new GDAP relationship and have the customer approve it; enable auto-extend so it does not lapse again."})
+	}
+	if r != nil && r.Status == "active" {
+		out = nil // it came back: the old findings are stale
+	}
+	return out
+}
+
+func (rs *runState) failed(ctx context.Context, t store.Tenant, res store.TenantResult, err error, dataType string) store.TenantResult {
+	if errors.Is(err, context.Canceled) {
+		res.Status = "cancelled"
+		return res
+	}
+	f := graph.Finding(err, dataType)
+	res.Findings = append(res.Findings, f)
+	res.Status = store.StatusError
+	res.Counts.Errors++
+	rs.logf("error", t.TenantID, "%s: %s", t.DisplayName, f.Message)
+	rs.commitFindings(ctx, t, res.Findings)
+	return res
+}
+
+// commitFindings saves a failed tenant's findings; its data stays as it was.
+func (rs *runState) commitFindings(ctx context.Context, t store.Tenant, fs []store.Finding) {
+	if rs.dryRun {
+		return
+	}
+	_ = rs.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		cur, err := tx.Tenant(rs.conn.ID, t.TenantID)
+		if err != nil {
+			cur = t
+		}
+		cur.Findings = fs
+		cur.Relationship = t.Relationship
+		return tx.PutTenant(&cur)
+	})
+}
+
+// read fetches a tenant's data types in parallel.
+func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, deltaLink string, fullAt, mailboxesAt time.Time, noP1 bool) (*tenantRead, error) {
+	set := rs.conn.Settings
+	rd := &tenantRead{}
+	var mu sync.Mutex
+	note := func(err error, dataType string) {
+		mu.Lock()
+		rd.findings = append(rd.findings, graph.Finding(err, dataType))
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	var usersErr error
+	goRead := func(fn func()) {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn() }()
+	}
+	wantUsers := set.Contacts || set.SignIns
+	wantLicenses := set.Licenses || set.Contacts
+	bundled := false
+	if wantUsers && deltaLink != "" && rs.e.now().Sub(fullAt) < fullReadEvery {
+		// Synced before: the delta and the small reads travel as one $batch.
+		b, err := cl.ReadBundle(ctx, deltaLink, graph.Want{Directory: true, Licenses: wantLicenses, Devices: set.Devices}, func(ch graph.Change) error {
+			if ch.Removed {
+				rd.removed = append(rd.removed, ch.User.ObjectID)
+			} else {
+				rd.users = append(rd.users, ch.User)
+			}
+			return nil
+		})
+		switch {
+		case err == nil:
+			bundled = true
+			rd.deltaLink = b.DeltaLink
+			if b.DirectoryErr != nil {
+				note(b.DirectoryErr, graph.DataDirectory)
+			} else {
+				rd.dir, rd.dirOK = b.Directory, true
+			}
+			if wantLicenses {
+				if b.LicensesErr != nil {
+					note(b.LicensesErr, graph.DataLicenses)
+				} else {
+					rd.licenses, rd.licOK = b.Licenses, true
+				}
+			}
+			if set.Devices {
+				if b.DevicesErr != nil {
+					note(b.DevicesErr, graph.DataDevices)
+				} else {
+					rd.devices, rd.devOK = b.Devices, true
+				}
+			}
+		case errors.Is(err, graph.ErrDeltaExpired):
+			rs.logf("info", t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
+			rd.users, rd.removed, deltaLink = nil, nil, ""
+		default:
+			return nil, err
+		}
+	}
+	if !bundled {
+		goRead(func() {
+			d, err := cl.Organization(ctx)
+			if err != nil {
+				note(err, graph.DataDirectory)
+				return
+			}
+			rd.dir, rd.dirOK = d, true
+		})
+		if wantUsers {
+			goRead(func() {
+				usersErr = rs.readUsers(ctx, cl, t, rd, deltaLink, fullAt, noP1 || !set.SignIns, note)
+			})
+		}
+		if wantLicenses {
+			goRead(func() {
+				l, err := cl.Licenses(ctx)
+				if err != nil {
+					note(err, graph.DataLicenses)
+					return
+				}
+				rd.licenses, rd.licOK = l, true
+			})
+		}
+		if set.Devices {
+			goRead(func() {
+				var devs []store.Device
+				err := cl.Devices(ctx, func(d store.Device) error { devs = append(devs, d); return nil })
+				if err != nil {
+					note(err, graph.DataDevices)
+					return
+				}
+				rd.devices, rd.devOK = devs, true
+			})
+		}
+	}
+	if set.Mailboxes && rs.e.now().Sub(mailboxesAt) >= mailboxesEvery {
+		goRead(func() {
+			m, concealed, err := cl.Mailboxes(ctx)
+			if err != nil {
+				note(err, graph.DataMailboxes)
+				return
+			}
+			rd.mailboxes, rd.concealed, rd.mbOK = m, concealed, true
+			if concealed {
+				mu.Lock()
+				rd.findings = append(rd.findings, connections.ConcealedFinding())
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if usersErr != nil {
+		return nil, usersErr
+	}
+	return rd, nil
+}
+
+// readUsers reads the delta since the saved link, or every user when there
+// is none, it expired, or the last full read is a day old.
+func (rs *runState) readUsers(ctx context.Context, cl *graph.Client, t store.Tenant, rd *tenantRead, deltaLink string, fullAt time.Time, skipSignIns bool, note func(error, string)) error {
+	if deltaLink != "" && rs.e.now().Sub(fullAt) < fullReadEvery {
+		next, err := cl.Delta(ctx, deltaLink, func(ch graph.Change) error {
+			if ch.Removed {
+				rd.removed = append(rd.removed, ch.User.ObjectID)
+			} else {
+				rd.users = append(rd.users, ch.User)
+			}
+			return nil
+		})
+		if err == nil {
+			rd.deltaLink = next
+			return nil
+		}
+		if !errors.Is(err, graph.ErrDeltaExpired) {
+			return err
+		}
+		rs.logf("info", t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
+		rd.users, rd.removed = nil, nil
+	}
+	// Take the delta link before the full read: a change made during the
+	// read is then replayed by the next delta, never lost.
+	link, err := cl.LatestDeltaLink(ctx)
+	if err != nil {
+		return err
+	}
+	read := func(withSignIns bool) error {
+		rd.users = rd.users[:0]
+		return cl.Users(ctx, withSignIns, func(u store.DirectoryUser) error { rd.users = append(rd.users, u); return nil })
+	}
+	err = read(!skipSignIns)
+	if errors.Is(err, graph.ErrNoP1) {
+		note(err, graph.DataSignIns)
+		rd.noP1 = true
+		err = read(false)
+	}
+	if err != nil {
+		return err
+	}
+	rd.full, rd.deltaLink = true, link
+	return nil
+}
