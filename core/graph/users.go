@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
@@ -63,6 +64,65 @@ func userError(err error, withSignIns bool) error {
 type Change struct {
 	User    store.DirectoryUser
 	Removed bool // deleted (or, with reason "changed", soft-deleted) since the last delta
+	// Fields names the properties the entry carries (Graph's JSON names). A
+	// changed user may come with only its changed properties: merge them
+	// into the saved user with Apply.
+	Fields map[string]bool
+}
+
+// Apply returns old updated with the properties this change carries.
+func (ch Change) Apply(old store.DirectoryUser) store.DirectoryUser {
+	u, has := ch.User, ch.Fields
+	set := func(name string, dst, src any) {
+		if !has[name] {
+			return
+		}
+		switch d := dst.(type) {
+		case *string:
+			*d = *src.(*string)
+		case *[]string:
+			*d = *src.(*[]string)
+		case *bool:
+			*d = *src.(*bool)
+		case *time.Time:
+			*d = *src.(*time.Time)
+		}
+	}
+	set("userPrincipalName", &old.UPN, &u.UPN)
+	set("mail", &old.Mail, &u.Mail)
+	set("proxyAddresses", &old.ProxyAddresses, &u.ProxyAddresses)
+	set("otherMails", &old.OtherMails, &u.OtherMails)
+	set("displayName", &old.DisplayName, &u.DisplayName)
+	set("givenName", &old.GivenName, &u.GivenName)
+	set("surname", &old.Surname, &u.Surname)
+	set("jobTitle", &old.JobTitle, &u.JobTitle)
+	set("department", &old.Department, &u.Department)
+	set("officeLocation", &old.OfficeLocation, &u.OfficeLocation)
+	set("businessPhones", &old.BusinessPhones, &u.BusinessPhones)
+	set("mobilePhone", &old.MobilePhone, &u.MobilePhone)
+	set("accountEnabled", &old.AccountEnabled, &u.AccountEnabled)
+	set("userType", &old.UserType, &u.UserType)
+	set("createdDateTime", &old.Created, &u.Created)
+	set("lastPasswordChangeDateTime", &old.LastPasswordChange, &u.LastPasswordChange)
+	set("assignedLicenses", &old.SKUs, &u.SKUs)
+	set("usageLocation", &old.UsageLocation, &u.UsageLocation)
+	set("onPremisesSyncEnabled", &old.OnPremisesSync, &u.OnPremisesSync)
+	old.ObjectID = u.ObjectID
+	return old
+}
+
+// presentFields lists the properties the answer carried for u.
+func presentFields(u models.Userable) map[string]bool {
+	out := map[string]bool{}
+	if bs := u.GetBackingStore(); bs != nil {
+		for k := range bs.Enumerate() {
+			out[k] = true
+		}
+		for _, k := range bs.EnumerateKeysForValuesChangedToNil() {
+			out[k] = true
+		}
+	}
+	return out
 }
 
 // LatestDeltaLink returns a delta link for the tenant's users as they are
@@ -97,7 +157,7 @@ func (c *Client) Delta(ctx context.Context, link string, fn func(Change) error) 
 
 func (c *Client) deltaFrom(ctx context.Context, resp users.DeltaGetResponseable, fn func(Change) error) (string, error) {
 	next, err := iterateDelta[models.Userable](ctx, c, resp, users.CreateDeltaGetResponseFromDiscriminatorValue, func(u models.Userable) error {
-		ch := Change{User: toDirectoryUser(u)}
+		ch := Change{User: toDirectoryUser(u), Fields: presentFields(u)}
 		if _, removed := u.GetAdditionalData()["@removed"]; removed {
 			ch.Removed = true
 		}

@@ -90,14 +90,17 @@ func applyMirror(tx *store.Tx, m *store.Mirror, rd *tenantRead, now time.Time) (
 			return nil, err
 		}
 	default:
-		for i := range rd.users {
-			u := rd.users[i]
-			// The users delta carries no sign-in activity: keep what the last
-			// full read saw.
-			if old, ok, err := m.User(u.ObjectID); err != nil {
+		for _, ch := range rd.changes {
+			// A changed user may carry only its changed properties, and the
+			// users delta never carries sign-in activity: merge into the saved
+			// user.
+			old, ok, err := m.User(ch.User.ObjectID)
+			if err != nil {
 				return nil, err
-			} else if ok {
-				u.LastSignIn, u.LastSuccessSignIn, u.LastNonInteractive = old.LastSignIn, old.LastSuccessSignIn, old.LastNonInteractive
+			}
+			u := ch.User
+			if ok {
+				u = ch.Apply(old)
 			}
 			if err := m.PutUser(&u); err != nil {
 				return nil, err

@@ -166,7 +166,8 @@ type tenantRead struct {
 	dir       graph.Directory
 	dirOK     bool
 	full      bool // users is the whole directory
-	users     []store.DirectoryUser
+	users     []store.DirectoryUser // full read
+	changes   []graph.Change        // delta: changed users, possibly partial
 	removed   []string
 	deltaLink string
 	licenses  []store.License
@@ -343,7 +344,7 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 			if ch.Removed {
 				rd.removed = append(rd.removed, ch.User.ObjectID)
 			} else {
-				rd.users = append(rd.users, ch.User)
+				rd.changes = append(rd.changes, ch)
 			}
 			return nil
 		})
@@ -372,7 +373,7 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 			}
 		case errors.Is(err, graph.ErrDeltaExpired):
 			rs.logf("info", t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
-			rd.users, rd.removed, deltaLink = nil, nil, ""
+			rd.changes, rd.removed, deltaLink = nil, nil, ""
 		default:
 			return nil, err
 		}
@@ -446,7 +447,7 @@ func (rs *runState) readUsers(ctx context.Context, cl *graph.Client, t store.Ten
 			if ch.Removed {
 				rd.removed = append(rd.removed, ch.User.ObjectID)
 			} else {
-				rd.users = append(rd.users, ch.User)
+				rd.changes = append(rd.changes, ch)
 			}
 			return nil
 		})
@@ -458,7 +459,7 @@ func (rs *runState) readUsers(ctx context.Context, cl *graph.Client, t store.Ten
 			return err
 		}
 		rs.logf("info", t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
-		rd.users, rd.removed = nil, nil
+		rd.changes, rd.removed = nil, nil
 	}
 	// Take the delta link before the full read: a change made during the
 	// read is then replayed by the next delta, never lost.
