@@ -165,7 +165,7 @@ func (rs *runState) plan(ctx context.Context, discovered []store.Tenant) ([]stor
 type tenantRead struct {
 	dir       graph.Directory
 	dirOK     bool
-	full      bool // users is the whole directory
+	full      bool                  // users is the whole directory
 	users     []store.DirectoryUser // full read
 	changes   []graph.Change        // delta: changed users, possibly partial
 	removed   []string
