@@ -1,0 +1,215 @@
+// Package demo runs tenantsync against the simulated Microsoft cloud in
+// process, with a local documentation set that partly matches it, so every
+// view has something to show without a network or a Microsoft account.
+//
+// Demo data lives in its own database (DIR/demo/tenantsync.db), recreated on
+// every start: it never mixes with the technician's real documentation, and
+// secrets stay in memory, so no OS keychain is needed.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tenantsync/tenantsync/core/auth"
+	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/store"
+	"github.com/tenantsync/tenantsync/store/secrets"
+)
+
+// Options tune the demo; the zero value is the demo the app shows.
+type Options struct {
+	// Tenants is how many customer tenants the simulated partner has;
+	// default 12.
+	Tenants int
+	// Latency is added to every simulated request (tests make syncs long
+	// enough to cancel).
+	Latency time.Duration
+}
+
+// Demo is a running demo: a store, a manager signed in to the simulated
+// cloud, and the connection to sync.
+type Demo struct {
+	Store        *store.Store
+	Manager      *connections.Manager
+	ConnectionID string
+	Sim          *m365sim.Server
+
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+// Dir is where the demo database lives inside a data directory.
+func Dir(dataDir string) string { return filepath.Join(dataDir, "demo") }
+
+// Start starts the simulated cloud, recreates the demo database under
+// dataDir, seeds it, creates a demo connection and signs it in.
+func Start(ctx context.Context, dataDir string, opt Options) (*Demo, error) {
+	if opt.Tenants <= 0 {
+		opt.Tenants = 12
+	}
+	dir := Dir(dataDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	dbPath := filepath.Join(dir, store.DBFile)
+	// A fresh database each time: the simulator listens on a new port and
+	// issues new tokens on every start.
+	if err := os.Remove(dbPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("demo: remove the previous demo database: %w", err)
+	}
+	simCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sizes := make([]int, opt.Tenants)
+	for i := range sizes {
+		sizes[i] = 20 + (i*17)%41 // 20..60 users, the same every start
+	}
+	sim, err := m365sim.Start(simCtx, m365sim.Options{
+		Seed: 42, TenantSizes: sizes, CleanTenants: true, DisableThrottling: true,
+		Latency: opt.Latency,
+	})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("demo: start the simulated Microsoft cloud: %w", err)
+	}
+	d := &Demo{Sim: sim, cancel: cancel}
+	fail := func(err error) (*Demo, error) {
+		d.Close()
+		return nil, err
+	}
+	s, err := store.Open(dbPath, store.Options{})
+	if err != nil {
+		return fail(fmt.Errorf("demo: %w", err))
+	}
+	d.Store = s
+	info := sim.Info()
+	d.Manager = connections.NewManager(s, NewKeychain(), NewSealer(), connections.Network{
+		Cloud:     auth.Cloud{Name: "demo", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
+		HTTP:      sim.HTTPClient(),
+		Transport: sim.Transport(),
+		OpenURL:   func(u string) error { return sim.CompleteSignIn(simCtx, u) },
+	})
+	if err := Seed(ctx, s, sim); err != nil {
+		return fail(err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return fail(err)
+	}
+	conn, err := d.Manager.Create(ctx, connections.Form{
+		Name: "Demo partner (simulated)", Mode: store.ModeDemo, TenantID: info.PartnerTenantID,
+		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: port,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("demo: create the connection: %w", err))
+	}
+	d.ConnectionID = conn.ID
+	if _, err := d.Manager.SignIn(ctx, conn.ID); err != nil {
+		return fail(fmt.Errorf("demo: sign in: %w", err))
+	}
+	return d, nil
+}
+
+// Close stops the simulated cloud and closes the demo database.
+func (d *Demo) Close() error {
+	var err error
+	d.once.Do(func() {
+		if d.Store != nil {
+			err = d.Store.Close()
+		}
+		d.cancel()
+		d.Sim.Close()
+	})
+	return err
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("demo: find a free port for sign-in: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Keychain keeps secrets in memory: the demo needs no OS keychain.
+type Keychain struct {
+	mu    sync.Mutex
+	items map[string]string
+}
+
+var _ connections.Keychain = (*Keychain)(nil)
+
+// NewKeychain returns an empty in-memory keychain.
+func NewKeychain() *Keychain { return &Keychain{items: map[string]string{}} }
+
+// Set stores secret under item.
+func (k *Keychain) Set(item, secret string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.items[item] = secret
+	return nil
+}
+
+// Get returns the secret under item or secrets.ErrNotFound.
+func (k *Keychain) Get(item string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s, ok := k.items[item]
+	if !ok {
+		return "", fmt.Errorf("keychain item %s: %w", item, secrets.ErrNotFound)
+	}
+	return s, nil
+}
+
+// Delete removes item.
+func (k *Keychain) Delete(item string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.items, item)
+	return nil
+}
+
+// Sealer keeps token caches in memory.
+type Sealer struct {
+	mu    sync.Mutex
+	blobs map[string][]byte
+}
+
+var _ auth.Sealer = (*Sealer)(nil)
+
+// NewSealer returns an empty in-memory sealer.
+func NewSealer() *Sealer { return &Sealer{blobs: map[string][]byte{}} }
+
+// Seal stores a copy of plaintext as name.
+func (s *Sealer) Seal(_ context.Context, name string, plaintext []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blobs[name] = append([]byte(nil), plaintext...)
+	return nil
+}
+
+// Open returns the blob name or secrets.ErrNotFound.
+func (s *Sealer) Open(_ context.Context, name string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.blobs[name]
+	if !ok {
+		return nil, secrets.ErrNotFound
+	}
+	return append([]byte(nil), b...), nil
+}
+
+// Delete removes the blob name.
+func (s *Sealer) Delete(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.blobs, name)
+	return nil
+}
