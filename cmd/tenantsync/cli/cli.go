@@ -14,7 +14,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -30,11 +32,15 @@ var Version = "dev"
 
 // Env is what a command needs from the outside world; tests fill it in.
 type Env struct {
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	// OpenWindow runs the desktop app until its window closes. Nil means this
 	// build has no window (tests).
 	OpenWindow func(ctx context.Context, dataDir string, logger *slog.Logger) error
+	// Network overrides how connections reach Microsoft (tests use the
+	// simulated cloud); nil means Microsoft's global cloud.
+	Network *connections.Network
 }
 
 // DataDirEnv overrides the data directory, like --data-dir.
@@ -52,6 +58,9 @@ func commands() map[string]command {
 		{"export", "export organizations or contacts as CSV or JSON", runExport},
 		{"status", "show the data directory, schema version and record counts", runStatus},
 		{"version", "print the version", runVersion},
+		{"sync", "sync now, headless (for the OS scheduler); --dry-run shows what would change", runSync},
+		{"connect", "set up a connection to Microsoft 365 and sign in", runConnect},
+		{"logs", "print recent sync runs, or one run in detail", runLogs},
 	}
 	out := map[string]command{}
 	for _, c := range cmds {
@@ -65,6 +74,9 @@ func commands() map[string]command {
 func Run(ctx context.Context, env *Env, args []string) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
+	}
+	if env.Stdin == nil {
+		env.Stdin = os.Stdin
 	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return runWindow(ctx, env, args)
@@ -259,7 +271,23 @@ func runStatus(ctx context.Context, env *Env, args []string) int {
 	fmt.Fprintf(w, "Connections:     %d\n", info.Connections)
 	fmt.Fprintf(w, "Tenants:         %d\n", info.Tenants)
 	fmt.Fprintf(w, "Sync runs:       %d\n", info.Runs)
+	var conns []store.Connection
+	_ = s.View(ctx, func(tx *store.Tx) error { conns, err = tx.Connections(); return err })
+	for _, c := range conns {
+		fmt.Fprintf(w, "\nConnection %q (%s): %s", c.Name, c.Mode, c.Status)
+		if c.StatusDetail != "" {
+			fmt.Fprintf(w, " (%s)", c.StatusDetail)
+		}
+		fmt.Fprintf(w, "\n  last sync: %s, next sync: %s\n", when(c.LastSync), when(c.NextSync))
+	}
 	return ExitOK
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04")
 }
 
 func humanBytes(n int64) string {

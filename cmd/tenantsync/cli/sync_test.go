@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/tenantsync/tenantsync/core/auth"
+	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/m365sim"
+)
+
+// TestConnectSyncLogs drives the headless commands against the simulated
+// cloud: connect (sign-in through the loopback), sync, a dry run, logs.
+func TestConnectSyncLogs(t *testing.T) {
+	keyring.MockInit()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 41, Tenants: 4, UsersPerTenant: 15, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	info := sim.Info()
+	netw := &connections.Network{
+		Cloud: auth.Cloud{Name: "sim", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
+		HTTP:  sim.HTTPClient(), Transport: sim.Transport(),
+		OpenURL: func(u string) error { return sim.CompleteSignIn(ctx, u) },
+	}
+	dir := t.TempDir()
+	run := func(stdin string, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Network: netw,
+			Getenv: func(k string) string {
+				if k == DataDirEnv {
+					return dir
+				}
+				return ""
+			}}
+		return Run(ctx, env, args), out.String(), errb.String()
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+
+	code, out, errs := run(info.ClientSecret+"\n", "connect", "--name", "Partner", "--tenant", info.PartnerTenantID,
+		"--client-id", info.ClientID, "--secret-stdin", "--port", itoa(port))
+	if code != ExitOK || !strings.Contains(out, "Signed in as "+info.ServiceAccount) || !strings.Contains(out, "of 4 tenant(s) ready") {
+		t.Fatalf("connect = %d\n%s\n%s", code, out, errs)
+	}
+	if strings.Contains(out+errs, info.ClientSecret) {
+		t.Error("connect printed the secret")
+	}
+
+	code, out, errs = run("", "sync", "--dry-run")
+	if code != ExitOK || !strings.Contains(out, "would sync (dry run, nothing written) 4 tenant(s)") {
+		t.Fatalf("sync --dry-run = %d\n%s\n%s", code, out, errs)
+	}
+	if _, status, _ := run("", "status"); !strings.Contains(status, "Sync runs:       0") {
+		t.Errorf("a dry run left a sync log:\n%s", status)
+	}
+
+	code, out, errs = run("", "sync", "--connection", "partner")
+	if code != ExitOK || !strings.Contains(out, "Partner: synced 4 tenant(s)") || !strings.Contains(errs, "[4/4]") {
+		t.Fatalf("sync = %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = run("", "logs")
+	if code != ExitOK || !strings.Contains(out, "run 1") {
+		t.Errorf("logs = %d\n%s", code, out)
+	}
+	if code, _, errs = run("", "sync", "--connection", "nobody"); code != ExitRuntime || !strings.Contains(errs, `no connection named "nobody"`) {
+		t.Errorf("sync of an unknown connection = %d, %s", code, errs)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
