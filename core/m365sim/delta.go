@@ -176,7 +176,7 @@ func (t *tenant) changedBetweenLocked(from, to int64) ([]int, map[int]uint64) {
 	return order, fields
 }
 
-func (t *tenant) deltaItemLocked(idx int, changed uint64, sel []string) map[string]any {
+func (t *tenant) deltaItemLocked(idx int, changed uint64, sel []string) jobj {
 	if del, gone := t.deleted[idx]; gone {
 		u := t.anyUserLocked(idx)
 		if u == nil {
@@ -186,7 +186,7 @@ func (t *tenant) deltaItemLocked(idx int, changed uint64, sel []string) map[stri
 		if del.permanent {
 			reason = "deleted"
 		}
-		return map[string]any{"id": u.ID, "@removed": map[string]any{"reason": reason}}
+		return jobj{{"id", u.ID}, {"@removed", jobj{{"reason", reason}}}}
 	}
 	u := t.userLocked(idx)
 	if u == nil {

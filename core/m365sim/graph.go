@@ -57,7 +57,13 @@ func (s *Server) gerr(gr *graphReq, status int, code, msg string) graphResp {
 }
 
 func (s *Server) gjson(status int, v any) graphResp {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if o, ok := v.(jobj); ok {
+		b, err = o.MarshalJSON() // json.Marshal would re-validate the output
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		panic(err)
 	}
@@ -231,7 +237,7 @@ func (s *Server) route(gr *graphReq) (*route, []string) {
 	switch {
 	case n == 1 && at(0) == "users":
 		return &route{endpoint: "GET /users", class: classDirectory, cost: 2, perms: userPerms, roles: dirRoles, fn: s.listUsers}, segs
-	case n == 2 && at(0) == "users" && (at(1) == "delta" || at(1) == "delta()" || at(1) == "microsoft.graph.delta()"):
+	case n == 2 && at(0) == "users" && (at(1) == "delta" || at(1) == "delta()" || at(1) == "microsoft.graph.delta" || at(1) == "microsoft.graph.delta()"):
 		return &route{endpoint: "GET /users/delta", class: classDirectory, cost: 1, perms: userPerms, roles: dirRoles, fn: s.usersDelta}, segs
 	case n == 2 && at(0) == "users":
 		return &route{endpoint: "GET /users/{id}", class: classDirectory, cost: 1, perms: userPerms, roles: dirRoles, fn: s.getUser}, segs
@@ -572,15 +578,15 @@ func userProp(u *User, p string) any {
 		if si == nil {
 			si = &SignInActivity{}
 		}
-		return map[string]any{
-			"lastSignInDateTime": jsonTime(si.LastSignIn), "lastSignInRequestId": reqIDFor(si.LastSignIn, u.ID, 1),
-			"lastNonInteractiveSignInDateTime": jsonTime(si.LastNonInteractive), "lastNonInteractiveSignInRequestId": reqIDFor(si.LastNonInteractive, u.ID, 2),
-			"lastSuccessfulSignInDateTime": jsonTime(si.LastSuccessfulSignIn), "lastSuccessfulSignInRequestId": reqIDFor(si.LastSuccessfulSignIn, u.ID, 3),
+		return jobj{
+			{"lastSignInDateTime", jsonTime(si.LastSignIn)}, {"lastSignInRequestId", reqIDFor(si.LastSignIn, u.ID, 1)},
+			{"lastNonInteractiveSignInDateTime", jsonTime(si.LastNonInteractive)}, {"lastNonInteractiveSignInRequestId", reqIDFor(si.LastNonInteractive, u.ID, 2)},
+			{"lastSuccessfulSignInDateTime", jsonTime(si.LastSuccessfulSignIn)}, {"lastSuccessfulSignInRequestId", reqIDFor(si.LastSuccessfulSignIn, u.ID, 3)},
 		}
 	case "assignedLicenses":
 		out := []any{}
 		for _, id := range u.Licenses {
-			out = append(out, map[string]any{"disabledPlans": []string{}, "skuId": id})
+			out = append(out, jobj{{"disabledPlans", []string{}}, {"skuId", id}})
 		}
 		return out
 	case "usageLocation":
@@ -627,10 +633,10 @@ func reqIDFor(t *time.Time, uid string, k uint64) any {
 	return guid(hstr(uid), uint64(t.Unix()), k)
 }
 
-func userJSON(u *User, props []string) map[string]any {
-	m := make(map[string]any, len(props)+1)
+func userJSON(u *User, props []string) jobj {
+	m := make(jobj, 0, len(props)+1)
 	for _, p := range props {
-		m[p] = userProp(u, p)
+		m = append(m, kv{p, userProp(u, p)})
 	}
 	return m
 }
@@ -784,22 +790,25 @@ func (s *Server) listUsers(gr *graphReq) graphResp {
 		}
 		value = append(value, userJSON(u, props))
 	}
+	// Graph omits the link when nothing follows. Without a filter that is
+	// decided from the indices alone; with one, by looking ahead a little.
 	more := false
-	for j := i; j < n; j++ { // Graph omits the link when nothing follows
-		if u := t.userLocked(j); u != nil && pred(u) {
-			more = true
-			break
+	for j := i; j < n && !more; j++ {
+		if _, gone := t.deleted[j]; gone {
+			continue
 		}
-		if j-i > 2000 {
+		if gr.query.Get("$filter") == "" || j-i > 200 {
 			more = true
-			break
+		} else if u := t.userLocked(j); u != nil && pred(u) {
+			more = true
 		}
 	}
 	t.mu.Unlock()
-	body := map[string]any{"@odata.context": s.info.GraphBase + "/$metadata#users", "value": value}
+	body := jobj{{"@odata.context", s.info.GraphBase + "/$metadata#users(" + strings.Join(props, ",") + ")"}}
 	if more {
-		body["@odata.nextLink"] = s.nextLink(gr, encodeSkip("u", i))
+		body = append(body, kv{"@odata.nextLink", s.nextLink(gr, encodeSkip("u", i))})
 	}
+	body = append(body, kv{"value", value})
 	return s.gjson(200, body)
 }
 
@@ -822,8 +831,7 @@ func (s *Server) getUser(gr *graphReq) graphResp {
 	if u == nil {
 		return s.gerr(gr, 404, "Request_ResourceNotFound", fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", key))
 	}
-	body := userJSON(u, props)
-	body["@odata.context"] = s.info.GraphBase + "/$metadata#users/$entity"
+	body := append(jobj{{"@odata.context", s.info.GraphBase + "/$metadata#users/$entity"}}, userJSON(u, props)...)
 	return s.gjson(200, body)
 }
 
@@ -845,8 +853,7 @@ func (s *Server) getMe(gr *graphReq) graphResp {
 	if bad != nil {
 		return *bad
 	}
-	body := userJSON(u, props)
-	body["@odata.context"] = s.info.GraphBase + "/$metadata#users/$entity"
+	body := append(jobj{{"@odata.context", s.info.GraphBase + "/$metadata#users/$entity"}}, userJSON(u, props)...)
 	return s.gjson(200, body)
 }
 
@@ -988,9 +995,7 @@ func (s *Server) groupMembers(gr *graphReq) graphResp {
 			continue
 		}
 		if (g.dept == "" && u.AccountEnabled) || (g.dept != "" && u.Department == g.dept) {
-			m := userJSON(u, props)
-			m["@odata.type"] = "#microsoft.graph.user"
-			out = append(out, m)
+			out = append(out, append(jobj{{"@odata.type", "#microsoft.graph.user"}}, userJSON(u, props)...))
 		}
 	}
 	t.mu.Unlock()
