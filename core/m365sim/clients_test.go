@@ -600,7 +600,7 @@ func TestSDKRetriesHonourRetryAfter(t *testing.T) {
 	ctx := t.Context()
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
 	start := time.Now()
-	for _, top := range []int32{1, 2, 3, 4, 5, 6} {
+	for _, top := range []int32{1, 2, 3} {
 		r, err := g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: ptr(top)}})
 		if err != nil {
 			t.Fatalf("GET /users?$top=%d: %v (the retry handler should have absorbed the 429s)", top, err)
