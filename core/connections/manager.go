@@ -40,6 +40,7 @@ type Manager struct {
 	keychain Keychain
 	vault    auth.Sealer
 	net      Network
+	inFlight chan struct{}
 }
 
 // NewManager returns a Manager over a store, the keychain and the vault that
@@ -196,9 +197,37 @@ func (m *Manager) SignIn(ctx context.Context, id string) (auth.Account, error) {
 }
 
 // GraphClient returns a Graph client for one tenant of a connection.
+// inFlight caps the manager's Graph requests: the SDK would otherwise open
+// as many connections as there are tenants syncing.
 func (m *Manager) GraphClient(c store.Connection, sess *auth.Session, tenantID string, stats *graph.Stats) (*graph.Client, error) {
-	return graph.NewClient(tenantID, sess.TokenProvider(tenantID), graph.Options{GraphBase: c.GraphBase, Transport: m.net.Transport, Stats: stats})
+	return graph.NewClient(tenantID, sess.TokenProvider(tenantID), graph.Options{GraphBase: c.GraphBase, Transport: m.transport(), Stats: stats, InFlight: m.inFlight})
 }
+
+// SetInFlight bounds how many Graph requests run at once across every
+// tenant (0: no bound).
+func (m *Manager) SetInFlight(n int) {
+	if n <= 0 {
+		m.inFlight = nil
+		return
+	}
+	m.inFlight = make(chan struct{}, n)
+}
+
+func (m *Manager) transport() http.RoundTripper {
+	if m.net.Transport != nil {
+		return m.net.Transport
+	}
+	return defaultTransport
+}
+
+// defaultTransport keeps enough idle connections for many tenants syncing at
+// once (net/http keeps 2 per host by default) and speaks HTTP/2 to Graph.
+var defaultTransport = func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	t.ForceAttemptHTTP2 = true
+	return t
+}()
 
 // OpenBrowser opens url in the system browser.
 func OpenBrowser(url string) error {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,6 +54,9 @@ type Options struct {
 	GraphBase string            // Graph v1.0 root; "" means Microsoft's global cloud
 	Transport http.RoundTripper // the network; nil means http.DefaultTransport
 	Stats     *Stats            // where to count requests; nil allocates one
+	// InFlight, when set, is a semaphore shared by clients: a request holds
+	// a slot while it is on the network (not while it waits to retry).
+	InFlight chan struct{}
 	// MaxRetries bounds the SDK's retries of 429/503/504 per request
 	// (it honours Retry-After); 0 means 5.
 	MaxRetries int
@@ -82,7 +86,7 @@ func NewClient(tenantID string, tokens absauth.AccessTokenProvider, opt Options)
 			})
 		}
 	}
-	hc := &http.Client{Transport: khttp.NewCustomTransportWithParentTransport(&counting{next: base, stats: opt.Stats}, mw...), Timeout: 5 * time.Minute}
+	hc := &http.Client{Transport: khttp.NewCustomTransportWithParentTransport(&counting{next: base, stats: opt.Stats, slots: opt.InFlight}, mw...), Timeout: 5 * time.Minute}
 	adapter, err := msgraph.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
 		absauth.NewBaseBearerTokenAuthenticationProvider(tokens), nil, nil, hc)
 	if err != nil {
@@ -91,7 +95,26 @@ func NewClient(tenantID string, tokens absauth.AccessTokenProvider, opt Options)
 	if opt.GraphBase != "" {
 		adapter.SetBaseUrl(strings.TrimSuffix(opt.GraphBase, "/"))
 	}
-	return &Client{TenantID: tenantID, g: msgraph.NewGraphServiceClient(adapter), adapter: adapter, stats: opt.Stats}, nil
+	return &Client{TenantID: tenantID, g: serviceClient(adapter), adapter: adapter, stats: opt.Stats}, nil
+}
+
+var (
+	registerOnce sync.Once
+	template     *msgraph.GraphServiceClient
+)
+
+// serviceClient wraps an adapter in the SDK's service client.
+// msgraph.NewGraphServiceClient registers the SDK's serializers in global
+// registries and sets a global backing store factory, racing with requests
+// of other tenants in flight; so only the first client is built that way and
+// the others copy it with their own adapter.
+func serviceClient(adapter *msgraph.GraphRequestAdapter) *msgraph.GraphServiceClient {
+	registerOnce.Do(func() { template = msgraph.NewGraphServiceClient(adapter) })
+	c := *template
+	c.BaseRequestBuilder.RequestAdapter = adapter
+	c.BaseRequestBuilder.PathParameters = map[string]string{"baseurl": adapter.GetBaseUrl()}
+	adapter.EnableBackingStore(nil)
+	return &c
 }
 
 // Stats returns the client's traffic counters.
@@ -102,6 +125,20 @@ func (c *Client) Stats() *Stats { return c.stats }
 type counting struct {
 	next  http.RoundTripper
 	stats *Stats
+	slots chan struct{}
+}
+
+func (c *counting) send(r *http.Request) (*http.Response, error) {
+	if c.slots == nil {
+		return c.next.RoundTrip(r)
+	}
+	select {
+	case c.slots <- struct{}{}:
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	defer func() { <-c.slots }()
+	return c.next.RoundTrip(r)
 }
 
 // transportRetries bounds retries of requests that got no answer at all
@@ -111,7 +148,7 @@ const transportRetries = 3
 func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		c.stats.Requests.Add(1)
-		resp, err := c.next.RoundTrip(r)
+		resp, err := c.send(r)
 		switch {
 		case err != nil:
 			c.stats.Failed.Add(1)

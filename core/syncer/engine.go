@@ -30,6 +30,9 @@ const DefaultSchedule = time.Hour
 type Options struct {
 	// Tenants is how many tenants sync at once per run; default 16.
 	Tenants int
+	// Sequential reads a tenant's data types one after another instead of
+	// in parallel (with Tenants = 1: the naive baseline of the benchmark).
+	Sequential bool
 	Logger  *slog.Logger
 	// Notify shows a desktop notification when a run ends; nil for none.
 	Notify func(title, body string)

@@ -332,6 +332,10 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 	var wg sync.WaitGroup
 	var usersErr error
 	goRead := func(fn func()) {
+		if rs.e.opt.Sequential {
+			fn()
+			return
+		}
 		wg.Add(1)
 		go func() { defer wg.Done(); fn() }()
 	}
