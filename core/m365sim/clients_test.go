@@ -19,6 +19,7 @@ import (
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraph "github.com/microsoftgraph/msgraph-sdk-go"
@@ -863,5 +864,34 @@ func TestControlAPIOverHTTPS(t *testing.T) {
 	}
 	if f, _ := srv.Control().Flags(c.ID); !f.NoEntraP1 {
 		t.Error("flags not applied")
+	}
+}
+
+func TestAdvancedQueryNeedsEventualConsistency(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 17, Tenants: 1, UsersPerTenant: 80, CleanTenants: true})
+	ctx := t.Context()
+	c := srv.Customers()[0]
+	g, _ := appGraph(t, srv, c.ID)
+	q := &users.UsersRequestBuilderGetQueryParameters{Filter: ptr("assignedLicenses/$count ne 0"), Count: ptr(true), Top: ptr(int32(999))}
+	_, err := g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: q})
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) || oe.ResponseStatusCode != 400 {
+		t.Fatalf("advanced query without ConsistencyLevel: err = %v, want 400", err)
+	}
+	h := abstractions.NewRequestHeaders()
+	h.Add("ConsistencyLevel", "eventual")
+	r, err := g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: q, Headers: h})
+	if err != nil {
+		t.Fatalf("advanced query: %v", err)
+	}
+	all, _ := srv.Control().Users(c.ID)
+	licensed := 0
+	for _, u := range all {
+		if len(u.Licenses) > 0 {
+			licensed++
+		}
+	}
+	if len(r.GetValue()) != licensed || r.GetOdataCount() == nil || int(*r.GetOdataCount()) != licensed {
+		t.Errorf("licensed users = %d (count %v), want %d", len(r.GetValue()), r.GetOdataCount(), licensed)
 	}
 }

@@ -666,6 +666,7 @@ func (s *Server) parseUserSelect(gr *graphReq, sel string) ([]string, *graphResp
 
 var (
 	reEqBool   = regexp.MustCompile(`(?i)^(accountEnabled)\s+eq\s+(true|false)$`)
+	reLicCount = regexp.MustCompile(`(?i)^assignedLicenses/\$count\s+(eq|ne)\s+0$`)
 	reEqString = regexp.MustCompile(`(?i)^(userType|userPrincipalName|mail|id|displayName|department|usageLocation)\s+eq\s+'((?:[^']|'')*)'$`)
 	reStarts   = regexp.MustCompile(`(?i)^startswith\((displayName|userPrincipalName|mail|givenName|surname),\s*'((?:[^']|'')*)'\)$`)
 	reAnd      = regexp.MustCompile(`(?i)\s+and\s+`)
@@ -683,6 +684,11 @@ func (s *Server) parseUserFilter(gr *graphReq, f string) (func(*User) bool, *gra
 		if m := reEqBool.FindStringSubmatch(clause); m != nil {
 			want := strings.EqualFold(m[2], "true")
 			preds = append(preds, func(u *User) bool { return u.AccountEnabled == want })
+			continue
+		}
+		if m := reLicCount.FindStringSubmatch(clause); m != nil {
+			licensed := strings.EqualFold(m[1], "ne")
+			preds = append(preds, func(u *User) bool { return (len(u.Licenses) > 0) == licensed })
 			continue
 		}
 		if m := reEqString.FindStringSubmatch(clause); m != nil {
@@ -753,8 +759,21 @@ func (s *Server) refuseAdvanced(gr *graphReq, allowed ...string) *graphResp {
 }
 
 func (s *Server) listUsers(gr *graphReq) graphResp {
-	if bad := s.refuseAdvanced(gr, "$select", "$top", "$filter", "$skiptoken"); bad != nil {
+	// Advanced queries ($count, assignedLicenses/$count) need
+	// ConsistencyLevel: eventual, as in Graph.
+	eventual := strings.EqualFold(gr.header.Get("ConsistencyLevel"), "eventual")
+	allowed := []string{"$select", "$top", "$filter", "$skiptoken"}
+	if gr.query.Has("$count") {
+		if !eventual {
+			return s.gerr(gr, 400, "Request_BadRequest", "$count is not currently supported.")
+		}
+		allowed = append(allowed, "$count")
+	}
+	if bad := s.refuseAdvanced(gr, allowed...); bad != nil {
 		return *bad
+	}
+	if strings.Contains(gr.query.Get("$filter"), "/$count") && !(eventual && gr.query.Get("$count") == "true") {
+		return s.gerr(gr, 400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'assignedLicenses' of resource 'User'. This query needs ConsistencyLevel: eventual and $count=true.")
 	}
 	props, bad := s.parseUserSelect(gr, gr.query.Get("$select"))
 	if bad != nil {
@@ -803,8 +822,20 @@ func (s *Server) listUsers(gr *graphReq) graphResp {
 			more = true
 		}
 	}
+	count := -1
+	if gr.query.Get("$count") == "true" {
+		count = 0
+		for j := 0; j < n; j++ {
+			if u := t.userLocked(j); u != nil && pred(u) {
+				count++
+			}
+		}
+	}
 	t.mu.Unlock()
 	body := jobj{{"@odata.context", s.info.GraphBase + "/$metadata#users(" + strings.Join(props, ",") + ")"}}
+	if count >= 0 {
+		body = append(body, kv{"@odata.count", count})
+	}
 	if more {
 		body = append(body, kv{"@odata.nextLink", s.nextLink(gr, encodeSkip("u", i))})
 	}

@@ -295,3 +295,15 @@ func (s *Server) fault(tenantID, method, url string) (string, time.Duration) {
 	}
 	return "", 0
 }
+
+// DirectoryWait is the least time a client needs to spend ru resource units
+// in one tenant of the given size without a 429: the bucket starts full,
+// then refills at budget/10 s. Benchmarks add it to latency-bound time to
+// get the network lower bound of a sync.
+func (l Limits) DirectoryWait(ru, users int) time.Duration {
+	budget := l.TenantRU(users)
+	if ru <= budget {
+		return 0
+	}
+	return time.Duration(float64(ru-budget) / float64(budget) * float64(l.DirectoryWindow))
+}
