@@ -453,10 +453,10 @@ func TestDeltaShowsExactlyTheChanges(t *testing.T) {
 	}
 	if u := got[members[2].ID]; u == nil || u.GetAdditionalData()["@removed"] == nil {
 		t.Errorf("deleted user should come as @removed")
-	} else if rm, ok := u.GetAdditionalData()["@removed"].(map[string]any); ok {
-		if r, _ := rm["reason"].(*string); r == nil || *r != "changed" {
-			t.Errorf("@removed reason = %v, want changed", rm["reason"])
-		}
+	} else if rm, ok := u.GetAdditionalData()["@removed"].(map[string]any); !ok {
+		t.Errorf("@removed = %T, want an object", u.GetAdditionalData()["@removed"])
+	} else if r, _ := rm["reason"].(*string); r == nil || *r != "changed" {
+		t.Errorf("@removed reason = %v, want changed", rm["reason"])
 	}
 	if u := got[members[3].ID]; u == nil || len(u.GetAssignedLicenses()) != 0 || u.GetDisplayName() != nil {
 		t.Errorf("unlicensed user should carry only an empty assignedLicenses")

@@ -1,18 +1,3 @@
-// Package m365sim simulates the Microsoft identity platform and the parts of
-// Microsoft Graph v1.0 tenantsync reads, over HTTPS on loopback with its own
-// CA, faithfully enough that the real MSAL Go and msgraph-sdk-go run against
-// it unchanged. Demo mode, integration tests and benchmarks use it.
-//
-// One listener serves everything:
-//
-//	/{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/oauth2/v2.0/{authorize,token}
-//	/v1.0/...           Graph, tenant chosen by the access token's tid
-//	/_download/...      usage report downloads (the 302 target of reports/*)
-//	/_sim/...           the control API (Authorization: Bearer <control token>)
-//
-// Data is a pure function of Options.Seed: users, devices and licences are
-// generated on demand from (seed, tenant, index) and only what the control
-// API changes is stored.
 package m365sim
 
 import (
