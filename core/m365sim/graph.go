@@ -47,10 +47,8 @@ func (s *Server) gerr(gr *graphReq, status int, code, msg string) graphResp {
 	if crid == "" {
 		crid = reqID
 	}
-	body, _ := json.Marshal(map[string]any{"error": map[string]any{
-		"code": code, "message": msg,
-		"innerError": map[string]any{"date": s.now().UTC().Format("2006-01-02T15:04:05"), "request-id": reqID, "client-request-id": crid},
-	}})
+	body, _ := jobj{{"error", jobj{{"code", code}, {"message", msg},
+		{"innerError", jobj{{"date", s.now().UTC().Format("2006-01-02T15:04:05")}, {"request-id", reqID}, {"client-request-id", crid}}}}}}.MarshalJSON()
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	return graphResp{status: status, header: h, body: body}
@@ -925,7 +923,7 @@ func (s *Server) organization(gr *graphReq) graphResp {
 		org["onPremisesLastSyncDateTime"] = jsonTime(ptime(s.epoch.Add(-25 * time.Minute)))
 	}
 	if t == s.partner {
-		org["partnerTenantType"] = "microsoftSupport"
+		org["partnerTenantType"] = "resellerPartnerDelegatedAdmin"
 	}
 	segs := strings.Split(strings.Trim(gr.path, "/"), "/")
 	if len(segs) == 2 {

@@ -95,15 +95,15 @@ func appendJSONValue(b *bytes.Buffer, v any) error {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString writes s as a JSON string, escaping like encoding/json
-// (HTML-safe, U+2028/2029 escaped).
+// appendJSONString writes s as a JSON string. Unlike encoding/json it leaves
+// '<', '>' and '&' alone, as Graph does ("&" in @odata.nextLink).
 func appendJSONString(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
 				continue
 			}
