@@ -895,3 +895,22 @@ func TestAdvancedQueryNeedsEventualConsistency(t *testing.T) {
 		t.Errorf("licensed users = %d (count %v), want %d", len(r.GetValue()), r.GetOdataCount(), licensed)
 	}
 }
+
+func TestMissingPermissionIsForbidden(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 18, Tenants: 1, CleanTenants: true})
+	srv.Control().SetPermissions([]string{"User.Read.All", "Directory.Read.All"})
+	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
+	ctx := t.Context()
+	if _, err := g.Users().Get(ctx, nil); err != nil {
+		t.Fatalf("users with User.Read.All: %v", err)
+	}
+	_, err := g.Reports().GetMailboxUsageDetailWithPeriod(ptr("D7")).Get(ctx, nil)
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) || oe.ResponseStatusCode != 403 || *oe.GetErrorEscaped().GetCode() != "S2SUnauthorized" {
+		t.Errorf("report without Reports.Read.All: err = %v, want 403 S2SUnauthorized", err)
+	}
+	_, err = g.DeviceManagement().ManagedDevices().Get(ctx, nil)
+	if !errors.As(err, &oe) || oe.ResponseStatusCode != 403 {
+		t.Errorf("devices without DeviceManagementManagedDevices.Read.All: err = %v, want 403", err)
+	}
+}

@@ -334,6 +334,18 @@ func (c *Control) SetAppFlags(f AppFlags) {
 	c.s.mu.Unlock()
 }
 
+// SetPermissions changes the Graph permissions granted to the app (as
+// application permissions and delegated scopes). Tokens issued before keep
+// what they carry, as with Entra until they expire.
+func (c *Control) SetPermissions(perms []string) {
+	c.s.mu.Lock()
+	c.s.perms = slices.Clone(perms)
+	c.s.mu.Unlock()
+}
+
+// Permissions returns the Graph permissions new tokens carry.
+func (c *Control) Permissions() []string { return c.s.permissions() }
+
 // RevokeRefreshTokens invalidates a user's refresh tokens (as a password
 // reset or "revoke sessions" does): the next redemption fails with
 // AADSTS50173. An empty user means the partner's service account.
@@ -501,6 +513,16 @@ func (c *Control) routes() *http.ServeMux {
 			return
 		}
 		c.SetAppFlags(f)
+		reply(w, nil, nil)
+	})
+	m.HandleFunc("GET /_sim/permissions", func(w http.ResponseWriter, r *http.Request) { reply(w, c.Permissions(), nil) })
+	m.HandleFunc("PUT /_sim/permissions", func(w http.ResponseWriter, r *http.Request) {
+		var p []string
+		if err := decode(r, &p); err != nil {
+			reply(w, nil, err)
+			return
+		}
+		c.SetPermissions(p)
 		reply(w, nil, nil)
 	})
 	m.HandleFunc("POST /_sim/revoke-refresh-tokens", func(w http.ResponseWriter, r *http.Request) {

@@ -275,6 +275,9 @@ func (s *Server) newTenant(idx int, name, domain string, cult int, used map[stri
 	t.upnFmt = []int{0, 0, 0, 1, 2}[r.IntN(5)]
 	t.relID = guid(seed, saltRel, uint64(idx+1)) + "-" + guid(seed, saltRel, uint64(idx+1), 2)
 	t.relEnd = s.epoch.AddDate(0, 0, 30+r.IntN(700))
+	if r.Float64() < 0.06 {
+		t.relEnd = s.epoch.AddDate(0, 0, 2+r.IntN(12)) // expiring soon: preflight should warn
+	}
 
 	// Licences: one main SKU plus the usual add-ons.
 	total := 0

@@ -13,6 +13,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -477,7 +478,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, f url.Values, t *tenan
 	exp := now.Add(s.opt.TokenLifetime)
 	c := tokenClaims{Aud: res, Iss: "https://sts.windows.net/" + t.id + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(),
 		AppID: s.info.ClientID, AppDisplayName: s.appName, IdTyp: "app", Oid: s.servicePrincipalID(t), Sub: s.servicePrincipalID(t),
-		Roles: s.opt.Permissions, Tid: t.id, Uti: randomID(), Ver: "1.0"}
+		Roles: s.permissions(), Tid: t.id, Uti: randomID(), Ver: "1.0"}
 	writeJSON(w, 200, map[string]any{
 		"token_type": "Bearer", "expires_in": int(s.opt.TokenLifetime.Seconds()), "ext_expires_in": int(s.opt.TokenLifetime.Seconds()),
 		"access_token": s.sign(c),
@@ -620,7 +621,7 @@ func (s *Server) issueUserTokens(w http.ResponseWriter, home *tenant, idx int, u
 	exp := now.Add(s.opt.TokenLifetime)
 	at := tokenClaims{Aud: res, Iss: "https://sts.windows.net/" + target.id + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(),
 		AppID: s.info.ClientID, AppDisplayName: s.appName, IdTyp: "user", Name: u.DisplayName, Oid: u.ID, Upn: u.UPN,
-		Scp: strings.Join(s.opt.Permissions, " "), Sub: hex.EncodeToString(hmacSum(s.hmacKey, u.ID+s.info.ClientID))[:43],
+		Scp: strings.Join(s.permissions(), " "), Sub: hex.EncodeToString(hmacSum(s.hmacKey, u.ID+s.info.ClientID))[:43],
 		Tid: target.id, Uti: randomID(), Ver: "1.0", HomeTid: home.id}
 	if home != target {
 		at.Idp = "https://sts.windows.net/" + home.id + "/"
@@ -650,4 +651,11 @@ func hmacSum(key []byte, msg string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(msg))
 	return m.Sum(nil)
+}
+
+// permissions are what new tokens carry; Control.SetPermissions changes them.
+func (s *Server) permissions() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.perms)
 }

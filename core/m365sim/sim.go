@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -128,6 +129,7 @@ type Server struct {
 	rtGen      map[string]int64 // user object id -> tokens-valid-from generation
 	downloads  map[string]downloadTicket
 	faultTries map[string]int
+	perms      []string
 
 	thr      *throttler
 	counters *counters
@@ -196,6 +198,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		codes: map[string]*authCode{}, rtGen: map[string]int64{}, downloads: map[string]downloadTicket{},
 		faultTries: map[string]int{}, closed: make(chan struct{}), appName: "tenantsync",
 	}
+	s.perms = slices.Clone(opt.Permissions)
 	s.hmacKey = make([]byte, 32)
 	if _, err := rand.Read(s.hmacKey); err != nil {
 		return nil, err
