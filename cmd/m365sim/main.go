@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&opt.RefreshTokenLifetime, "refresh-token-lifetime", 90*24*time.Hour, "refresh token inactivity lifetime")
 	fs.DurationVar(&opt.DeltaTokenLifetime, "delta-token-lifetime", 7*24*time.Hour, "delta link lifetime")
 	fs.IntVar(&opt.DeltaExpiredStatus, "delta-expired-status", 410, "status for an expired delta link (410 or 400)")
+	perms := fs.String("permissions", strings.Join(m365sim.DefaultPermissions, ","), "Graph permissions granted to the app, comma separated")
 	fs.StringVar(&opt.Dir, "dir", "", "directory for ca.pem (default: a temporary directory removed on exit)")
 	fs.BoolVar(&quiet, "quiet", false, "log nothing but errors")
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	opt.DisableThrottling = !*throttle
+	opt.Permissions = []string{}
+	for _, p := range strings.Split(*perms, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			opt.Permissions = append(opt.Permissions, p)
+		}
+	}
 	for _, f := range strings.Split(sizes, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
