@@ -168,6 +168,9 @@ func TestThrottlerBudgets(t *testing.T) {
 	if v.ok || !strings.HasPrefix(v.scope, "Tenant_Application/") || retryAfterSeconds(v.retryAfter) != 1 {
 		t.Errorf("throttled verdict = %+v", v)
 	}
+	if th.admit(classDirectory, 1, small, "GET /organization", "app").ok {
+		t.Error("another directory endpoint had its own budget; the budget is per app+tenant")
+	}
 	if !th.admit(classDirectory, 2, large, "GET /users", "app").ok {
 		t.Error("another tenant was throttled by the first one's budget")
 	}

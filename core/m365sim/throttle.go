@@ -150,8 +150,13 @@ func (th *throttler) admit(class throttleClass, cost int, t *tenant, key, appID 
 		scope, inf string
 	}
 	charges := []charge{{th.global, 1, fmt.Sprintf("Application/ReadWrite/%s/%s", appID, t.id), "RequestLimitExceeded"}}
+	// Directory resource units and Intune requests share one bucket per
+	// app+tenant; report limits apply to each report API separately.
 	pair := func(name string, capacity int, window time.Duration) *bucket {
-		k := name + "/" + t.id + "/" + key
+		k := name + "/" + t.id
+		if class == classReports {
+			k += "/" + key
+		}
 		b := th.pairs[k]
 		if b == nil {
 			b = newBucket(capacity, window, now)
