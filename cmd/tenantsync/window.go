@@ -2,38 +2,151 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
 
+	"github.com/tenantsync/tenantsync/assets"
+	"github.com/tenantsync/tenantsync/cmd/tenantsync/cli"
+	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/demo"
+	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
+	"github.com/tenantsync/tenantsync/store/secrets"
+	"github.com/tenantsync/tenantsync/ui"
 )
 
-// openWindow runs the desktop app until its window is closed.
+// Environment variables the window reads.
+const (
+	// SmokeDirEnv runs the window smoke test (make smoke): demo data, one
+	// sync, a PNG of every main view in this folder, then exit; non-zero
+	// when a view is blank or something failed.
+	SmokeDirEnv = "TENANTSYNC_SMOKE_DIR"
+	// DemoEnv=1 opens the window on demo data straight away.
+	DemoEnv = "TENANTSYNC_DEMO"
+)
+
+// openWindow runs the desktop app until its window is closed: the real
+// database and keychain, or demo data on request.
 func openWindow(ctx context.Context, dataDir string, logger *slog.Logger) error {
-	s, err := store.Open(filepath.Join(dataDir, store.DBFile), store.Options{})
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	info, err := s.Info(ctx)
-	if err != nil {
-		return err
-	}
+	smokeDir := os.Getenv(SmokeDirEnv)
 	a := app.NewWithID("io.tenantsync.app")
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("tenantsync")
-	w.SetContent(container.NewCenter(widget.NewLabel(fmt.Sprintf("%d organizations, %d contacts", info.Organizations, info.Contacts))))
-	w.Resize(fyne.NewSize(900, 600))
-	logger.Info("window opened", "data_dir", dataDir)
+
+	engines := &engineGroup{ctx: ctx, logger: logger, notify: func(title, body string) {
+		fyne.Do(func() { a.SendNotification(fyne.NewNotification(title, body)) })
+	}}
+	defer engines.stop()
+
+	startDemo := func(ctx context.Context) (ui.Core, error) {
+		d, err := demo.Start(ctx, dataDir, demo.Options{})
+		if err != nil {
+			return ui.Core{}, err
+		}
+		engines.onStop(func() { d.Close() })
+		logger.Info("demo started", "db", d.Store.Path())
+		return engines.start(d.Store, d.Manager, true), nil
+	}
+
+	var core ui.Core
+	if smokeDir != "" || os.Getenv(DemoEnv) == "1" {
+		var err error
+		if core, err = startDemo(ctx); err != nil {
+			return err
+		}
+	} else {
+		s, err := store.Open(filepath.Join(dataDir, store.DBFile), store.Options{})
+		if errors.Is(err, store.ErrLocked) {
+			return fmt.Errorf("tenantsync is already open with the data folder %s: switch to that window (or wait for the scheduled sync to finish)", dataDir)
+		}
+		if err != nil {
+			return err
+		}
+		engines.onStop(func() { s.Close() })
+		kc := secrets.NewKeychain("")
+		vault := secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) })
+		mgr := connections.NewManager(s, kc, vault, connections.Network{})
+		core = engines.start(s, mgr, false)
+	}
+
+	var smokeEvents <-chan syncer.Event
+	if smokeDir != "" {
+		// Subscribed before the window starts the demo's first sync.
+		var unsubscribe func()
+		smokeEvents, unsubscribe = core.Engine.Subscribe()
+		defer unsubscribe()
+	}
+	shell := ui.NewShell(ctx, a, w, core, ui.Options{StartDemo: startDemo, DataDir: dataDir, Version: cli.Version})
+	w.SetContent(shell.BuildUI())
+	w.SetMaster()
+	logger.Info("window opened", "data_dir", dataDir, "demo", core.Demo)
+
+	var smokeErr error
+	if smokeDir != "" {
+		go func() {
+			smokeErr = runSmoke(ctx, shell, core, smokeEvents, smokeDir, logger)
+			fyne.Do(a.Quit)
+		}()
+	}
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
-	return nil
+	shell.Close()
+	return smokeErr
+}
+
+// engineGroup owns the sync engines the window starts (the real one, the
+// demo's) and stops them, then closes their stores, when the window closes.
+type engineGroup struct {
+	ctx    context.Context
+	logger *slog.Logger
+	notify func(title, body string)
+
+	mu      sync.Mutex
+	cancels []context.CancelFunc
+	closers []func()
+	wg      sync.WaitGroup
+}
+
+func (g *engineGroup) start(s *store.Store, mgr *connections.Manager, isDemo bool) ui.Core {
+	eng := syncer.New(s, mgr, syncer.Options{Logger: g.logger, Notify: g.notify})
+	ctx, cancel := context.WithCancel(g.ctx)
+	g.mu.Lock()
+	g.cancels = append(g.cancels, cancel)
+	g.mu.Unlock()
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		_ = eng.Run(ctx)
+	}()
+	return ui.Core{Store: s, Manager: mgr, Engine: eng, Demo: isDemo}
+}
+
+func (g *engineGroup) onStop(fn func()) {
+	g.mu.Lock()
+	g.closers = append(g.closers, fn)
+	g.mu.Unlock()
+}
+
+func (g *engineGroup) stop() {
+	g.mu.Lock()
+	for _, c := range g.cancels {
+		c()
+	}
+	g.mu.Unlock()
+	g.wg.Wait()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := len(g.closers) - 1; i >= 0; i-- {
+		g.closers[i]()
+	}
 }

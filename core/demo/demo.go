@@ -89,12 +89,7 @@ func Start(ctx context.Context, dataDir string, opt Options) (*Demo, error) {
 	}
 	d.Store = s
 	info := sim.Info()
-	d.Manager = connections.NewManager(s, NewKeychain(), NewSealer(), connections.Network{
-		Cloud:     auth.Cloud{Name: "demo", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
-		HTTP:      sim.HTTPClient(),
-		Transport: sim.Transport(),
-		OpenURL:   func(u string) error { return sim.CompleteSignIn(simCtx, u) },
-	})
+	d.Manager = NewManager(simCtx, s, sim)
 	if err := Seed(ctx, s, sim); err != nil {
 		return fail(err)
 	}
@@ -127,6 +122,19 @@ func (d *Demo) Close() error {
 		d.Sim.Close()
 	})
 	return err
+}
+
+// NewManager returns a connections manager over s that reaches the
+// simulated cloud and keeps secrets in memory; its sign-in completes without
+// a browser.
+func NewManager(ctx context.Context, s *store.Store, sim *m365sim.Server) *connections.Manager {
+	info := sim.Info()
+	return connections.NewManager(s, NewKeychain(), NewSealer(), connections.Network{
+		Cloud:     auth.Cloud{Name: "demo", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
+		HTTP:      sim.HTTPClient(),
+		Transport: sim.Transport(),
+		OpenURL:   func(u string) error { return sim.CompleteSignIn(ctx, u) },
+	})
 }
 
 func freePort() (int, error) {

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/software"
+
+	"github.com/tenantsync/tenantsync/core/syncer"
+	"github.com/tenantsync/tenantsync/store"
+	"github.com/tenantsync/tenantsync/ui"
+)
+
+// smokeShots are the screens the smoke test captures, in order.
+var smokeShots = []struct {
+	file string
+	show func(s *ui.Shell, c smokeData)
+}{
+	{"integrations.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewIntegrations) }},
+	{"matching.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewMatching) }},
+	{"organizations.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewOrganizations) }},
+	{"contact.png", func(s *ui.Shell, c smokeData) { s.Show(ui.ViewOrganizations); s.OpenContact(c.contactID) }},
+	{"logs.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewLogs) }},
+	{"settings.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewSettings) }},
+	{"sync-settings.png", func(s *ui.Shell, c smokeData) { s.ShowSyncSettings(c.connID) }},
+	{"connect.png", func(s *ui.Shell, _ smokeData) { s.ShowConnect("") }},
+}
+
+type smokeData struct {
+	connID    string
+	contactID uint64
+}
+
+// runSmoke waits for the demo's first sync (the window starts it), then captures every main view into dir. It
+// fails when the sync fails or a capture is blank.
+func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan syncer.Event, dir string, logger *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("smoke: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var conns []store.Connection
+	if err := core.Store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		conns, err = tx.Connections()
+		return err
+	}); err != nil || len(conns) == 0 {
+		return fmt.Errorf("smoke: no demo connection (%v)", err)
+	}
+	data := smokeData{connID: conns[0].ID}
+	var run *store.SyncRun
+	for run == nil {
+		select {
+		case ev := <-events:
+			if ev.Kind == syncer.RunFinished && ev.ConnectionID == data.connID {
+				run = ev.Run
+			}
+		case <-ctx.Done():
+			return errors.New("smoke: the demo sync did not finish within 2 minutes")
+		}
+	}
+	if run != nil && run.Status == store.StatusError {
+		return fmt.Errorf("smoke: the demo sync failed: %+v", run.Log)
+	}
+	logger.Info("smoke: demo synced", "tenants", len(run.Tenants), "status", run.Status)
+	data.contactID = lockedContact(ctx, core.Store)
+	if data.contactID == 0 {
+		return errors.New("smoke: no synced contact with a locked field to show")
+	}
+	fyne.DoAndWait(func() { shell.Window().Resize(fyne.NewSize(1280, 800)) })
+	var failed []string
+	for _, shot := range smokeShots {
+		fyne.DoAndWait(func() {
+			shell.DismissOverlays()
+			shot.show(shell, data)
+		})
+		// Let the window paint the view before reading its pixels.
+		time.Sleep(800 * time.Millisecond)
+		img := capture(shell.Window())
+		path := filepath.Join(dir, shot.file)
+		if err := writePNG(path, img); err != nil {
+			return err
+		}
+		if blank(img) {
+			failed = append(failed, shot.file)
+		}
+		logger.Info("smoke: captured", "file", path)
+		fmt.Fprintln(os.Stderr, "smoke: wrote", path)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("smoke: blank views: %v", failed)
+	}
+	return nil
+}
+
+// capture reads the window's pixels. Under Xvfb the GL front buffer often
+// reads back black, so a blank capture is redrawn with Fyne's software
+// painter from the same canvas content and overlays.
+func capture(w fyne.Window) image.Image {
+	img := w.Canvas().Capture()
+	if !blank(img) {
+		return img
+	}
+	fyne.DoAndWait(func() {
+		c := w.Canvas()
+		content, overlays := c.Content(), c.Overlays().List()
+		sc := software.NewCanvas()
+		sc.SetScale(c.Scale())
+		sc.SetContent(content)
+		sc.Resize(c.Size())
+		for _, o := range overlays {
+			c.Overlays().Remove(o)
+			sc.Overlays().Add(o)
+		}
+		img = sc.Capture()
+		for _, o := range overlays {
+			sc.Overlays().Remove(o)
+		}
+		w.SetContent(content)
+		for _, o := range overlays {
+			c.Overlays().Add(o)
+		}
+	})
+	return img
+}
+
+// lockedContact finds a synced contact with a locked field: the demo's
+// contact whose overlay shows a difference.
+func lockedContact(ctx context.Context, s *store.Store) uint64 {
+	var id uint64
+	_ = s.View(ctx, func(tx *store.Tx) error {
+		return tx.ForEachContact(func(c *store.Contact) error {
+			if id == 0 && c.Link != nil && len(c.Locked) > 0 {
+				id = c.ID
+			}
+			return nil
+		})
+	})
+	return id
+}
+
+func writePNG(path string, img image.Image) error {
+	if img == nil {
+		return fmt.Errorf("smoke: %s: the canvas returned no image", path)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("smoke: %w", err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("smoke: %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// blank reports whether img is (nearly) one colour: a view that drew
+// nothing.
+func blank(img image.Image) bool {
+	if img == nil {
+		return true
+	}
+	b := img.Bounds()
+	if b.Dx() < 100 || b.Dy() < 100 {
+		return true
+	}
+	counts := map[[3]uint32]int{}
+	total := 0
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			counts[[3]uint32{r >> 8, g >> 8, bl >> 8}]++
+			total++
+		}
+	}
+	top := 0
+	for _, n := range counts {
+		top = max(top, n)
+	}
+	return len(counts) < 8 || float64(top)/float64(total) > 0.995
+}

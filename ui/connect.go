@@ -1,0 +1,395 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tenantsync/tenantsync/core/auth"
+	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/graph"
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// connectView is the connect form (or the edit-credentials form of an
+// existing connection), the app-registration steps, then sign-in and the
+// preflight per tenant.
+type connectView struct {
+	env    *env
+	editID string // "" for a new connection
+
+	name, tenant, client, secret, port *widget.Entry
+	mode                               *widget.Select
+	form                               *widget.Form
+	redirect                           *widget.Label
+	connectBtn                         *widget.Button
+	cancelBtn                          *widget.Button
+	status                             *widget.Label
+	busy                               *widget.ProgressBarInfinite
+	cancel                             context.CancelFunc
+	body                               *fyne.Container
+
+	// after preflight
+	checks      []connections.Check
+	continueBtn *widget.Button
+}
+
+var modeChoices = []struct{ mode, label string }{
+	{store.ModeGDAP, "GDAP partner (many customer tenants)"},
+	{store.ModeSingle, "Single tenant (delegated sign-in)"},
+	{store.ModeApp, "Application permissions per tenant"},
+}
+
+func newConnectView(e *env, editID string) *connectView { return &connectView{env: e, editID: editID} }
+
+func (v *connectView) buildUI() fyne.CanvasObject {
+	v.name = widget.NewEntry()
+	v.name.SetPlaceHolder("e.g. Our partner tenant")
+	v.tenant = widget.NewEntry()
+	v.tenant.SetPlaceHolder("GUID or domain, e.g. contoso.onmicrosoft.com")
+	v.client = widget.NewEntry()
+	v.client.SetPlaceHolder("00000000-0000-0000-0000-000000000000")
+	v.secret = widget.NewPasswordEntry()
+	v.secret.SetPlaceHolder("the secret's Value")
+	v.port = widget.NewEntry()
+	v.port.SetText(strconv.Itoa(connections.DefaultRedirectPort))
+	labels := make([]string, len(modeChoices))
+	for i, m := range modeChoices {
+		labels[i] = m.label
+	}
+	v.mode = widget.NewSelect(labels, func(string) { v.onChanged() })
+	v.mode.SetSelectedIndex(0)
+
+	v.name.Validator = func(s string) error { return fieldErr(strings.TrimSpace(s) == "", "required") }
+	v.tenant.Validator = func(s string) error { return msgErr(connections.CheckTenant(s)) }
+	v.client.Validator = func(s string) error { return msgErr(connections.CheckGUID(s)) }
+	v.secret.Validator = func(s string) error {
+		f := v.formValues()
+		f.Secret = s
+		return msgErr(f.Check(v.editID != "")[connections.FieldSecret])
+	}
+	v.port.Validator = func(s string) error {
+		f := v.formValues()
+		return msgErr(f.Check(true)[connections.FieldRedirectPort])
+	}
+	for _, en := range []*widget.Entry{v.name, v.tenant, v.client, v.secret, v.port} {
+		en.OnChanged = func(string) { v.onChanged() }
+	}
+	secretHint := "Certificates & secrets → the Value column (shown once, when the secret is created)"
+	if v.editID != "" {
+		secretHint = "leave empty to keep the stored secret"
+	}
+	v.form = widget.NewForm(
+		&widget.FormItem{Text: "Name", Widget: v.name, HintText: "how this connection is listed"},
+		&widget.FormItem{Text: "Connection type", Widget: v.mode},
+		&widget.FormItem{Text: "Tenant ID", Widget: v.tenant, HintText: "your partner tenant (GDAP) or the customer's tenant"},
+		&widget.FormItem{Text: "Application (client) ID", Widget: v.client, HintText: "app registration → Overview"},
+		&widget.FormItem{Text: "Client secret", Widget: v.secret, HintText: secretHint},
+		&widget.FormItem{Text: "Redirect port", Widget: v.port, HintText: "sign-in returns to http://localhost on this port"},
+	)
+
+	title := "Connect to Microsoft 365"
+	connectLabel := "Connect and sign in"
+	if v.editID != "" {
+		title = "Edit credentials"
+		connectLabel = "Save and sign in again"
+		v.loadExisting()
+	}
+	v.connectBtn = widget.NewButtonWithIcon(connectLabel, theme.LoginIcon(), v.onConnect)
+	v.connectBtn.Importance = widget.HighImportance
+	v.cancelBtn = widget.NewButtonWithIcon("Cancel sign-in", theme.CancelIcon(), v.onCancel)
+	v.cancelBtn.Hide()
+	back := widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), func() { v.onCancel(); v.env.shell.Show(ViewIntegrations) })
+	v.status = note("")
+	v.busy = widget.NewProgressBarInfinite()
+	v.busy.Stop()
+	v.busy.Hide()
+	v.redirect = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+
+	left := container.NewVBox(v.form, container.NewHBox(v.connectBtn, v.cancelBtn), v.busy, v.status)
+	right := v.steps()
+	v.body = container.NewStack(container.NewHSplit(container.NewVScroll(left), container.NewVScroll(right)))
+	v.onChanged()
+	return container.NewBorder(container.NewBorder(nil, nil, back, nil, heading(title)), nil, nil, nil, v.body)
+}
+
+func (v *connectView) loadExisting() {
+	c, err := v.env.core.Manager.Connection(v.env.ctx, v.editID)
+	if err != nil {
+		v.env.showError(err, "open the connection")
+		return
+	}
+	v.name.SetText(c.Name)
+	v.tenant.SetText(c.TenantID)
+	v.client.SetText(c.ClientID)
+	v.port.SetText(strconv.Itoa(c.RedirectPort))
+	for i, m := range modeChoices {
+		if m.mode == c.Mode {
+			v.mode.SetSelectedIndex(i)
+		}
+	}
+	if c.Mode == store.ModeDemo {
+		v.mode.Options = append(v.mode.Options, "Demo (simulated)")
+		v.mode.SetSelected("Demo (simulated)")
+	}
+}
+
+// steps is the app registration the technician does in Entra, with copy
+// buttons for what must be typed exactly.
+func (v *connectView) steps() fyne.CanvasObject {
+	copyBtn := func(text func() string) *widget.Button {
+		return widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { v.env.app.Clipboard().SetContent(text()) })
+	}
+	box := container.NewVBox(
+		heading("Register tenantsync in Microsoft Entra"),
+		note("1. In the Entra admin center (entra.microsoft.com) of your partner tenant open App registrations → New registration. "+
+			"Name it \"tenantsync\"; for GDAP choose \"Accounts in any organizational directory (multitenant)\"."),
+		note("2. Under Authentication → Add a platform → Mobile and desktop applications, add this redirect URI exactly:"),
+		container.NewBorder(nil, nil, nil, copyBtn(v.redirectURI), v.redirect),
+		note("3. Under API permissions → Add a permission → Microsoft Graph, add each of these as delegated and as application permissions, then Grant admin consent:"),
+	)
+	for _, p := range connections.Permissions {
+		name := p.Name
+		label := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		what := widget.NewLabel("for " + strings.Join(p.DataTypes, ", "))
+		what.Importance = widget.LowImportance
+		box.Add(container.NewBorder(nil, nil, nil, copyBtn(func() string { return name }), container.NewHBox(label, what)))
+	}
+	box.Add(container.NewHBox(widget.NewButtonWithIcon("Copy all permission names", theme.ContentCopyIcon(), func() {
+		var names []string
+		for _, p := range connections.Permissions {
+			names = append(names, p.Name)
+		}
+		v.env.app.Clipboard().SetContent(strings.Join(names, "\n"))
+	})))
+	box.Add(note("4. Under Certificates & secrets → New client secret, copy its Value (not its ID) into the form, and the Application (client) ID from Overview."))
+	box.Add(note("5. GDAP: give the service account that signs in a relationship with each customer holding at least Directory Readers, Reports Reader " +
+		"and Intune Administrator (or Global Reader). Connect opens your browser to sign in; tenantsync then checks every tenant and says what is missing."))
+	return box
+}
+
+func (v *connectView) redirectURI() string {
+	p, err := strconv.Atoi(strings.TrimSpace(v.port.Text))
+	if err != nil {
+		p = connections.DefaultRedirectPort
+	}
+	return auth.RedirectURI(p)
+}
+
+func (v *connectView) formValues() connections.Form {
+	port, _ := strconv.Atoi(strings.TrimSpace(v.port.Text))
+	mode := store.ModeGDAP
+	if i := v.mode.SelectedIndex(); i >= 0 && i < len(modeChoices) {
+		mode = modeChoices[i].mode
+	} else if i >= len(modeChoices) {
+		mode = store.ModeDemo
+	}
+	return connections.Form{Name: v.name.Text, Mode: mode, TenantID: v.tenant.Text, ClientID: v.client.Text, Secret: v.secret.Text, RedirectPort: port}
+}
+
+// onChanged validates as the technician types: the button works only with
+// a valid form.
+func (v *connectView) onChanged() {
+	if v.connectBtn == nil {
+		return
+	}
+	v.redirect.SetText(v.redirectURI())
+	if fe := v.formValues().Check(v.editID != ""); fe != nil {
+		v.connectBtn.Disable()
+	} else {
+		v.connectBtn.Enable()
+	}
+}
+
+func (v *connectView) onCancel() {
+	if v.cancel != nil {
+		v.cancel()
+	}
+}
+
+func (v *connectView) setBusy(text string) {
+	v.status.SetText(text)
+	if text == "" {
+		v.busy.Stop()
+		v.busy.Hide()
+		v.cancelBtn.Hide()
+		v.onChanged()
+		return
+	}
+	v.busy.Show()
+	v.busy.Start()
+	v.cancelBtn.Show()
+	v.connectBtn.Disable()
+}
+
+// onConnect saves the connection, signs in (the browser, or the simulator's
+// stand-in), then runs the preflight and shows its results.
+func (v *connectView) onConnect() {
+	f := v.formValues()
+	ctx, cancel := context.WithCancel(v.env.ctx)
+	v.cancel = cancel
+	mgr := v.env.core.Manager
+	v.setBusy("Saving the connection…")
+	go func() {
+		defer cancel()
+		var c store.Connection
+		var err error
+		if v.editID == "" {
+			c, err = mgr.Create(ctx, f)
+		} else {
+			c, err = mgr.UpdateCredentials(ctx, v.editID, f)
+		}
+		if err != nil {
+			v.env.do(func() { v.setBusy(""); v.env.showError(err, "save the connection") })
+			return
+		}
+		id := c.ID
+		v.env.do(func() { v.editID = id }) // a retry edits what was saved
+		if auth.Delegated(c.Mode) {
+			v.env.do(func() { v.setBusy("Sign in in the browser window that opened (as your GDAP service account)…") })
+			if _, err := mgr.SignIn(ctx, c.ID); err != nil {
+				v.env.do(func() { v.setBusy(""); v.env.showError(err, "sign in") })
+				return
+			}
+		}
+		v.env.do(func() { v.setBusy("Checking what each tenant lets tenantsync read…") })
+		checks, err := mgr.Preflight(ctx, c.ID, func(done, total int) {
+			v.env.do(func() { v.status.SetText(fmt.Sprintf("Checking tenants: %d of %d…", done, total)) })
+		})
+		v.env.do(func() {
+			v.setBusy("")
+			if err != nil {
+				v.env.showError(err, "check the tenants")
+				return
+			}
+			v.showPreflight(c, checks)
+			v.env.shell.updateStatus()
+		})
+	}()
+}
+
+// showPreflight replaces the form with what each tenant allows, and the
+// way on to the sync settings.
+func (v *connectView) showPreflight(c store.Connection, checks []connections.Check) {
+	v.checks = checks
+	ok := 0
+	for _, ch := range checks {
+		if ch.OK() {
+			ok++
+		}
+	}
+	summary := note(fmt.Sprintf("Signed in. %d of %d tenants allow every data type; the others sync what they allow. The fix for each problem is below.", ok, len(checks)))
+	header := container.NewHBox()
+	for _, dt := range connections.DataTypes {
+		header.Add(widget.NewLabel(dt))
+	}
+	list := widget.NewList(
+		func() int { return len(checks) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabelWithStyle("Tenant name", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			works := widget.NewLabel("")
+			finding := widget.NewLabel("")
+			finding.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(container.NewHBox(name, works), finding)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			ch := checks[id]
+			box := o.(*fyne.Container)
+			row := box.Objects[0].(*fyne.Container)
+			row.Objects[0].(*widget.Label).SetText(ch.DisplayName)
+			row.Objects[1].(*widget.Label).SetText(worksText(ch))
+			f := box.Objects[1].(*widget.Label)
+			if len(ch.Findings) == 0 {
+				f.SetText("✓ everything readable")
+				f.Importance = widget.SuccessImportance
+			} else {
+				fd := ch.Findings[0]
+				text := "▲ " + fd.Message
+				if fd.Fix != "" {
+					text += " Fix: " + fd.Fix
+				}
+				if len(ch.Findings) > 1 {
+					text += fmt.Sprintf(" (+%d more)", len(ch.Findings)-1)
+				}
+				f.SetText(text)
+				f.Importance = widget.WarningImportance
+				if fd.Severity == "error" {
+					f.Importance = widget.DangerImportance
+				}
+			}
+			f.Refresh()
+		})
+	list.OnSelected = func(id widget.ListItemID) {
+		list.Unselect(id)
+		ch := checks[id]
+		var b strings.Builder
+		fmt.Fprintf(&b, "Readable: %s\n", worksText(ch))
+		for _, f := range ch.Findings {
+			fmt.Fprintf(&b, "\n%s: %s", strings.ToUpper(f.Severity), f.Message)
+			if f.Fix != "" {
+				fmt.Fprintf(&b, "\nFix: %s\n", f.Fix)
+			}
+		}
+		v.env.showInfo(ch.DisplayName, b.String())
+	}
+	v.continueBtn = widget.NewButtonWithIcon("Continue to sync settings", theme.NavigateNextIcon(), func() { v.env.shell.showSyncSettings(c.ID) })
+	v.continueBtn.Importance = widget.HighImportance
+	again := widget.NewButtonWithIcon("Check again", theme.ViewRefreshIcon(), func() {
+		v.env.shell.showConnect(c.ID)
+	})
+	v.body.Objects = []fyne.CanvasObject{container.NewBorder(
+		container.NewVBox(heading("Preflight: "+c.Name), summary),
+		container.NewHBox(v.continueBtn, again), nil, nil, list)}
+	v.body.Refresh()
+}
+
+func worksText(ch connections.Check) string {
+	var parts []string
+	for _, dt := range connections.DataTypes {
+		mark := "✓"
+		if !ch.Works[dt] {
+			mark = "✗"
+		}
+		parts = append(parts, mark+" "+dataTypeTitle(dt))
+	}
+	return strings.Join(parts, "  ")
+}
+
+func dataTypeTitle(dt string) string {
+	switch dt {
+	case graph.DataDirectory:
+		return "directory"
+	case graph.DataContacts:
+		return "users"
+	case graph.DataLicenses:
+		return "licenses"
+	case graph.DataMailboxes:
+		return "mailboxes"
+	case graph.DataSignIns:
+		return "sign-ins"
+	case graph.DataDevices:
+		return "devices"
+	}
+	return dt
+}
+
+func msgErr(msg string) error {
+	if msg == "" {
+		return nil
+	}
+	return errors.New(msg)
+}
+
+func fieldErr(bad bool, msg string) error {
+	if bad {
+		return errors.New(msg)
+	}
+	return nil
+}

@@ -1,0 +1,409 @@
+package ui
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tenantsync/tenantsync/core/match"
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// contactOverlay shows one contact: its local values beside Microsoft's,
+// differences marked and fields lockable, then the account, licenses,
+// mailbox, devices and change history.
+type contactOverlay struct {
+	env *env
+	id  uint64
+
+	contact   store.Contact
+	org       string
+	user      *store.DirectoryUser
+	licenses  []store.License
+	mailbox   *store.Mailbox
+	devices   []store.Device
+	history   []store.Change
+	tenant    string
+	connName  string
+	loadError error
+
+	dialog  dialog.Dialog
+	content *fyne.Container
+	// diffs are the fields whose local value differs from Microsoft's
+	diffs []string
+	locks map[string]*widget.Check
+}
+
+// contactFields in the order the overlay shows them.
+var contactFields = []struct{ key, title string }{
+	{store.FieldFirstName, "First name"},
+	{store.FieldLastName, "Last name"},
+	{store.FieldTitle, "Title"},
+	{store.FieldPrimaryEmail, "Primary e-mail"},
+	{store.FieldOtherEmails, "Other e-mails"},
+	{store.FieldOfficePhone, "Office phone"},
+	{store.FieldMobile, "Mobile"},
+}
+
+func newContactOverlay(e *env, id uint64) *contactOverlay {
+	return &contactOverlay{env: e, id: id, locks: map[string]*widget.Check{}}
+}
+
+// load reads the contact and, when linked, its Microsoft 365 mirror.
+func (o *contactOverlay) load() error {
+	return o.env.core.Store.View(o.env.ctx, func(tx *store.Tx) error {
+		c, err := tx.Contact(o.id)
+		if err != nil {
+			return err
+		}
+		o.contact = c
+		if org, err := tx.Org(c.OrgID); err == nil {
+			o.org = org.Name
+		}
+		o.history, _ = tx.History(c.ID)
+		o.user, o.mailbox, o.licenses, o.devices = nil, nil, nil, nil
+		if c.Link == nil {
+			return nil
+		}
+		if conn, err := tx.Connection(c.Link.ConnectionID); err == nil {
+			o.connName = conn.Name
+		}
+		if t, err := tx.Tenant(c.Link.ConnectionID, c.Link.TenantID); err == nil {
+			o.tenant = t.DisplayName
+		}
+		m, err := tx.Mirror(c.Link.ConnectionID, c.Link.TenantID)
+		if err != nil {
+			return nil // linked, but the mirror is gone (disconnected)
+		}
+		u, ok, err := m.User(c.Link.ObjectID)
+		if err != nil || !ok {
+			return err
+		}
+		o.user = &u
+		if mb, ok := m.Mailbox(u.UPN); ok {
+			o.mailbox = &mb
+		}
+		all, _ := m.Licenses()
+		for _, l := range all {
+			if slices.Contains(u.SKUs, l.SKUID) {
+				o.licenses = append(o.licenses, l)
+			}
+		}
+		devs, _ := m.Devices()
+		for _, d := range devs {
+			if strings.EqualFold(d.UserUPN, u.UPN) {
+				o.devices = append(o.devices, d)
+			}
+		}
+		return nil
+	})
+}
+
+func (o *contactOverlay) show() {
+	if err := o.load(); err != nil {
+		o.env.showError(err, "open the contact")
+		return
+	}
+	o.content = container.NewStack(o.build())
+	o.dialog = dialog.NewCustom(o.contact.Name(), "Close", o.content, o.env.w)
+	size := o.env.w.Canvas().Size()
+	o.dialog.Resize(fyne.NewSize(min(960, size.Width-40), min(720, size.Height-40)))
+	o.dialog.Show()
+}
+
+func (o *contactOverlay) rebuild() {
+	if err := o.load(); err != nil {
+		o.env.showError(err, "reload the contact")
+		return
+	}
+	o.content.Objects = []fyne.CanvasObject{o.build()}
+	o.content.Refresh()
+}
+
+func localValue(c *store.Contact, key string) string {
+	switch key {
+	case store.FieldFirstName:
+		return c.FirstName
+	case store.FieldLastName:
+		return c.LastName
+	case store.FieldTitle:
+		return c.Title
+	case store.FieldPrimaryEmail:
+		return c.PrimaryEmail
+	case store.FieldOtherEmails:
+		return strings.Join(c.OtherEmails, ", ")
+	case store.FieldOfficePhone:
+		return c.OfficePhone
+	case store.FieldMobile:
+		return c.Mobile
+	}
+	return ""
+}
+
+func msValue(f match.Fields, key string) string {
+	switch key {
+	case store.FieldFirstName:
+		return f.FirstName
+	case store.FieldLastName:
+		return f.LastName
+	case store.FieldTitle:
+		return f.Title
+	case store.FieldPrimaryEmail:
+		return f.PrimaryEmail
+	case store.FieldOtherEmails:
+		return strings.Join(f.OtherEmails, ", ")
+	case store.FieldOfficePhone:
+		return f.OfficePhone
+	case store.FieldMobile:
+		return f.Mobile
+	}
+	return ""
+}
+
+func (o *contactOverlay) build() fyne.CanvasObject {
+	c := &o.contact
+	o.diffs = nil
+	var badges []string
+	if c.Link != nil {
+		badges = append(badges, "synced from "+o.tenant)
+	} else {
+		badges = append(badges, "local only")
+	}
+	if c.HasFlag(store.FlagLeaver) {
+		badges = append(badges, "⚠ leaver: the account was disabled, unlicensed or deleted")
+	}
+	if c.HasFlag(store.FlagAmbiguous) {
+		badges = append(badges, "⚠ ambiguous: several users could be this contact")
+	}
+	head := container.NewVBox(
+		widget.NewLabelWithStyle(c.Name(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel(o.org+" · "+strings.Join(badges, " · ")),
+	)
+	if o.user != nil {
+		oid := o.user.ObjectID
+		manage := widget.NewButtonWithIcon("Manage in Microsoft 365 admin center", theme.ComputerIcon(), func() {
+			u, _ := url.Parse("https://admin.microsoft.com/#/users/:/UserDetails/" + oid)
+			if err := o.env.openURL(u); err != nil {
+				o.env.showError(err, "open the admin center")
+			}
+		})
+		head = container.NewVBox(container.NewBorder(nil, nil, nil, manage, head))
+	}
+
+	// Fields side by side.
+	grid := container.NewGridWithColumns(5,
+		heading("Field"), heading("In tenantsync"), heading("In Microsoft 365"), heading(""), heading("Lock"))
+	var ms match.Fields
+	if o.user != nil {
+		ms = match.UserFields(o.user)
+	}
+	for _, f := range contactFields {
+		local := localValue(c, f.key)
+		theirs := "—"
+		mark := widget.NewLabel("")
+		if o.user != nil {
+			theirs = msValue(ms, f.key)
+			differs := !strings.EqualFold(strings.TrimSpace(local), strings.TrimSpace(theirs)) && theirs != ""
+			if differs {
+				o.diffs = append(o.diffs, f.key)
+				mark.SetText("≠ differs")
+				mark.Importance = widget.WarningImportance
+				if c.IsLocked(f.key) {
+					mark.SetText("≠ locked: yours is kept")
+				}
+			} else if theirs != "" {
+				mark.SetText("=")
+				mark.Importance = widget.LowImportance
+			}
+			if theirs == "" {
+				theirs = "(empty)"
+			}
+		}
+		localL := widget.NewLabel(local)
+		localL.Truncation = fyne.TextTruncateEllipsis
+		theirsL := widget.NewLabel(theirs)
+		theirsL.Truncation = fyne.TextTruncateEllipsis
+		if mark.Importance == widget.WarningImportance {
+			localL.TextStyle.Bold = true
+			theirsL.Importance = widget.WarningImportance
+		}
+		key := f.key
+		lock := widget.NewCheck("", nil)
+		lock.SetChecked(c.IsLocked(key))
+		lock.OnChanged = func(on bool) { o.onLock(key, on) }
+		o.locks[key] = lock
+		grid.Add(widget.NewLabel(f.title))
+		grid.Add(localL)
+		grid.Add(theirsL)
+		grid.Add(mark)
+		grid.Add(lock)
+	}
+	fieldsHelp := "A locked field keeps your value: sync never overwrites it and shows Microsoft's value here instead."
+	if o.user == nil {
+		fieldsHelp = "This contact is not linked to a Microsoft 365 user, so there is nothing to compare."
+	}
+	sections := container.NewVBox(head, widget.NewSeparator(), heading("Contact details"), note(fieldsHelp), grid)
+	if o.user != nil {
+		sections.Add(widget.NewSeparator())
+		sections.Add(o.accountSection())
+		sections.Add(o.mailboxSection())
+		sections.Add(o.licenseSection())
+		sections.Add(o.deviceSection())
+	}
+	sections.Add(o.historySection())
+	return container.NewVScroll(sections)
+}
+
+func (o *contactOverlay) accountSection() fyne.CanvasObject {
+	u := o.user
+	status := "✓ enabled"
+	imp := widget.SuccessImportance
+	if !u.AccountEnabled {
+		status, imp = "✗ disabled (sign-in blocked)", widget.DangerImportance
+	}
+	statusL := widget.NewLabel(status)
+	statusL.Importance = imp
+	kind := u.UserType
+	if u.OnPremisesSync {
+		kind += ", synced from on-premises AD"
+	}
+	return widget.NewCard("Account", u.UPN, container.New(&formLayout{},
+		widget.NewLabel("Status"), statusL,
+		widget.NewLabel("Type"), widget.NewLabel(kind),
+		widget.NewLabel("Last sign-in"), widget.NewLabel(when(u.LastSignIn)),
+		widget.NewLabel("Last successful sign-in"), widget.NewLabel(when(u.LastSuccessSignIn)),
+		widget.NewLabel("Last password change"), widget.NewLabel(when(u.LastPasswordChange)),
+		widget.NewLabel("Created"), widget.NewLabel(when(u.Created)),
+		widget.NewLabel("Department · office"), widget.NewLabel(strings.Trim(u.Department+" · "+u.OfficeLocation, " ·")),
+	))
+}
+
+// mailboxSection draws the mailbox's use against its quota.
+func (o *contactOverlay) mailboxSection() fyne.CanvasObject {
+	mb := o.mailbox
+	if mb == nil {
+		return widget.NewCard("Mailbox", "", widget.NewLabel("No mailbox in the usage report (no Exchange license, or the report is not synced)."))
+	}
+	quota := mb.ProhibitSendRecv
+	if quota == 0 {
+		quota = mb.ProhibitSendQuota
+	}
+	bar := widget.NewProgressBar()
+	if quota > 0 {
+		bar.Max = float64(quota)
+		bar.SetValue(float64(mb.StorageUsed))
+	}
+	used, q := mb.StorageUsed, quota
+	bar.TextFormatter = func() string {
+		if q == 0 {
+			return bytesText(used) + " used"
+		}
+		return fmt.Sprintf("%s of %s (%.0f%%)", bytesText(used), bytesText(q), 100*float64(used)/float64(q))
+	}
+	bar.Refresh()
+	warn := widget.NewLabel("")
+	if mb.WarningQuota > 0 && mb.StorageUsed >= mb.WarningQuota {
+		warn.SetText("⚠ above the warning quota (" + bytesText(mb.WarningQuota) + ")")
+		warn.Importance = widget.WarningImportance
+	}
+	archive := "no archive"
+	if mb.HasArchive {
+		archive = "archive enabled"
+	}
+	return widget.NewCard("Mailbox", fmt.Sprintf("%d items · %s · last activity %s · report of %s", mb.ItemCount, archive, when(mb.LastActivity), mb.RefreshDate.Format("2 Jan 2006")),
+		container.NewVBox(bar, warn))
+}
+
+func (o *contactOverlay) licenseSection() fyne.CanvasObject {
+	box := container.NewVBox()
+	for _, l := range o.licenses {
+		name := l.FriendlyName
+		if name == "" {
+			name = l.PartNumber
+		}
+		box.Add(widget.NewLabel("• " + name + "  (" + l.PartNumber + ")"))
+	}
+	if len(o.licenses) == 0 {
+		box.Add(widget.NewLabel("No license assigned."))
+	}
+	return widget.NewCard("Licenses", "", box)
+}
+
+func (o *contactOverlay) deviceSection() fyne.CanvasObject {
+	box := container.NewVBox()
+	for _, d := range o.devices {
+		enc := "not encrypted"
+		if d.Encrypted {
+			enc = "encrypted"
+		}
+		l := widget.NewLabel(fmt.Sprintf("• %s — %s %s · %s %s · %s · %s · serial %s · last check-in %s",
+			d.Name, d.Manufacturer, d.Model, d.OS, d.OSVersion, d.ComplianceState, enc, orDash(d.Serial), ago(d.LastSync)))
+		l.Truncation = fyne.TextTruncateEllipsis
+		if d.ComplianceState == "noncompliant" {
+			l.Importance = widget.WarningImportance
+		}
+		box.Add(l)
+	}
+	if len(o.devices) == 0 {
+		box.Add(widget.NewLabel("No Intune managed device."))
+	}
+	return widget.NewCard("Devices", "", box)
+}
+
+func (o *contactOverlay) historySection() fyne.CanvasObject {
+	box := container.NewVBox()
+	for i := len(o.history) - 1; i >= 0 && i >= len(o.history)-10; i-- {
+		ch := o.history[i]
+		var fields []string
+		for _, f := range ch.Fields {
+			fields = append(fields, fmt.Sprintf("%s: %q → %q", f.Field, f.Old, f.New))
+		}
+		text := fmt.Sprintf("%s · %s", ch.At.Local().Format("2 Jan 2006 15:04"), ch.Kind)
+		if len(fields) > 0 {
+			text += " · " + strings.Join(fields, "; ")
+		}
+		if ch.Reason != "" {
+			text += " · " + ch.Reason
+		}
+		l := widget.NewLabel(text)
+		l.Truncation = fyne.TextTruncateEllipsis
+		box.Add(l)
+	}
+	if len(o.history) == 0 {
+		box.Add(widget.NewLabel("No changes by sync yet."))
+	}
+	return widget.NewCard("History", "What sync changed", box)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// onLock pins or releases a field.
+func (o *contactOverlay) onLock(field string, on bool) {
+	err := o.env.core.Store.Update(o.env.ctx, func(tx *store.Tx) error {
+		c, err := tx.Contact(o.id)
+		if err != nil {
+			return err
+		}
+		c.Locked = slices.DeleteFunc(c.Locked, func(f string) bool { return f == field })
+		if on {
+			c.Locked = append(c.Locked, field)
+		}
+		return tx.PutContact(&c)
+	})
+	if err != nil {
+		o.env.showError(err, "lock the field")
+	}
+	o.rebuild()
+}

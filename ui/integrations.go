@@ -1,0 +1,217 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// integrationsView lists the connections with their status and actions.
+// There are a handful of connections, so each gets a card.
+type integrationsView struct {
+	env   *env
+	cards *fyne.Container
+	// buttons by connection id and action, for tests
+	buttons map[string]map[string]*widget.Button
+}
+
+// Integration actions, as keys of integrationsView.buttons.
+const (
+	actSync        = "sync"
+	actSettings    = "settings"
+	actMatching    = "matching"
+	actCredentials = "credentials"
+	actPause       = "pause"
+	actLogs        = "logs"
+	actDisconnect  = "disconnect"
+)
+
+func newIntegrationsView(e *env) *integrationsView { return &integrationsView{env: e} }
+
+func (v *integrationsView) buildUI() fyne.CanvasObject {
+	add := widget.NewButtonWithIcon("Add connection", theme.ContentAddIcon(), func() { v.env.shell.showConnect("") })
+	header := container.NewVBox(container.NewBorder(nil, nil, heading("Integrations"), add),
+		note("Microsoft 365 connections: each one reaches a partner's customer tenants (GDAP) or a single tenant."))
+	v.cards = container.NewVBox()
+	v.refresh()
+	return container.NewBorder(header, nil, nil, nil, container.NewVScroll(v.cards))
+}
+
+func (v *integrationsView) refresh() {
+	conns, err := v.env.connections()
+	if err != nil {
+		v.env.showError(err, "list the connections")
+		return
+	}
+	v.buttons = map[string]map[string]*widget.Button{}
+	v.cards.Objects = nil
+	for _, c := range conns {
+		v.cards.Add(v.card(c))
+	}
+	if len(conns) == 0 {
+		v.cards.Add(note("No connection yet. Add one to bring your customers' Microsoft 365 tenants into your documentation."))
+	}
+	v.cards.Refresh()
+}
+
+func (v *integrationsView) card(c store.Connection) fyne.CanvasObject {
+	var tenants []store.Tenant
+	_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
+		var err error
+		tenants, err = tx.Tenants(c.ID)
+		return err
+	})
+	matched, unmatched, problems := 0, 0, 0
+	for _, t := range tenants {
+		switch t.MatchState {
+		case store.MatchMatched:
+			matched++
+		case store.MatchUnmatched, "":
+			unmatched++
+		}
+		if len(t.Findings) > 0 {
+			problems++
+		}
+	}
+	status := widget.NewLabelWithStyle(statusDot(c.Status)+" "+firstUpper(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	status.Importance = statusImportance(c.Status)
+	if c.Paused {
+		status.SetText(statusDot(store.StatusPaused) + " Paused")
+		status.Importance = widget.WarningImportance
+	}
+	detail := widget.NewLabel(c.StatusDetail)
+	detail.Wrapping = fyne.TextWrapWord
+	if c.StatusDetail == "" {
+		detail.Hide()
+	}
+	facts := container.New(&formLayout{},
+		widget.NewLabel("Last sync"), widget.NewLabel(when(c.LastSync)),
+		widget.NewLabel("Next sync"), widget.NewLabel(nextSyncText(c)),
+		widget.NewLabel("Tenants"), widget.NewLabel(fmt.Sprintf("%d · %d matched · %d to review · %d with problems", len(tenants), matched, unmatched, problems)),
+		widget.NewLabel("Last run"), widget.NewLabel(countsText(c.LastRunCounts)),
+	)
+	btns := map[string]*widget.Button{}
+	v.buttons[c.ID] = btns
+	mk := func(key, label string, icon fyne.Resource, fn func()) *widget.Button {
+		b := widget.NewButtonWithIcon(label, icon, fn)
+		btns[key] = b
+		return b
+	}
+	syncBtn := mk(actSync, "Sync now", theme.ViewRefreshIcon(), func() { v.env.core.Engine.SyncNow(c.ID); v.env.shell.queueRefresh() })
+	syncBtn.Importance = widget.HighImportance
+	if c.Paused || c.Status == store.StatusSyncing {
+		syncBtn.Disable()
+	}
+	pauseLabel, pauseIcon := "Pause", theme.MediaPauseIcon()
+	if c.Paused {
+		pauseLabel, pauseIcon = "Resume", theme.MediaPlayIcon()
+	}
+	actions := container.NewHBox(
+		syncBtn,
+		mk(actMatching, fmt.Sprintf("Matching (%d)", unmatched), theme.ContentCopyIcon(), func() { v.env.shell.showMatching(c.ID) }),
+		mk(actSettings, "Sync settings", theme.SettingsIcon(), func() { v.env.shell.showSyncSettings(c.ID) }),
+		mk(actCredentials, "Edit credentials", theme.DocumentCreateIcon(), func() { v.env.shell.showConnect(c.ID) }),
+		mk(actPause, pauseLabel, pauseIcon, func() { v.onPause(c) }),
+		mk(actLogs, "Sync logs", theme.ListIcon(), func() { v.env.shell.showLogs(c.ID) }),
+		mk(actDisconnect, "Disconnect", theme.DeleteIcon(), func() { v.onDisconnect(c) }),
+	)
+	btns[actDisconnect].Importance = widget.DangerImportance
+	title := c.Name
+	sub := modeText(c.Mode) + " · tenant " + c.TenantID + " · app " + c.ClientID
+	return widget.NewCard(title, sub, container.NewVBox(status, detail, facts, actions))
+}
+
+func nextSyncText(c store.Connection) string {
+	switch {
+	case c.Paused:
+		return "paused: resume to sync on schedule"
+	case c.Schedule == 0:
+		return "manual only"
+	}
+	return until(c.NextSync) + " (" + scheduleText(c.Schedule) + ")"
+}
+
+func modeText(mode string) string {
+	switch mode {
+	case store.ModeGDAP:
+		return "GDAP partner"
+	case store.ModeApp:
+		return "Application per tenant"
+	case store.ModeSingle:
+		return "Single tenant"
+	case store.ModeDemo:
+		return "Demo (simulated)"
+	}
+	return mode
+}
+
+func (v *integrationsView) onPause(c store.Connection) {
+	if err := v.env.core.Engine.SetPaused(v.env.ctx, c.ID, !c.Paused); err != nil {
+		v.env.showError(err, "change the schedule")
+		return
+	}
+	v.env.shell.RefreshNow()
+}
+
+func (v *integrationsView) onDisconnect(c store.Connection) {
+	msg := note(fmt.Sprintf("Disconnect %q? tenantsync deletes its copy of the tenants, the synced Microsoft 365 data, the sync logs, "+
+		"the client secret and the saved sign-in. Your organizations and contacts stay.\n\n"+
+		"What stays on Microsoft's side: the app registration, its client secret, its admin consent in each customer tenant "+
+		"and the GDAP relationships keep their privileges. Delete the client secret (or the app registration) in the Entra admin center, "+
+		"and remove the app's consent from customer tenants you no longer manage.", c.Name))
+	d := dialog.NewCustomConfirm("Disconnect "+c.Name, "Disconnect", "Keep", container.NewVScroll(msg), func(ok bool) {
+		if !ok {
+			return
+		}
+		v.env.core.Engine.Cancel(c.ID)
+		remains, err := v.env.core.Manager.Disconnect(v.env.ctx, c.ID)
+		if err != nil {
+			v.env.showError(err, "disconnect")
+			return
+		}
+		v.env.shell.RefreshNow()
+		v.env.showInfo("Disconnected "+c.Name, "Still to do on Microsoft's side:\n\n"+remains)
+	}, v.env.w)
+	d.Resize(fyne.NewSize(560, 360))
+	d.Show()
+}
+
+// formLayout lays out label/value pairs in two columns, the labels as wide
+// as the widest.
+type formLayout struct{}
+
+func (formLayout) pairs(objs []fyne.CanvasObject) (labelW float32) {
+	for i := 0; i+1 < len(objs); i += 2 {
+		labelW = max(labelW, objs[i].MinSize().Width)
+	}
+	return labelW
+}
+
+func (l formLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	lw := l.pairs(objs)
+	var w, h float32
+	for i := 0; i+1 < len(objs); i += 2 {
+		w = max(w, objs[i+1].MinSize().Width)
+		h += max(objs[i].MinSize().Height, objs[i+1].MinSize().Height)
+	}
+	return fyne.NewSize(lw+theme.Padding()+w, h)
+}
+
+func (l formLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	lw := l.pairs(objs)
+	y := float32(0)
+	for i := 0; i+1 < len(objs); i += 2 {
+		h := max(objs[i].MinSize().Height, objs[i+1].MinSize().Height)
+		objs[i].Move(fyne.NewPos(0, y))
+		objs[i].Resize(fyne.NewSize(lw, h))
+		objs[i+1].Move(fyne.NewPos(lw+theme.Padding(), y))
+		objs[i+1].Resize(fyne.NewSize(size.Width-lw-theme.Padding(), h))
+		y += h
+	}
+}

@@ -1,0 +1,238 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// logsView lists a connection's sync runs and, for the chosen run, each
+// tenant's counts and findings with the fix.
+type logsView struct {
+	env    *env
+	connID string
+
+	conns   []store.Connection
+	connSel *widget.Select
+	runs    []store.SyncRun
+	runList *widget.List
+	runAt   int
+	detail  *fyne.Container
+	copyBtn *widget.Button
+}
+
+func newLogsView(e *env, connID string) *logsView { return &logsView{env: e, connID: connID, runAt: -1} }
+
+func (v *logsView) buildUI() fyne.CanvasObject {
+	v.connSel = widget.NewSelect(nil, func(string) {
+		if i := v.connSel.SelectedIndex(); i >= 0 && v.conns[i].ID != v.connID {
+			v.connID = v.conns[i].ID
+			v.runAt = -1
+			v.refresh()
+		}
+	})
+	v.runList = widget.NewList(
+		func() int { return len(v.runs) },
+		func() fyne.CanvasObject {
+			top := widget.NewLabelWithStyle("2 Jan 2006 15:04 · manual", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			sub := widget.NewLabel("ok · 12 tenants · 30 created")
+			sub.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(top, sub)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			r := v.runs[id]
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(runTitle(r))
+			sub := box.Objects[1].(*widget.Label)
+			sub.SetText(fmt.Sprintf("%s %s · %s · %d created · %d updated", statusDot(r.Status), r.Status, plural(len(r.Tenants), "tenant"), r.Totals.Created, r.Totals.Updated))
+			sub.Importance = statusImportance(r.Status)
+			sub.Refresh()
+		})
+	v.runList.OnSelected = func(id widget.ListItemID) {
+		v.runAt = id
+		v.showRun()
+	}
+	v.copyBtn = widget.NewButtonWithIcon("Copy log", theme.ContentCopyIcon(), v.onCopy)
+	v.detail = container.NewStack()
+	v.refresh()
+	left := container.NewBorder(heading("Runs"), nil, nil, nil, v.runList)
+	right := container.NewBorder(nil, nil, nil, nil, v.detail)
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.28
+	return container.NewBorder(container.NewBorder(nil, nil, heading("Sync logs"), container.NewHBox(v.connSel, v.copyBtn)), nil, nil, nil, split)
+}
+
+func runTitle(r store.SyncRun) string {
+	t := r.Start.Local().Format("Mon 2 Jan 15:04") + " · " + r.Trigger
+	if r.DryRun {
+		t += " (dry run)"
+	}
+	return t
+}
+
+func (v *logsView) refresh() {
+	conns, err := v.env.connections()
+	if err != nil {
+		v.env.showError(err, "list the connections")
+		return
+	}
+	v.conns = conns
+	names := make([]string, len(conns))
+	at := -1
+	for i, c := range conns {
+		names[i] = c.Name
+		if c.ID == v.connID {
+			at = i
+		}
+	}
+	if at < 0 && len(conns) > 0 {
+		at, v.connID = 0, conns[0].ID
+	}
+	v.connSel.Options = names
+	if at >= 0 && v.connSel.SelectedIndex() != at {
+		v.connSel.SetSelectedIndex(at)
+	}
+	v.runs = nil
+	if v.connID != "" {
+		_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
+			var err error
+			v.runs, err = tx.Runs(v.connID, 100)
+			return err
+		})
+	}
+	v.runList.Refresh()
+	if v.runAt < 0 && len(v.runs) > 0 {
+		v.runList.Select(0)
+		return
+	}
+	v.showRun()
+}
+
+func (v *logsView) showRun() {
+	if v.runAt < 0 || v.runAt >= len(v.runs) {
+		v.copyBtn.Disable()
+		v.detail.Objects = []fyne.CanvasObject{note("No sync has run yet. Start one with Sync now.")}
+		v.detail.Refresh()
+		return
+	}
+	v.copyBtn.Enable()
+	r := v.runs[v.runAt]
+	dur := "still running"
+	if !r.End.IsZero() {
+		dur = r.End.Sub(r.Start).Round(100_000_000).String()
+	}
+	summary := widget.NewLabel(fmt.Sprintf("%s · %s · took %s\n%s · %d requests, %d retried",
+		runTitle(r), r.Status, dur, countsText(r.Totals), r.Totals.Requests, r.Totals.Retries))
+	status := widget.NewLabelWithStyle(statusDot(r.Status)+" "+firstUpper(r.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	status.Importance = statusImportance(r.Status)
+
+	tenants := widget.NewList(
+		func() int { return len(r.Tenants) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabelWithStyle("Tenant", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			counts := widget.NewLabel("counts")
+			finding := widget.NewLabel("finding")
+			finding.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(container.NewBorder(nil, nil, name, nil, counts), finding)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			t := r.Tenants[id]
+			box := o.(*fyne.Container)
+			row := box.Objects[0].(*fyne.Container)
+			row.Objects[1].(*widget.Label).SetText(statusDot(t.Status) + " " + t.DisplayName)
+			row.Objects[0].(*widget.Label).SetText(countsText(t.Counts))
+			f := box.Objects[1].(*widget.Label)
+			switch len(t.Findings) {
+			case 0:
+				f.SetText("no problems")
+				f.Importance = widget.LowImportance
+			default:
+				fd := t.Findings[0]
+				text := "▲ " + fd.Message
+				if fd.Fix != "" {
+					text += " — Fix: " + fd.Fix
+				}
+				if len(t.Findings) > 1 {
+					text += fmt.Sprintf(" (+%d more: select the tenant)", len(t.Findings)-1)
+				}
+				f.SetText(text)
+				f.Importance = widget.WarningImportance
+				if fd.Severity == "error" {
+					f.Importance = widget.DangerImportance
+				}
+			}
+			f.Refresh()
+		})
+	tenants.OnSelected = func(id widget.ListItemID) {
+		tenants.Unselect(id)
+		v.env.showInfo(r.Tenants[id].DisplayName, tenantReport(r.Tenants[id]))
+	}
+	var log strings.Builder
+	for _, e := range r.Log {
+		if e.Level != "info" {
+			fmt.Fprintf(&log, "%s %s %s\n", e.At.Local().Format("15:04:05"), strings.ToUpper(e.Level), e.Message)
+		}
+	}
+	top := container.NewVBox(status, summary)
+	if log.Len() > 0 {
+		l := widget.NewLabel(strings.TrimSpace(log.String()))
+		l.Wrapping = fyne.TextWrapWord
+		top.Add(l)
+	}
+	top.Add(heading("Tenants"))
+	v.detail.Objects = []fyne.CanvasObject{container.NewBorder(top, nil, nil, nil, tenants)}
+	v.detail.Refresh()
+}
+
+func tenantReport(t store.TenantResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s\n%s\n%d requests, %d retried, %d errors\n", t.DisplayName, t.Status, countsText(t.Counts), t.Counts.Requests, t.Counts.Retries, t.Counts.Errors)
+	for _, f := range t.Findings {
+		fmt.Fprintf(&b, "\n%s: %s\n", strings.ToUpper(f.Severity), f.Message)
+		if f.Fix != "" {
+			fmt.Fprintf(&b, "Fix: %s\n", f.Fix)
+		}
+	}
+	for _, ch := range t.Changes {
+		fmt.Fprintf(&b, "\n%s %s", ch.Kind, ch.Contact)
+		if ch.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", ch.Reason)
+		}
+	}
+	return b.String()
+}
+
+// runReport is the plain-text log of a run, for the clipboard (a ticket,
+// an e-mail to the customer).
+func runReport(connName string, r store.SyncRun) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "tenantsync sync log: %s\n%s · %s\n%s\n", connName, runTitle(r), r.Status, countsText(r.Totals))
+	for _, t := range r.Tenants {
+		b.WriteString("\n")
+		b.WriteString(tenantReport(t))
+	}
+	if len(r.Log) > 0 {
+		b.WriteString("\nLog:\n")
+		for _, e := range r.Log {
+			fmt.Fprintf(&b, "%s %s %s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Level, e.Message)
+		}
+	}
+	return b.String()
+}
+
+func (v *logsView) onCopy() {
+	if v.runAt < 0 || v.runAt >= len(v.runs) {
+		return
+	}
+	name := ""
+	if i := v.connSel.SelectedIndex(); i >= 0 {
+		name = v.conns[i].Name
+	}
+	v.env.app.Clipboard().SetContent(runReport(name, v.runs[v.runAt]))
+}

@@ -1,0 +1,419 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tenantsync/tenantsync/core/syncer"
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// matchingView decides which organization each tenant belongs to: accept a
+// suggestion, match to any organization, create one, ignore or revert, for
+// one tenant or many at once.
+type matchingView struct {
+	env    *env
+	connID string
+
+	conns    []store.Connection
+	connSel  *widget.Select
+	filter   *widget.RadioGroup
+	search   *widget.Entry
+	all      []store.Tenant
+	rows     []store.Tenant // after filter and search
+	selected map[string]bool
+	list     *widget.List
+	selAll   *widget.Check
+	count    *widget.Label
+
+	accept, matchTo, create, ignore, revert *widget.Button
+}
+
+// Matching filters.
+const (
+	filterUnmatched = "Unmatched"
+	filterMatched   = "Matched"
+	filterIgnored   = "Ignored"
+)
+
+func newMatchingView(e *env, connID string) *matchingView {
+	return &matchingView{env: e, connID: connID, selected: map[string]bool{}}
+}
+
+func (v *matchingView) buildUI() fyne.CanvasObject {
+	v.connSel = widget.NewSelect(nil, func(string) {
+		if i := v.connSel.SelectedIndex(); i >= 0 && v.conns[i].ID != v.connID {
+			v.connID = v.conns[i].ID
+			v.selected = map[string]bool{}
+			v.refresh()
+		}
+	})
+	v.filter = widget.NewRadioGroup([]string{filterUnmatched, filterMatched, filterIgnored}, func(string) {
+		v.selected = map[string]bool{}
+		v.applyFilter()
+	})
+	v.filter.Horizontal = true
+	v.filter.Required = true
+	v.filter.Selected = filterUnmatched
+	v.search = widget.NewEntry()
+	v.search.SetPlaceHolder("Search tenants or domains…")
+	v.search.OnChanged = func(string) { v.applyFilter() }
+
+	v.list = widget.NewList(
+		func() int { return len(v.rows) },
+		func() fyne.CanvasObject {
+			cols := container.NewGridWithColumns(4)
+			for i := 0; i < 4; i++ {
+				l := widget.NewLabel("")
+				l.Truncation = fyne.TextTruncateEllipsis
+				cols.Add(l)
+			}
+			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, cols)
+		},
+		v.updateRow)
+	v.list.OnSelected = func(id widget.ListItemID) {
+		v.list.Unselect(id)
+		t := v.rows[id]
+		v.selected[t.TenantID] = !v.selected[t.TenantID]
+		v.list.RefreshItem(id)
+		v.updateActions()
+	}
+	v.selAll = widget.NewCheck("", func(on bool) {
+		for _, t := range v.rows {
+			v.selected[t.TenantID] = on
+		}
+		v.list.Refresh()
+		v.updateActions()
+	})
+	header := container.NewBorder(nil, nil, v.selAll, nil, container.NewGridWithColumns(4,
+		heading("Tenant"), heading("Verified domains"), heading("Suggested organization (score · reason)"), heading("Matched to")))
+
+	v.accept = widget.NewButtonWithIcon("Accept suggestion", theme.ConfirmIcon(), v.onAccept)
+	v.accept.Importance = widget.HighImportance
+	v.matchTo = widget.NewButtonWithIcon("Match to…", theme.SearchIcon(), v.onMatchTo)
+	v.create = widget.NewButtonWithIcon("Create organization", theme.ContentAddIcon(), func() { v.onCreate(false) })
+	v.ignore = widget.NewButtonWithIcon("Ignore", theme.VisibilityOffIcon(), v.onIgnore)
+	v.revert = widget.NewButtonWithIcon("Revert", theme.ContentUndoIcon(), v.onRevert)
+	v.count = widget.NewLabel("")
+	actions := container.NewHBox(v.count, v.accept, v.matchTo, v.create, v.ignore, v.revert)
+
+	top := container.NewVBox(
+		container.NewBorder(nil, nil, heading("Matching"), v.connSel, v.filter),
+		note("Each Microsoft 365 tenant belongs to one of your organizations. Exact names match by themselves; the rest need your decision, which every later sync keeps. Tap rows to select several."),
+		v.search, header)
+	v.refresh()
+	return container.NewBorder(top, container.NewVBox(widget.NewSeparator(), actions), nil, nil, v.list)
+}
+
+func (v *matchingView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id >= len(v.rows) {
+		return
+	}
+	t := v.rows[id]
+	row := o.(*fyne.Container)
+	cols := row.Objects[0].(*fyne.Container)
+	check := row.Objects[1].(*widget.Check)
+	check.OnChanged = nil
+	check.SetChecked(v.selected[t.TenantID])
+	tid := t.TenantID
+	check.OnChanged = func(on bool) { v.selected[tid] = on; v.updateActions() }
+	name := cols.Objects[0].(*widget.Label)
+	name.SetText(t.DisplayName)
+	name.TextStyle.Bold = true
+	name.Refresh()
+	cols.Objects[1].(*widget.Label).SetText(strings.Join(t.Domains, ", "))
+	sugg := cols.Objects[2].(*widget.Label)
+	sugg.Importance = widget.MediumImportance
+	switch {
+	case len(t.Suggestions) == 0:
+		sugg.SetText("no suggestion")
+		sugg.Importance = widget.LowImportance
+	default:
+		s := t.Suggestions[0]
+		text := fmt.Sprintf("%s · %.0f%% · %s", v.env.core.Store.OrgName(s.OrgID), s.Score*100, s.Reason)
+		if s.Ambiguous {
+			text = "⚠ ambiguous: " + text
+			sugg.Importance = widget.WarningImportance
+		}
+		sugg.SetText(text)
+	}
+	sugg.Refresh()
+	state := cols.Objects[3].(*widget.Label)
+	switch t.MatchState {
+	case store.MatchMatched:
+		state.SetText("✓ " + v.env.core.Store.OrgName(t.OrgID))
+		state.Importance = widget.SuccessImportance
+	case store.MatchIgnored:
+		state.SetText("ignored")
+		state.Importance = widget.LowImportance
+	default:
+		state.SetText("—")
+		state.Importance = widget.MediumImportance
+	}
+	state.Refresh()
+}
+
+func (v *matchingView) refresh() {
+	conns, err := v.env.connections()
+	if err != nil {
+		v.env.showError(err, "list the connections")
+		return
+	}
+	v.conns = conns
+	names := make([]string, len(conns))
+	at := -1
+	for i, c := range conns {
+		names[i] = c.Name
+		if c.ID == v.connID {
+			at = i
+		}
+	}
+	if at < 0 && len(conns) > 0 {
+		at, v.connID = 0, conns[0].ID
+	}
+	v.connSel.Options = names
+	if at >= 0 && v.connSel.SelectedIndex() != at {
+		v.connSel.SetSelectedIndex(at)
+	}
+	if len(conns) < 2 {
+		v.connSel.Hide()
+	} else {
+		v.connSel.Show()
+	}
+	v.all = nil
+	if v.connID != "" {
+		_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
+			var err error
+			v.all, err = tx.Tenants(v.connID)
+			return err
+		})
+	}
+	sort.SliceStable(v.all, func(i, j int) bool { return store.Fold(v.all[i].DisplayName) < store.Fold(v.all[j].DisplayName) })
+	v.applyFilter()
+}
+
+func (v *matchingView) applyFilter() {
+	want := store.MatchUnmatched
+	switch v.filter.Selected {
+	case filterMatched:
+		want = store.MatchMatched
+	case filterIgnored:
+		want = store.MatchIgnored
+	}
+	needle := store.Fold(v.search.Text)
+	v.rows = v.rows[:0]
+	counts := map[string]int{}
+	for _, t := range v.all {
+		state := t.MatchState
+		if state == "" {
+			state = store.MatchUnmatched
+		}
+		counts[state]++
+		if state != want {
+			continue
+		}
+		if needle != "" && !strings.Contains(store.Fold(t.DisplayName+" "+strings.Join(t.Domains, " ")), needle) {
+			continue
+		}
+		v.rows = append(v.rows, t)
+	}
+	v.filter.Options = []string{
+		fmt.Sprintf("%s (%d)", filterUnmatched, counts[store.MatchUnmatched]),
+		fmt.Sprintf("%s (%d)", filterMatched, counts[store.MatchMatched]),
+		fmt.Sprintf("%s (%d)", filterIgnored, counts[store.MatchIgnored]),
+	}
+	for _, o := range v.filter.Options {
+		if strings.HasPrefix(o, filterName(v.filter.Selected)+" (") {
+			v.filter.Selected = o
+		}
+	}
+	v.filter.Refresh()
+	v.list.Refresh()
+	v.updateActions()
+}
+
+func filterName(option string) string {
+	if i := strings.Index(option, " ("); i >= 0 {
+		return option[:i]
+	}
+	return option
+}
+
+// Filter shows the tenants of one filter: filterUnmatched, filterMatched or
+// filterIgnored.
+func (v *matchingView) setFilter(name string) {
+	for _, o := range v.filter.Options {
+		if filterName(o) == name {
+			v.filter.SetSelected(o)
+		}
+	}
+}
+
+// chosen returns the selected tenants shown.
+func (v *matchingView) chosen() []store.Tenant {
+	var out []store.Tenant
+	for _, t := range v.rows {
+		if v.selected[t.TenantID] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func ids(ts []store.Tenant) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.TenantID
+	}
+	return out
+}
+
+func (v *matchingView) updateActions() {
+	sel := v.chosen()
+	v.count.SetText(fmt.Sprintf("%d selected", len(sel)))
+	withSuggestion := len(sel) > 0
+	for _, t := range sel {
+		if len(t.Suggestions) == 0 {
+			withSuggestion = false
+		}
+	}
+	state := filterName(v.filter.Selected)
+	enable := func(b *widget.Button, on bool) {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+	enable(v.accept, withSuggestion && state == filterUnmatched)
+	enable(v.matchTo, len(sel) > 0)
+	v.matchTo.SetText("Match to…")
+	if state == filterMatched {
+		v.matchTo.SetText("Change match…")
+	}
+	enable(v.create, len(sel) > 0 && state != filterMatched)
+	enable(v.ignore, len(sel) > 0 && state != filterIgnored)
+	enable(v.revert, len(sel) > 0 && state != filterUnmatched)
+}
+
+// decide runs a matching decision, reloads and reports a failure.
+func (v *matchingView) decide(what string, fn func() error) {
+	if err := fn(); err != nil {
+		v.env.showError(err, what)
+	}
+	v.selected = map[string]bool{}
+	v.refresh()
+}
+
+func (v *matchingView) onAccept() {
+	sel := v.chosen()
+	v.decide("accept the suggestions", func() error { return v.env.core.Engine.Accept(v.env.ctx, v.connID, ids(sel)) })
+}
+
+func (v *matchingView) onIgnore() {
+	sel := v.chosen()
+	v.decide("ignore the tenants", func() error { return v.env.core.Engine.Ignore(v.env.ctx, v.connID, ids(sel)) })
+}
+
+func (v *matchingView) onRevert() {
+	sel := v.chosen()
+	v.decide("revert the decisions", func() error { return v.env.core.Engine.Revert(v.env.ctx, v.connID, ids(sel)) })
+}
+
+// onCreate creates an organization per selected tenant; when one looks like
+// an existing organization it says which and asks first.
+func (v *matchingView) onCreate(force bool) {
+	sel := v.chosen()
+	err := v.env.core.Engine.CreateOrgs(v.env.ctx, v.connID, ids(sel), force)
+	var dup *syncer.DuplicateError
+	if errors.As(err, &dup) {
+		var b strings.Builder
+		b.WriteString("These tenants look like organizations you already have:\n")
+		names := make([]string, 0, len(dup.Likely))
+		for name := range dup.Likely {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			fmt.Fprintf(&b, "\n• %s looks like", name)
+			for i, s := range dup.Likely[name] {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				fmt.Fprintf(&b, " %s (%.0f%%, %s)", v.env.core.Store.OrgName(s.OrgID), s.Score*100, s.Reason)
+			}
+		}
+		b.WriteString("\n\nMatch them to the existing organization instead (Accept suggestion or Match to…), or create new ones anyway.")
+		d := dialog.NewCustomConfirm("Possible duplicate", "Create anyway", "Cancel", container.NewVScroll(note(b.String())), func(ok bool) {
+			if ok {
+				v.onCreate(true)
+			}
+		}, v.env.w)
+		d.Resize(fyne.NewSize(560, 320))
+		d.Show()
+		return
+	}
+	if err != nil {
+		v.env.showError(err, "create the organizations")
+	}
+	v.selected = map[string]bool{}
+	v.refresh()
+}
+
+// onMatchTo asks for an organization (searchable) and matches the selected
+// tenants to it.
+func (v *matchingView) onMatchTo() {
+	sel := v.chosen()
+	if len(sel) == 0 {
+		return
+	}
+	var rows []*store.Row
+	var picked *store.Row
+	search := widget.NewEntry()
+	search.SetPlaceHolder("Search organizations…")
+	list := widget.NewList(
+		func() int { return len(rows) },
+		func() fyne.CanvasObject { return widget.NewLabel("Organization name") },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			r := rows[id]
+			text := r.Name
+			if r.Email != "" {
+				text += "  (" + r.Email + ")"
+			}
+			o.(*widget.Label).SetText(text)
+		})
+	load := func(text string) {
+		rows, _ = v.env.core.Store.Rows(v.env.ctx, store.RowQuery{Kind: store.KindOrg, Text: text, Limit: 500})
+		list.UnselectAll()
+		picked = nil
+		list.Refresh()
+	}
+	search.OnChanged = load
+	if s := sel[0].Suggestions; len(s) > 0 {
+		search.SetText(v.env.core.Store.OrgName(s[0].OrgID))
+	}
+	load(search.Text)
+	list.OnSelected = func(id widget.ListItemID) { picked = rows[id] }
+	title := fmt.Sprintf("Match %s to…", plural(len(sel), "tenant"))
+	if len(sel) == 1 {
+		title = "Match " + sel[0].DisplayName + " to…"
+	}
+	d := dialog.NewCustomConfirm(title, "Match", "Cancel", container.NewBorder(search, nil, nil, nil, list), func(ok bool) {
+		if !ok || picked == nil {
+			return
+		}
+		org := picked.ID
+		v.decide("match the tenants", func() error { return v.env.core.Engine.MatchTo(v.env.ctx, v.connID, ids(sel), org) })
+	}, v.env.w)
+	d.Resize(fyne.NewSize(520, 480))
+	d.Show()
+	v.env.w.Canvas().Focus(search)
+}

@@ -1,0 +1,237 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// orgsView is the documentation: organizations on the left, the chosen
+// organization's contacts (or everyone's) on the right. Both lists read the
+// store's in-memory rows, so they stay fast with 100k contacts.
+type orgsView struct {
+	env *env
+
+	orgSearch *widget.Entry
+	orgRows   []*store.Row // index 0 stands for "all organizations"
+	orgList   *widget.List
+	orgID     uint64
+
+	title   *widget.Label
+	search  *widget.Entry
+	filter  *widget.Select
+	count   *widget.Label
+	rows    []*store.Row
+	list    *widget.List
+	overlay *contactOverlay
+}
+
+// Contact filters.
+const (
+	contactsAll       = "All contacts"
+	contactsSynced    = "Synced from Microsoft 365"
+	contactsLeavers   = "Leavers"
+	contactsAmbiguous = "Ambiguous"
+	contactsLocal     = "Local only"
+)
+
+func newOrgsView(e *env) *orgsView { return &orgsView{env: e} }
+
+func (v *orgsView) buildUI() fyne.CanvasObject {
+	v.orgSearch = widget.NewEntry()
+	v.orgSearch.SetPlaceHolder("Filter organizations…")
+	v.orgSearch.OnChanged = func(string) { v.loadOrgs() }
+	v.orgList = widget.NewList(
+		func() int { return len(v.orgRows) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabel("Organization name")
+			name.Truncation = fyne.TextTruncateEllipsis
+			return name
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			if r := v.orgRows[id]; r == nil {
+				l.SetText("All organizations")
+				l.TextStyle.Italic = true
+			} else {
+				l.SetText(r.Name)
+				l.TextStyle.Italic = false
+			}
+			l.Refresh()
+		})
+	v.orgList.OnSelected = func(id widget.ListItemID) {
+		var org uint64
+		if r := v.orgRows[id]; r != nil {
+			org = r.ID
+		}
+		if org != v.orgID {
+			v.orgID = org
+			v.loadContacts()
+		}
+	}
+
+	v.title = heading("All organizations")
+	v.search = widget.NewEntry()
+	v.search.SetPlaceHolder("Search contacts by name, e-mail, phone or title…")
+	v.search.OnChanged = func(string) { v.loadContacts() }
+	v.filter = widget.NewSelect([]string{contactsAll, contactsSynced, contactsLeavers, contactsAmbiguous, contactsLocal}, func(string) { v.loadContacts() })
+	v.filter.SetSelected(contactsAll)
+	v.count = widget.NewLabel("")
+	v.list = widget.NewList(
+		func() int { return len(v.rows) },
+		newContactRow,
+		v.updateContactRow)
+	v.list.OnSelected = func(id widget.ListItemID) {
+		v.list.Unselect(id)
+		v.openContact(v.rows[id].ID)
+	}
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(v.filter, v.count), v.search)
+	cols := container.NewGridWithColumns(4, heading("Name"), heading("Title"), heading("E-mail"), heading("Phone · organization · state"))
+	right := container.NewBorder(container.NewVBox(v.title, header, cols), nil, nil, nil, v.list)
+	left := container.NewBorder(container.NewVBox(heading("Organizations"), v.orgSearch), nil, nil, nil, v.orgList)
+	v.loadOrgs()
+	v.loadContacts()
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.25
+	return split
+}
+
+func newContactRow() fyne.CanvasObject {
+	cols := container.NewGridWithColumns(4)
+	for i := 0; i < 4; i++ {
+		l := widget.NewLabel("")
+		l.Truncation = fyne.TextTruncateEllipsis
+		cols.Add(l)
+	}
+	cols.Objects[0].(*widget.Label).TextStyle.Bold = true
+	return cols
+}
+
+func (v *orgsView) updateContactRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id >= len(v.rows) {
+		return
+	}
+	r := v.rows[id]
+	cols := o.(*fyne.Container)
+	cols.Objects[0].(*widget.Label).SetText(r.Name)
+	cols.Objects[1].(*widget.Label).SetText(r.Title)
+	cols.Objects[2].(*widget.Label).SetText(r.Email)
+	var parts []string
+	if r.Phone != "" {
+		parts = append(parts, r.Phone)
+	}
+	if v.orgID == 0 {
+		parts = append(parts, v.env.core.Store.OrgName(r.OrgID))
+	}
+	parts = append(parts, rowState(r.Flags))
+	state := cols.Objects[3].(*widget.Label)
+	state.SetText(strings.Join(parts, " · "))
+	switch {
+	case r.Flags&(store.RowLeaver|store.RowAmbiguous) != 0:
+		state.Importance = widget.WarningImportance
+	default:
+		state.Importance = widget.MediumImportance
+	}
+	state.Refresh()
+}
+
+func rowState(f store.RowFlags) string {
+	var out []string
+	switch {
+	case f&store.RowLinked != 0:
+		out = append(out, "synced")
+	default:
+		out = append(out, "local")
+	}
+	if f&store.RowLeaver != 0 {
+		out = append(out, "leaver")
+	}
+	if f&store.RowAmbiguous != 0 {
+		out = append(out, "ambiguous")
+	}
+	return strings.Join(out, ", ")
+}
+
+func (v *orgsView) refresh() {
+	v.loadOrgs()
+	v.loadContacts()
+}
+
+func (v *orgsView) loadOrgs() {
+	rows, err := v.env.core.Store.Rows(v.env.ctx, store.RowQuery{Kind: store.KindOrg, Text: v.orgSearch.Text})
+	if err != nil {
+		v.env.showError(err, "list the organizations")
+		return
+	}
+	v.orgRows = append([]*store.Row{nil}, rows...)
+	v.orgList.Refresh()
+}
+
+// contactQuery is what the search box and filter ask for.
+func (v *orgsView) contactQuery() store.RowQuery {
+	q := store.RowQuery{Kind: store.KindContact, OrgID: v.orgID, Text: v.search.Text}
+	switch v.filter.Selected {
+	case contactsSynced:
+		q.With = store.RowLinked
+	case contactsLeavers:
+		q.With = store.RowLeaver
+	case contactsAmbiguous:
+		q.With = store.RowAmbiguous
+	case contactsLocal:
+		q.LocalOnly = true
+	}
+	return q
+}
+
+// loadContacts runs the query on every keystroke: the store's rows answer
+// in milliseconds, and the list draws only the rows on screen.
+func (v *orgsView) loadContacts() {
+	if v.list == nil {
+		return
+	}
+	rows, err := v.env.core.Store.Rows(v.env.ctx, v.contactQuery())
+	if err != nil {
+		v.env.showError(err, "search the contacts")
+		return
+	}
+	v.rows = rows
+	if v.orgID == 0 {
+		v.title.SetText("All organizations")
+	} else {
+		v.title.SetText(v.env.core.Store.OrgName(v.orgID))
+	}
+	v.count.SetText(fmt.Sprintf("%d contacts", len(rows)))
+	v.list.Refresh()
+}
+
+// searchAll shows every organization's contacts matching text (the global
+// search).
+func (v *orgsView) searchAll(text string) {
+	v.orgID = 0
+	v.orgList.UnselectAll()
+	v.search.SetText(text) // loads
+}
+
+// showOrg shows one organization's contacts.
+func (v *orgsView) showOrg(id uint64) {
+	for i, r := range v.orgRows {
+		if r != nil && r.ID == id {
+			v.orgList.Select(i)
+			v.orgList.ScrollTo(i)
+			return
+		}
+	}
+	v.orgID = id
+	v.loadContacts()
+}
+
+func (v *orgsView) openContact(id uint64) {
+	v.overlay = newContactOverlay(v.env, id)
+	v.overlay.show()
+	v.env.shell.overlay = v.overlay
+}

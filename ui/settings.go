@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// settingsView holds what is set once: each connection's sync settings,
+// where the data lives, and what the window follows.
+type settingsView struct {
+	env   *env
+	conns *fyne.Container
+}
+
+func newSettingsView(e *env) *settingsView { return &settingsView{env: e} }
+
+func (v *settingsView) buildUI() fyne.CanvasObject {
+	v.conns = container.NewVBox()
+	v.refresh()
+	dataDir := v.env.opt.DataDir
+	if dataDir == "" {
+		dataDir = "(not set)"
+	}
+	where := v.env.core.Store.Path()
+	if v.env.core.Demo {
+		where += "\nDemo mode: this demo database is recreated on every start and never mixes with your documentation."
+	}
+	version := v.env.opt.Version
+	if version == "" {
+		version = "development build"
+	}
+	data := widget.NewCard("Data", "Everything synced stays readable offline", container.NewVBox(
+		container.New(&formLayout{},
+			widget.NewLabel("Data folder"), widget.NewLabel(dataDir),
+			widget.NewLabel("Database"), widget.NewLabel(where),
+			widget.NewLabel("Secrets"), widget.NewLabel("client secrets in the OS keychain; the sign-in cache encrypted in the database"),
+		),
+		widget.NewButtonWithIcon("Copy data folder path", theme.ContentCopyIcon(), func() { v.env.app.Clipboard().SetContent(dataDir) }),
+	))
+	look := widget.NewCard("Appearance", "", note("The window follows your system's light or dark theme, and remembers its size and the last view."))
+	about := widget.NewCard("About", "", note("tenantsync "+version+"\nHeadless sync for the OS scheduler: tenantsync sync. Export contacts, licenses and mailboxes: tenantsync export."))
+	syncCard := widget.NewCard("Sync settings", "What each connection syncs, and how often", v.conns)
+	return container.NewVScroll(container.NewVBox(heading("Settings"), syncCard, data, look, about))
+}
+
+func (v *settingsView) refresh() {
+	conns, err := v.env.connections()
+	if err != nil {
+		v.env.showError(err, "list the connections")
+		return
+	}
+	v.conns.Objects = nil
+	for _, c := range conns {
+		id := c.ID
+		v.conns.Add(container.NewBorder(nil, nil, nil,
+			widget.NewButtonWithIcon("Sync settings…", theme.SettingsIcon(), func() { v.env.shell.showSyncSettings(id) }),
+			widget.NewLabel(c.Name+" · "+scheduleText(c.Schedule)+" · "+statusLine(c))))
+	}
+	if len(conns) == 0 {
+		v.conns.Add(widget.NewLabel("No connection yet: add one under Integrations."))
+	}
+	v.conns.Refresh()
+}

@@ -1,0 +1,293 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// syncSettingsView says what a connection syncs: which tenants, whose
+// users become contacts, which data types, and how often.
+type syncSettingsView struct {
+	env    *env
+	connID string
+	conn   store.Connection
+
+	tenants     []store.Tenant
+	shown       []int // indexes into tenants after the search
+	selected    map[string]bool
+	tenantList  *widget.List
+	tenantCount *widget.Label
+	search      *widget.Entry
+	autoInclude *widget.Check
+
+	subs     []subscription
+	subOn    map[string]bool
+	subList  *widget.List
+	options  map[string]*widget.Check
+	types    map[string]*widget.Check
+	schedule *widget.Select
+	saveBtn  *widget.Button
+}
+
+// subscription is one SKU across the connection's tenants.
+type subscription struct {
+	SKUID    string
+	Name     string
+	Assigned int // consumed units across tenants
+	Tenants  int
+}
+
+func newSyncSettingsView(e *env, connID string) *syncSettingsView {
+	return &syncSettingsView{env: e, connID: connID, selected: map[string]bool{}, subOn: map[string]bool{}}
+}
+
+func (v *syncSettingsView) load() error {
+	return v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
+		var err error
+		if v.conn, err = tx.Connection(v.connID); err != nil {
+			return err
+		}
+		if v.tenants, err = tx.Tenants(v.connID); err != nil {
+			return err
+		}
+		bySKU := map[string]*subscription{}
+		for _, t := range v.tenants {
+			m, err := tx.Mirror(v.connID, t.TenantID)
+			if err != nil {
+				continue
+			}
+			lics, err := m.Licenses()
+			if err != nil {
+				continue
+			}
+			for _, l := range lics {
+				s := bySKU[l.SKUID]
+				if s == nil {
+					name := l.FriendlyName
+					if name == "" {
+						name = l.PartNumber
+					}
+					s = &subscription{SKUID: l.SKUID, Name: name}
+					bySKU[l.SKUID] = s
+				}
+				s.Assigned += l.Consumed
+				s.Tenants++
+			}
+		}
+		v.subs = v.subs[:0]
+		for _, s := range bySKU {
+			v.subs = append(v.subs, *s)
+		}
+		// Recommended first: the subscriptions most users hold.
+		sort.Slice(v.subs, func(i, j int) bool {
+			if v.subs[i].Assigned != v.subs[j].Assigned {
+				return v.subs[i].Assigned > v.subs[j].Assigned
+			}
+			return v.subs[i].Name < v.subs[j].Name
+		})
+		return nil
+	})
+}
+
+func (v *syncSettingsView) buildUI() fyne.CanvasObject {
+	if err := v.load(); err != nil {
+		v.env.showError(err, "open the sync settings")
+		return note("The sync settings could not be opened.")
+	}
+	set := v.conn.Settings
+	for _, id := range set.Tenants {
+		v.selected[strings.ToLower(id)] = true
+	}
+	if len(set.Tenants) == 0 && set.AutoInclude {
+		for _, t := range v.tenants {
+			v.selected[t.TenantID] = true
+		}
+	}
+	for _, id := range set.SKUs {
+		v.subOn[id] = true
+	}
+
+	// Tenants
+	v.search = widget.NewEntry()
+	v.search.SetPlaceHolder("Search tenants…")
+	v.search.OnChanged = func(string) { v.filterTenants() }
+	v.tenantCount = widget.NewLabel("")
+	v.tenantList = widget.NewList(
+		func() int { return len(v.shown) },
+		func() fyne.CanvasObject {
+			return container.NewBorder(nil, nil, widget.NewCheck("", nil), widget.NewLabel("domain"), widget.NewLabel("Tenant"))
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			t := v.tenants[v.shown[id]]
+			row := o.(*fyne.Container)
+			row.Objects[0].(*widget.Label).SetText(t.DisplayName)
+			check := row.Objects[1].(*widget.Check)
+			check.OnChanged = nil
+			check.SetChecked(v.selected[t.TenantID])
+			check.OnChanged = func(on bool) { v.selected[t.TenantID] = on; v.updateCount() }
+			row.Objects[2].(*widget.Label).SetText(t.DefaultDomain)
+		})
+	all := widget.NewButton("Select all", func() { v.selectShown(true) })
+	none := widget.NewButton("Select none", func() { v.selectShown(false) })
+	v.autoInclude = widget.NewCheck("Include new tenants automatically", nil)
+	v.autoInclude.SetChecked(set.AutoInclude)
+	v.filterTenants()
+	tenantHelp := ""
+	if len(v.tenants) == 0 {
+		tenantHelp = "No tenants known yet: they are listed by the first sync. Keep \"Include new tenants automatically\" on to sync all of them."
+	}
+	tenantsCard := widget.NewCard("Tenants", "Which customer tenants to sync",
+		container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(all, none), v.search), v.autoInclude, v.tenantCount, note(tenantHelp)), nil, nil, nil, v.tenantList))
+
+	// Subscriptions
+	v.subList = widget.NewList(
+		func() int { return len(v.subs) },
+		func() fyne.CanvasObject {
+			return container.NewBorder(nil, nil, widget.NewCheck("", nil), widget.NewLabel("assigned"), widget.NewLabel("Subscription"))
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			s := v.subs[id]
+			row := o.(*fyne.Container)
+			name := s.Name
+			if id < 3 && s.Assigned > 0 {
+				name += "  ★ recommended"
+			}
+			row.Objects[0].(*widget.Label).SetText(name)
+			check := row.Objects[1].(*widget.Check)
+			check.OnChanged = nil
+			check.SetChecked(v.subOn[s.SKUID])
+			check.OnChanged = func(on bool) { v.subOn[s.SKUID] = on }
+			row.Objects[2].(*widget.Label).SetText(fmt.Sprintf("%d users · %s", s.Assigned, plural(s.Tenants, "tenant")))
+		})
+	subHelp := "Users holding a license from a checked subscription become contacts. None checked: every licensed user does."
+	if len(v.subs) == 0 {
+		subHelp = "Subscriptions are listed after the first sync. Until then every licensed user becomes a contact."
+	}
+	v.options = map[string]*widget.Check{
+		"unlicensed": widget.NewCheck("Unlicensed users", nil),
+		"guests":     widget.NewCheck("Guests", nil),
+		"disabled":   widget.NewCheck("Disabled accounts", nil),
+		"shared":     widget.NewCheck("Shared and room mailboxes", nil),
+	}
+	v.options["unlicensed"].SetChecked(set.IncludeUnlicensed)
+	v.options["guests"].SetChecked(set.IncludeGuests)
+	v.options["disabled"].SetChecked(set.IncludeDisabled)
+	v.options["shared"].SetChecked(set.IncludeShared)
+	subsCard := widget.NewCard("Who becomes a contact", "Subscriptions, most assigned first",
+		container.NewBorder(note(subHelp), container.NewVBox(widget.NewLabel("Also include:"),
+			container.NewGridWithColumns(2, v.options["unlicensed"], v.options["guests"], v.options["disabled"], v.options["shared"])),
+			nil, nil, v.subList))
+
+	// Data types and schedule
+	v.types = map[string]*widget.Check{
+		"contacts":  widget.NewCheck("Contacts (users)", nil),
+		"licenses":  widget.NewCheck("Licenses", nil),
+		"mailboxes": widget.NewCheck("Mailbox usage", nil),
+		"signins":   widget.NewCheck("Entra ID sign-in status", nil),
+		"devices":   widget.NewCheck("Intune devices", nil),
+	}
+	v.types["contacts"].SetChecked(set.Contacts)
+	v.types["licenses"].SetChecked(set.Licenses)
+	v.types["mailboxes"].SetChecked(set.Mailboxes)
+	v.types["signins"].SetChecked(set.SignIns)
+	v.types["devices"].SetChecked(set.Devices)
+	labels := make([]string, len(schedules))
+	for i, s := range schedules {
+		labels[i] = s.label
+	}
+	v.schedule = widget.NewSelect(labels, nil)
+	v.schedule.SetSelected(scheduleText(v.conn.Schedule))
+	if v.schedule.SelectedIndex() < 0 {
+		v.schedule.SetSelectedIndex(2)
+	}
+	typesCard := widget.NewCard("Data and schedule", "",
+		container.NewVBox(v.types["contacts"], v.types["licenses"], v.types["mailboxes"], v.types["signins"], v.types["devices"],
+			widget.NewSeparator(), widget.NewLabel("Sync automatically:"), v.schedule))
+
+	v.saveBtn = widget.NewButtonWithIcon("Save and sync", theme.DocumentSaveIcon(), v.onSave)
+	v.saveBtn.Importance = widget.HighImportance
+	back := widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), func() { v.env.shell.Show(ViewIntegrations) })
+	header := container.NewBorder(nil, nil, back, nil, heading("Sync settings: "+v.conn.Name))
+	grid := container.NewGridWithColumns(3, tenantsCard, subsCard, typesCard)
+	return container.NewBorder(header, container.NewHBox(v.saveBtn, widget.NewLabel("Saving queues a sync right away.")), nil, nil, grid)
+}
+
+func (v *syncSettingsView) filterTenants() {
+	needle := store.Fold(v.search.Text)
+	v.shown = v.shown[:0]
+	for i, t := range v.tenants {
+		if needle == "" || strings.Contains(store.Fold(t.DisplayName+" "+strings.Join(t.Domains, " ")), needle) {
+			v.shown = append(v.shown, i)
+		}
+	}
+	v.tenantList.Refresh()
+	v.updateCount()
+}
+
+func (v *syncSettingsView) selectShown(on bool) {
+	for _, i := range v.shown {
+		v.selected[v.tenants[i].TenantID] = on
+	}
+	v.tenantList.Refresh()
+	v.updateCount()
+}
+
+func (v *syncSettingsView) updateCount() {
+	n := 0
+	for _, t := range v.tenants {
+		if v.selected[t.TenantID] {
+			n++
+		}
+	}
+	v.tenantCount.SetText(fmt.Sprintf("%d of %d selected", n, len(v.tenants)))
+}
+
+// settings is what the form says.
+func (v *syncSettingsView) settings() store.SyncSettings {
+	s := store.SyncSettings{
+		AutoInclude:       v.autoInclude.Checked,
+		IncludeUnlicensed: v.options["unlicensed"].Checked,
+		IncludeGuests:     v.options["guests"].Checked,
+		IncludeDisabled:   v.options["disabled"].Checked,
+		IncludeShared:     v.options["shared"].Checked,
+		Contacts:          v.types["contacts"].Checked,
+		Licenses:          v.types["licenses"].Checked,
+		Mailboxes:         v.types["mailboxes"].Checked,
+		SignIns:           v.types["signins"].Checked,
+		Devices:           v.types["devices"].Checked,
+	}
+	for _, t := range v.tenants {
+		if v.selected[t.TenantID] {
+			s.Tenants = append(s.Tenants, t.TenantID)
+		}
+	}
+	for _, sub := range v.subs {
+		if v.subOn[sub.SKUID] {
+			s.SKUs = append(s.SKUs, sub.SKUID)
+		}
+	}
+	return s
+}
+
+func (v *syncSettingsView) onSave() {
+	s := v.settings()
+	if len(v.tenants) > 0 && len(s.Tenants) == 0 && !s.AutoInclude {
+		v.env.showInfo("No tenant selected", "Select at least one tenant, or turn on \"Include new tenants automatically\".")
+		return
+	}
+	every := schedules[max(v.schedule.SelectedIndex(), 0)].every
+	if err := v.env.core.Engine.SaveSettings(v.env.ctx, v.connID, s, every); err != nil {
+		v.env.showError(err, "save the sync settings")
+		return
+	}
+	v.env.shell.Show(ViewIntegrations)
+	v.env.shell.updateStatus()
+}
