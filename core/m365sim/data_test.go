@@ -2,6 +2,8 @@ package m365sim
 
 import (
 	"context"
+	"crypto/tls"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +190,24 @@ func TestThrottlerBudgets(t *testing.T) {
 	l := opt.Limits()
 	if l.TenantRU(49) != 3500 || l.TenantRU(50) != 5000 || l.TenantRU(500) != 5000 || l.TenantRU(501) != 8000 {
 		t.Errorf("TenantRU sizes wrong: %+v", l)
+	}
+}
+
+func TestResetOverHTTP1(t *testing.T) {
+	s := startInternal(t, Options{Seed: 4, Tenants: 1, CleanTenants: true, RateReset: 1})
+	tr := s.Transport()
+	tr.ForceAttemptHTTP2 = false
+	tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{} // HTTP/1.1 only
+	c := s.Customers()[0]
+	tok := s.sign(tokenClaims{Aud: graphResource, Tid: c.ID, IdTyp: "app", Roles: DefaultPermissions, Exp: time.Now().Add(time.Hour).Unix(), AppID: s.info.ClientID})
+	req, _ := http.NewRequest(http.MethodGet, s.info.GraphBase+"/organization", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("got %s, want a reset connection", resp.Status)
+	}
+	if tot := s.Control().Totals()[c.ID]; tot.Resets == 0 {
+		t.Errorf("resets not counted: %+v", tot)
 	}
 }
