@@ -40,6 +40,25 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return err
 }
 
+// Batch is Update for many goroutines committing at once: their
+// transactions are coalesced into fewer disk syncs (bbolt's DB.Batch). Each
+// fn is still all-or-nothing, but it may run more than once, so it must
+// compute its writes from the transaction only.
+func (s *Store) Batch(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var last *Tx
+	err := s.db.Batch(func(btx *bolt.Tx) error {
+		last = &Tx{tx: btx, now: time.Now().UTC()}
+		return fn(last)
+	})
+	if err == nil && last != nil && len(last.rows) > 0 {
+		s.applyRows(last.rows)
+	}
+	return err
+}
+
 // Now is the transaction's timestamp, used for Created/Updated fields.
 func (t *Tx) Now() time.Time { return t.now }
 

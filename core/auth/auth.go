@@ -75,6 +75,7 @@ type Session struct {
 
 	mu      sync.Mutex
 	account *confidential.Account
+	tenants sync.Map // tenant id -> *sync.Mutex: one token request per tenant at a time
 }
 
 // CacheBlobName is the store blob holding a connection's sealed token cache.
@@ -201,6 +202,11 @@ func (s *Session) signedInAccount(ctx context.Context) (confidential.Account, er
 // Token returns an access token for Graph in tenantID, from the cache when
 // it is still valid.
 func (s *Session) Token(ctx context.Context, tenantID string) (string, error) {
+	// Requests of one tenant run in parallel and would all miss the cache
+	// at once; the first fetches the token, the others then find it cached.
+	l, _ := s.tenants.LoadOrStore(tenantID, &sync.Mutex{})
+	l.(*sync.Mutex).Lock()
+	defer l.(*sync.Mutex).Unlock()
 	var (
 		res confidential.AuthResult
 		err error

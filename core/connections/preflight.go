@@ -82,15 +82,21 @@ func (m *Manager) Discover(ctx context.Context, c store.Connection, sess *auth.S
 	if err != nil {
 		return nil, err
 	}
+	// Customers and relationships are independent: one round trip for both.
+	var rels map[string]store.Relationship
+	var relErr error
+	var wg sync.WaitGroup
+	if c.Mode != store.ModeApp {
+		wg.Add(1)
+		go func() { defer wg.Done(); rels, relErr = partner.Relationships(ctx) }()
+	}
 	customers, err := partner.Customers(ctx)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	var rels map[string]store.Relationship
-	if c.Mode != store.ModeApp {
-		if rels, err = partner.Relationships(ctx); err != nil {
-			return nil, err
-		}
+	if relErr != nil {
+		return nil, relErr
 	}
 	out := make([]store.Tenant, 0, len(customers))
 	for _, cu := range customers {

@@ -22,7 +22,13 @@ var errDryRun = errors.New("dry run")
 // in one transaction: the tenant is either entirely the old snapshot or
 // entirely the new one.
 func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead, res *store.TenantResult) error {
-	err := rs.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	commit := rs.e.store.Batch
+	if rs.dryRun {
+		commit = rs.e.store.Update // its error rolls back; Batch would retry it
+	}
+	orig := *t
+	err := commit(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		*t = orig
 		*res = store.TenantResult{TenantID: res.TenantID, DisplayName: res.DisplayName, Status: res.Status, Findings: res.Findings, Counts: res.Counts}
 		m, err := tx.Mirror(rs.conn.ID, t.TenantID)
 		if err != nil {

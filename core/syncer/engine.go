@@ -28,7 +28,8 @@ const DefaultSchedule = time.Hour
 
 // Options tune the engine.
 type Options struct {
-	// Tenants is how many tenants sync at once per run; default 16.
+	// Tenants is how many tenants sync at once per run; default 64. The
+	// connections manager's in-flight cap bounds their requests together.
 	Tenants int
 	// Sequential reads a tenant's data types one after another instead of
 	// in parallel (with Tenants = 1: the naive baseline of the benchmark).
@@ -57,7 +58,7 @@ type Engine struct {
 // New returns an engine over a store and the connections manager.
 func New(s *store.Store, mgr *connections.Manager, opt Options) *Engine {
 	if opt.Tenants <= 0 {
-		opt.Tenants = 16
+		opt.Tenants = 64
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)

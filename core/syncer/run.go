@@ -191,8 +191,8 @@ func (rs *runState) progress(t store.Tenant, phase string) {
 
 // syncTenant reads one tenant, matches it and commits it in one transaction.
 // A failure stays with this tenant: the result carries it as findings.
-func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) store.TenantResult {
-	res := store.TenantResult{TenantID: t.TenantID, DisplayName: t.DisplayName, Status: store.StatusOK}
+func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.TenantResult) {
+	res = store.TenantResult{TenantID: t.TenantID, DisplayName: t.DisplayName, Status: store.StatusOK}
 	stats := &graph.Stats{}
 	defer func() {
 		res.Counts.Requests = int(stats.Requests.Load())
