@@ -34,7 +34,7 @@ type Options struct {
 	// Sequential reads a tenant's data types one after another instead of
 	// in parallel (with Tenants = 1: the naive baseline of the benchmark).
 	Sequential bool
-	Logger  *slog.Logger
+	Logger     *slog.Logger
 	// Notify shows a desktop notification when a run ends; nil for none.
 	Notify func(title, body string)
 	// Now is the clock; default time.Now.
