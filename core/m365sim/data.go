@@ -725,6 +725,7 @@ func (t *tenant) mailbox(u *User) mailboxStats {
 type Device struct {
 	ID, Name, Serial, Manufacturer, Model, OS, OSVersion string
 	Compliance, OwnerType, UserPrincipalName, UserID     string
+	UserDisplayName, EnrollmentType                      string
 	LastSync, Enrolled                                   time.Time
 	Encrypted                                            bool
 	ownerIdx                                             int
@@ -807,7 +808,11 @@ func (t *tenant) device(i int, userByIdx func(int) *User) Device {
 		}
 	case "iOS", "iPadOS", "Android":
 		if owner != nil {
-			d.Name = owner.GivenName + "'s " + strings.Fields(m.model)[0]
+			first := owner.GivenName
+			if first == "" {
+				first = owner.DisplayName
+			}
+			d.Name = first + "'s " + strings.Fields(m.model)[0]
 		} else {
 			d.Name = m.model
 		}
@@ -818,7 +823,7 @@ func (t *tenant) device(i int, userByIdx func(int) *User) Device {
 		d.Name = strings.ReplaceAll(m.model, ",", "") + "-" + fmt.Sprint(i)
 	}
 	if owner != nil && owner.AccountEnabled && owner.UserType == "Member" {
-		d.UserPrincipalName, d.UserID = owner.UPN, owner.ID
+		d.UserPrincipalName, d.UserID, d.UserDisplayName = owner.UPN, owner.ID, owner.DisplayName
 	}
 	return d
 }

@@ -1040,14 +1040,18 @@ func (s *Server) managedDevices(gr *graphReq) graphResp {
 	t.mu.Lock()
 	for i := 0; i < n; i++ {
 		d := t.device(i, t.userLocked)
+		enrollment := "windowsAzureADJoin"
+		if d.OS != "Windows" {
+			enrollment = "userEnrollment"
+		}
 		out = append(out, selectProps(map[string]any{
 			"id": d.ID, "userId": nullable(d.UserID), "deviceName": d.Name, "managedDeviceOwnerType": d.OwnerType,
 			"enrolledDateTime": jsonTime(&d.Enrolled), "lastSyncDateTime": jsonTime(&d.LastSync), "operatingSystem": d.OS,
 			"complianceState": d.Compliance, "jailBroken": "Unknown", "managementAgent": "mdm", "osVersion": d.OSVersion,
-			"easActivated": false, "azureADRegistered": true, "deviceEnrollmentType": "windowsAzureADJoin",
+			"easActivated": false, "azureADRegistered": true, "deviceEnrollmentType": enrollment,
 			"azureADDeviceId": guid(hstr(d.ID), 7), "deviceRegistrationState": "registered", "isSupervised": false,
 			"isEncrypted": d.Encrypted, "userPrincipalName": nullable(d.UserPrincipalName), "model": d.Model,
-			"manufacturer": d.Manufacturer, "serialNumber": d.Serial, "userDisplayName": nil, "emailAddress": nullable(d.UserPrincipalName),
+			"manufacturer": d.Manufacturer, "serialNumber": d.Serial, "userDisplayName": nullable(d.UserDisplayName), "emailAddress": nullable(d.UserPrincipalName),
 			"managedDeviceName": d.Name + "_" + d.Enrolled.Format("1/2/2006_3:04 PM"), "totalStorageSpaceInBytes": 255551504384,
 			"freeStorageSpaceInBytes": 95551504384, "physicalMemoryInBytes": 0, "wiFiMacAddress": "", "imei": "", "meid": "",
 			"phoneNumber": nil, "notes": nil, "partnerReportedThreatState": "unknown",
