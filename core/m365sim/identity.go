@@ -300,7 +300,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, t *tenant) {
 	}
 	if hint := q.Get("login_hint"); hint != "" {
 		found := false
-		for _, cand := range append([]*tenant{s.partner}, s.tenants...) {
+		// The hint's domain names the tenant; searching every tenant would
+		// build every user of a large simulation.
+		cands := []*tenant{s.partner}
+		if _, dom, ok := strings.Cut(hint, "@"); ok {
+			if t := s.byDomain[strings.ToLower(dom)]; t != nil {
+				cands = []*tenant{t}
+			}
+		}
+		for _, cand := range cands {
 			cand.mu.Lock()
 			i, u := cand.findUserLocked(hint)
 			cand.mu.Unlock()
