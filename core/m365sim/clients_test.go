@@ -914,3 +914,39 @@ func TestMissingPermissionIsForbidden(t *testing.T) {
 		t.Errorf("devices without DeviceManagementManagedDevices.Read.All: err = %v, want 403", err)
 	}
 }
+
+func TestSingleTenantSignInWithLoginHint(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 19, Tenants: 1, UsersPerTenant: 40, CleanTenants: true})
+	ctx := t.Context()
+	info := srv.Info()
+	c := srv.Customers()[0]
+	all, _ := srv.Control().Users(c.ID)
+	var member, leaver m365sim.User
+	for _, u := range all {
+		switch {
+		case u.Kind == "member" && u.AccountEnabled && member.ID == "":
+			member = u
+		case u.Kind == "leaver" && leaver.ID == "":
+			leaver = u
+		}
+	}
+	pca, err := public.New(info.ClientID, public.WithAuthority(authority(srv, c.DefaultDomain)),
+		public.WithHTTPClient(srv.HTTPClient()), public.WithInstanceDiscovery(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := public.WithOpenURL(func(u string) error { return srv.CompleteSignIn(ctx, u) })
+	r, err := pca.AcquireTokenInteractive(ctx, graphScopes, open, public.WithLoginHint(member.UPN))
+	if err != nil {
+		t.Fatalf("sign-in as %s: %v", member.UPN, err)
+	}
+	if r.Account.PreferredUsername != member.UPN || r.IDToken.TenantID != c.ID {
+		t.Errorf("signed in as %s in %s", r.Account.PreferredUsername, r.IDToken.TenantID)
+	}
+	if leaver.ID != "" {
+		_, err = pca.AcquireTokenInteractive(ctx, graphScopes, open, public.WithLoginHint(leaver.UPN))
+		if err == nil || !strings.Contains(err.Error(), "AADSTS50057") {
+			t.Errorf("disabled user sign-in: err = %v, want AADSTS50057", err)
+		}
+	}
+}
