@@ -61,6 +61,7 @@ func commands() map[string]command {
 		{"sync", "sync now, headless (for the OS scheduler); --dry-run shows what would change", runSync},
 		{"connect", "set up a connection to Microsoft 365 and sign in", runConnect},
 		{"logs", "print recent sync runs, or one run in detail", runLogs},
+		{"demo", "sync a simulated partner with demo data, no Microsoft account needed", runDemo},
 	}
 	out := map[string]command{}
 	for _, c := range cmds {

@@ -79,3 +79,15 @@ func TestConnectSyncLogs(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestDemoCommand(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, dir, "demo", "--tenants", "5")
+	if code != ExitOK || !strings.Contains(out, "synced 5 tenant(s)") || !strings.Contains(out, "matched to organizations") {
+		t.Fatalf("demo = %d\n%s\n%s", code, out, errs)
+	}
+	// The demo lives apart from real data.
+	if _, status, _ := run(t, dir, "status"); !strings.Contains(status, "Organizations:   0") {
+		t.Errorf("demo data leaked into the real database:\n%s", status)
+	}
+}
