@@ -950,3 +950,61 @@ func TestSingleTenantSignInWithLoginHint(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchOf21IsRefused(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 20, Tenants: 1, CleanTenants: true})
+	ctx := t.Context()
+	g, adapter := appGraph(t, srv, srv.Customers()[0].ID)
+	full := msgraphcore.NewBatchRequest(adapter)
+	var items []msgraphcore.BatchItem
+	for i := 0; i < 21; i++ {
+		info, _ := g.Organization().ToGetRequestInformation(ctx, nil)
+		if i < 20 {
+			it, err := full.AddBatchRequestStep(*info)
+			if err != nil {
+				t.Fatal(err)
+			}
+			items = append(items, it)
+		}
+	}
+	extra, _ := g.Domains().ToGetRequestInformation(ctx, nil)
+	spare := msgraphcore.NewBatchRequest(adapter)
+	it, err := spare.AddBatchRequestStep(*extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.SetRequests(append(items, it)) // bypass the SDK's own limit
+	_, err = full.Send(ctx, adapter)
+	// The SDK registers no error factory for $batch: it reports an ApiError.
+	var ae *abstractions.ApiError
+	if !errors.As(err, &ae) || ae.ResponseStatusCode != 400 {
+		t.Errorf("$batch of 21: err = %v, want 400", err)
+	}
+}
+
+func TestDeltaTokenLatestAndGroups(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 21, Tenants: 1, UsersPerTenant: 60, CleanTenants: true})
+	ctx := t.Context()
+	c := srv.Customers()[0]
+	g, adapter := appGraph(t, srv, c.ID)
+	_, link := deltaAll(t, ctx, g, adapter, srv.Info().GraphBase+"/users/delta()?$deltatoken=latest")
+	added, err := srv.Control().AddUser(c.ID, m365sim.UserSpec{GivenName: "Дмитрий", Surname: "Волков", UPN: "dmitry.volkov@" + c.DefaultDomain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, _ := deltaAll(t, ctx, g, adapter, link)
+	if len(changes) != 1 || *changes[0].GetId() != added.ID {
+		t.Errorf("delta from latest returned %d items, want only the added user", len(changes))
+	}
+	groups, err := g.Groups().Get(ctx, nil)
+	if err != nil || len(groups.GetValue()) == 0 {
+		t.Fatalf("groups: %v", err)
+	}
+	members, err := g.Groups().ByGroupId(*groups.GetValue()[0].GetId()).Members().Get(ctx, nil)
+	if err != nil || len(members.GetValue()) == 0 {
+		t.Fatalf("members of %s: %v", *groups.GetValue()[0].GetDisplayName(), err)
+	}
+	if _, ok := members.GetValue()[0].(models.Userable); !ok {
+		t.Errorf("member is %T, want a user (from @odata.type)", members.GetValue()[0])
+	}
+}
