@@ -43,7 +43,7 @@ func main() {
 		rtt         = flag.Duration("rtt", 100*time.Millisecond, "simulated round-trip time per request")
 		baseline    = flag.Int("baseline-tenants", 0, "tenants the naive baseline syncs (0: all of the scenario's; fewer are extrapolated linearly, and marked so)")
 		noBaseline  = flag.Bool("no-baseline", false, "skip the naive baseline")
-		tenantsN    = flag.Int("tenants", 64, "engine: tenants synced at once")
+		tenantsN    = flag.Int("tenants", 256, "engine: tenants synced at once")
 		inFlight    = flag.Int("in-flight", 256, "engine: Graph requests in flight at once")
 		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the full scenario to this file")
 		scaleFactor = flag.Float64("scale", 1, "multiply tenant counts (0.1 for a quick run)")
@@ -258,6 +258,13 @@ func (e *env) measure(eng *syncer.Engine, r *row) (store.SyncRun, error) {
 	start := time.Now()
 	run, err := eng.Sync(e.ctx, e.conn.ID, store.TriggerManual, false)
 	r.wall = time.Since(start)
+	if os.Getenv("SYNCBENCH_LOG") != "" {
+		for _, l := range run.Log {
+			if l.TenantID == "" {
+				fmt.Fprintf(os.Stderr, "  %s %s +%s %s\n", r.name, l.Level, l.At.Sub(run.Start).Round(time.Millisecond), l.Message)
+			}
+		}
+	}
 	r.cpu = cpuTime() - cpu0
 	close(stop)
 	wg.Wait()

@@ -77,10 +77,12 @@ func (rs *runState) execute(ctx context.Context) error {
 		return err
 	}
 	rs.sess = sess
+	began := time.Now()
 	discovered, err := rs.e.mgr.Discover(ctx, rs.conn, sess, rs.stats)
 	if err != nil {
 		return err
 	}
+	rs.logf("info", "", "listed %d customer tenant(s) in %s", len(discovered), time.Since(began).Round(time.Millisecond))
 	tenants, err := rs.plan(ctx, discovered)
 	if err != nil {
 		return err
