@@ -29,6 +29,9 @@ var Permissions = []struct {
 	{"Reports.Read.All", []string{graph.DataMailboxes}},
 	{"AuditLog.Read.All", []string{graph.DataSignIns}},
 	{"DeviceManagementManagedDevices.Read.All", []string{graph.DataDevices}},
+	// Reading whether usage reports conceal names (admin/reportSettings);
+	// without it tenantsync cannot warn about concealed names.
+	{"ReportSettings.Read.All", nil},
 }
 
 // GDAP roles (role template ids) and what each lets the service account read.
@@ -271,6 +274,12 @@ func (m *Manager) checkTenant(ctx context.Context, c store.Connection, sess *aut
 	if perms, ok := tokenPermissions(token); ok {
 		for _, p := range Permissions {
 			if perms[p.Name] {
+				continue
+			}
+			if len(p.DataTypes) == 0 {
+				ch.Findings = append(ch.Findings, store.Finding{Severity: "warning", Code: graph.CodePermissionMissing,
+					Message: fmt.Sprintf("The app's token for this tenant lacks %s, so tenantsync cannot tell whether reports conceal user names.", p.Name),
+					Fix:     fmt.Sprintf("Add the Microsoft Graph permission %s to the app registration, then grant admin consent again in this tenant.", p.Name)})
 				continue
 			}
 			for _, dt := range p.DataTypes {
