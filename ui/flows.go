@@ -28,6 +28,7 @@ func (s *Shell) showLogs(connID string) {
 	v := newLogsView(s.env, connID)
 	s.setContent(ViewLogs, v.buildUI())
 	s.refresh = v.refresh
+	s.logsView = v
 }
 
 // ShowConnect shows the connect form (editID "" for a new connection).

@@ -27,7 +27,9 @@ type logsView struct {
 	copyBtn *widget.Button
 }
 
-func newLogsView(e *env, connID string) *logsView { return &logsView{env: e, connID: connID, runAt: -1} }
+func newLogsView(e *env, connID string) *logsView {
+	return &logsView{env: e, connID: connID, runAt: -1}
+}
 
 func (v *logsView) buildUI() fyne.CanvasObject {
 	v.connSel = widget.NewSelect(nil, func(string) {

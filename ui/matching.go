@@ -202,7 +202,7 @@ func (v *matchingView) refresh() {
 
 func (v *matchingView) applyFilter() {
 	want := store.MatchUnmatched
-	switch v.filter.Selected {
+	switch filterName(v.filter.Selected) {
 	case filterMatched:
 		want = store.MatchMatched
 	case filterIgnored:

@@ -122,6 +122,7 @@ type Shell struct {
 	connect      *connectView
 	syncSettings *syncSettingsView
 	overlay      *contactOverlay
+	logsView     *logsView
 }
 
 // NewShell builds the window's content over core. Call buildUI once and set
@@ -286,6 +287,7 @@ func (s *Shell) Show(view string) {
 		obj, s.refresh = v.buildUI(), v.refresh
 	case ViewLogs:
 		v := newLogsView(e, "")
+		s.logsView = v
 		obj, s.refresh = v.buildUI(), v.refresh
 	case ViewSettings:
 		v := newSettingsView(e)
