@@ -390,3 +390,53 @@ func freePort() int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// TestEditAndDisconnect: editing credentials keeps or replaces the secret;
+// disconnecting removes secret, sign-in and synced records and says what
+// remains on Microsoft's side.
+func TestEditAndDisconnect(t *testing.T) {
+	sim := startSim(t, m365sim.Options{Seed: 14, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
+	e := newEnv(t, sim)
+	ctx := context.Background()
+	conn, err := e.mgr.Create(ctx, e.gdapForm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.mgr.SignIn(ctx, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.mgr.Preflight(ctx, conn.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	// An empty secret on edit keeps the stored one; the sign-in stays.
+	f := e.gdapForm()
+	f.Name, f.Secret = "Renamed", ""
+	edited, err := e.mgr.UpdateCredentials(ctx, conn.ID, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.kc.Get(conn.SecretRef); got != sim.Info().ClientSecret || edited.Name != "Renamed" || edited.Account == "" {
+		t.Errorf("after edit: secret kept %v, name %q, account %q", got == sim.Info().ClientSecret, edited.Name, edited.Account)
+	}
+	// A bad form changes nothing.
+	f.ClientID = "not-a-guid"
+	if _, err := e.mgr.UpdateCredentials(ctx, conn.ID, f); err == nil {
+		t.Error("UpdateCredentials accepted a bad application id")
+	}
+	msg, err := e.mgr.Disconnect(ctx, conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg, "Entra admin center") {
+		t.Errorf("Disconnect says %q; want what remains to do on Microsoft's side", msg)
+	}
+	if _, err := e.kc.Get(conn.SecretRef); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("secret after disconnect: %v, want gone", err)
+	}
+	if _, err := e.store.Blob(ctx, auth.CacheBlobName(conn.ID)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("token cache after disconnect: %v, want gone", err)
+	}
+	if info, _ := e.store.Info(ctx); info.Connections != 0 || info.Tenants != 0 {
+		t.Errorf("after disconnect: %d connections, %d tenants; want none", info.Connections, info.Tenants)
+	}
+}
