@@ -28,6 +28,8 @@ type orgsView struct {
 	count   *widget.Label
 	rows    []*store.Row
 	list    *widget.List
+	more    *widget.Button
+	showAll bool // the search shows every match, not the first searchLimit
 	overlay *contactOverlay
 }
 
@@ -50,7 +52,7 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 		func() int { return len(v.orgRows) },
 		func() fyne.CanvasObject {
 			name := widget.NewLabel("Organization name")
-			name.Truncation = fyne.TextTruncateEllipsis
+			name.Truncation = fyne.TextTruncateClip
 			return name
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -78,7 +80,9 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 	v.title = heading("All organizations")
 	v.search = widget.NewEntry()
 	v.search.SetPlaceHolder("Search contacts by name, e-mail, phone or title…")
-	v.search.OnChanged = func(string) { v.loadContacts() }
+	v.search.OnChanged = func(string) { v.showAll = false; v.loadContacts() }
+	v.more = widget.NewButton("Show all", func() { v.showAll = true; v.loadContacts() })
+	v.more.Hide()
 	v.filter = widget.NewSelect([]string{contactsAll, contactsSynced, contactsLeavers, contactsAmbiguous, contactsLocal}, func(string) { v.loadContacts() })
 	v.filter.SetSelected(contactsAll)
 	v.count = widget.NewLabel("")
@@ -90,7 +94,7 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 		v.list.Unselect(id)
 		v.openContact(v.rows[id].ID)
 	}
-	header := container.NewBorder(nil, nil, nil, container.NewHBox(v.filter, v.count), v.search)
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(v.filter, v.count, v.more), v.search)
 	cols := container.NewGridWithColumns(4, heading("Name"), heading("Title"), heading("E-mail"), heading("Phone · organization · state"))
 	right := container.NewBorder(container.NewVBox(v.title, header, cols), nil, nil, nil, v.list)
 	left := container.NewBorder(container.NewVBox(heading("Organizations"), v.orgSearch), nil, nil, nil, v.orgList)
@@ -105,7 +109,9 @@ func newContactRow() fyne.CanvasObject {
 	cols := container.NewGridWithColumns(4)
 	for i := 0; i < 4; i++ {
 		l := widget.NewLabel("")
-		l.Truncation = fyne.TextTruncateEllipsis
+		// Clip, not ellipsis: Fyne shapes the text anew for an ellipsis on
+		// every update, which costs a keystroke tens of milliseconds.
+		l.Truncation = fyne.TextTruncateClip
 		cols.Add(l)
 	}
 	cols.Objects[0].(*widget.Label).TextStyle.Bold = true
@@ -194,10 +200,20 @@ func (v *orgsView) loadContacts() {
 	if v.list == nil {
 		return
 	}
-	rows, err := v.env.core.Store.Rows(v.env.ctx, v.contactQuery())
+	q := v.contactQuery()
+	if q.Text != "" && !v.showAll {
+		// A short search matches most contacts; stopping at the first
+		// screenfuls keeps each keystroke fast. "Show all" lifts it.
+		q.Limit = searchLimit + 1
+	}
+	rows, err := v.env.core.Store.Rows(v.env.ctx, q)
 	if err != nil {
 		v.env.showError(err, "search the contacts")
 		return
+	}
+	more := q.Limit > 0 && len(rows) > searchLimit
+	if more {
+		rows = rows[:searchLimit]
 	}
 	v.rows = rows
 	if v.orgID == 0 {
@@ -205,9 +221,18 @@ func (v *orgsView) loadContacts() {
 	} else {
 		v.title.SetText(v.env.core.Store.OrgName(v.orgID))
 	}
-	v.count.SetText(fmt.Sprintf("%d contacts", len(rows)))
+	if more {
+		v.count.SetText(fmt.Sprintf("first %d contacts", len(rows)))
+		v.more.Show()
+	} else {
+		v.count.SetText(fmt.Sprintf("%d contacts", len(rows)))
+		v.more.Hide()
+	}
 	v.list.Refresh()
 }
+
+// searchLimit is how many contacts a search shows before "Show all".
+const searchLimit = 2000
 
 // searchAll shows every organization's contacts matching text (the global
 // search).
