@@ -45,11 +45,11 @@ func main() {
 		noBaseline  = flag.Bool("no-baseline", false, "skip the naive baseline")
 		tenantsN    = flag.Int("tenants", 256, "engine: tenants synced at once")
 		inFlight    = flag.Int("in-flight", 256, "engine: Graph requests in flight at once")
-		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of the full scenario to this file")
+		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of each measured run to this prefix + the scenario's name + .pprof")
 		scaleFactor = flag.Float64("scale", 1, "multiply tenant counts (0.1 for a quick run)")
 	)
 	flag.Parse()
-	cfg := benchConfig{rtt: *rtt, tenants: *tenantsN, inFlight: *inFlight}
+	cfg := benchConfig{rtt: *rtt, tenants: *tenantsN, inFlight: *inFlight, cpuprofile: *cpuprofile}
 	fmt.Printf("syncbench on %d cores (GOMAXPROCS %d), %s %s/%s\n\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	scale := func(n int) int { return max(1, int(float64(n)**scaleFactor)) }
 
@@ -60,7 +60,7 @@ func main() {
 		var err error
 		switch strings.TrimSpace(name) {
 		case "full":
-			rs, err = cfg.full(scale(300), 200, *baseline, *noBaseline, *cpuprofile)
+			rs, err = cfg.full(scale(300), 200, *baseline, *noBaseline)
 		case "delta":
 			rs, err = cfg.delta(scale(300), 200)
 		case "faults":
@@ -99,9 +99,10 @@ func sizes(n, each int) []int {
 }
 
 type benchConfig struct {
-	rtt      time.Duration
-	tenants  int
-	inFlight int
+	rtt        time.Duration
+	tenants    int
+	inFlight   int
+	cpuprofile string // prefix of per-scenario CPU profiles; "" for none
 }
 
 type row struct {
@@ -159,6 +160,8 @@ type env struct {
 	conn   store.Connection
 	dir    string
 	opt    m365sim.Options
+	// cpuprofile, when set, profiles each measured run.
+	cpuprofile string
 }
 
 func (c benchConfig) start(opt m365sim.Options) (*env, error) {
@@ -219,7 +222,7 @@ func (c benchConfig) start(opt m365sim.Options) (*env, error) {
 		cancel()
 		return nil, err
 	}
-	return &env{ctx: ctx, cancel: cancel, sim: sim, store: s, mgr: mgr, conn: conn, dir: dir, opt: opt}, nil
+	return &env{ctx: ctx, cancel: cancel, sim: sim, store: s, mgr: mgr, conn: conn, dir: dir, opt: opt, cpuprofile: c.cpuprofile}, nil
 }
 
 func (e *env) close() {
@@ -254,10 +257,29 @@ func (e *env) measure(eng *syncer.Engine, r *row) (store.SyncRun, error) {
 			}
 		}
 	}()
+	if e.cpuprofile != "" {
+		slug := strings.Trim(strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '-'
+		}, strings.ToLower(strings.TrimSpace(r.name))), "-")
+		f, err := os.Create(e.cpuprofile + slug + ".pprof")
+		if err != nil {
+			return store.SyncRun{}, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return store.SyncRun{}, err
+		}
+	}
 	cpu0 := cpuTime()
 	start := time.Now()
 	run, err := eng.Sync(e.ctx, e.conn.ID, store.TriggerManual, false)
 	r.wall = time.Since(start)
+	if e.cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	if os.Getenv("SYNCBENCH_LOG") != "" {
 		for _, l := range run.Log {
 			if l.TenantID == "" {
@@ -314,7 +336,7 @@ func fullBound(opt m365sim.Options, sizesOf []int, requests int, rtt time.Durati
 	return max(chainBound, tputBound), why
 }
 
-func (c benchConfig) full(tenants, users, baselineTenants int, noBaseline bool, cpuprofile string) ([]row, error) {
+func (c benchConfig) full(tenants, users, baselineTenants int, noBaseline bool) ([]row, error) {
 	opt := m365sim.Options{Seed: 1, Tenants: tenants, TenantSizes: sizes(tenants, users), Latency: c.rtt}
 	e, err := c.start(opt)
 	if err != nil {
@@ -322,19 +344,8 @@ func (c benchConfig) full(tenants, users, baselineTenants int, noBaseline bool, 
 	}
 	defer e.close()
 	r := row{name: "full sync", tenants: tenants, users: tenants * users, rtt: c.rtt}
-	if cpuprofile != "" {
-		f, err := os.Create(cpuprofile)
-		if err != nil {
-			return nil, err
-		}
-		pprof.StartCPUProfile(f)
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
-	}
 	if _, err := e.measure(c.engine(e), &r); err != nil {
 		return nil, err
-	}
-	if cpuprofile != "" {
-		pprof.StopCPUProfile()
 	}
 	r.lower, r.explain = fullBound(opt, sizes(tenants, users), r.requests, c.rtt)
 	rows := []row{r}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,14 +51,19 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 			// the changed users planned; otherwise plan the whole directory.
 			all := rd.full || !wasMatched || prev.OrgID != t.OrgID
 			dir := match.Directory{ConnectionID: rs.conn.ID, TenantID: t.TenantID, Deleted: rd.removed, Complete: all}
-			if all {
+			switch {
+			case rd.full:
+				// The mirror now holds exactly what was read: plan from it in
+				// the mirror's order without decoding it back.
+				dir.Users = mirrorOrder(changed)
+			case all:
 				if err := m.ForEachUser(func(u *store.DirectoryUser) error { dir.Users = append(dir.Users, *u); return nil }); err != nil {
 					return err
 				}
-			} else {
+			default:
 				dir.Users = changed
 			}
-			dir.Shared = sharedMailboxes(m, dir.Users)
+			dir.Shared = sharedMailboxes(m, rd, dir.Users)
 			if err := rs.e.applyPlan(tx, rs.conn, t, dir, res, rs.run.ID); err != nil {
 				return err
 			}
@@ -145,16 +151,55 @@ func applyMirror(tx *store.Tx, m *store.Mirror, rd *tenantRead, now time.Time) (
 	return changed, m.SetSynced(now)
 }
 
+// mirrorOrder returns users as the mirror lists them: by lower-case object
+// id, the last of duplicates winning, as PutUser over the same key would.
+func mirrorOrder(users []store.DirectoryUser) []store.DirectoryUser {
+	type keyed struct {
+		key string
+		i   int
+	}
+	ks := make([]keyed, len(users))
+	for i := range users {
+		ks[i] = keyed{strings.ToLower(users[i].ObjectID), i}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	out := make([]store.DirectoryUser, 0, len(users))
+	for j, k := range ks {
+		if j+1 < len(ks) && ks[j+1].key == k.key {
+			continue
+		}
+		out = append(out, users[k.i])
+	}
+	return out
+}
+
 // sharedMailboxes finds which of users are shared, room or equipment
-// mailboxes, from the mailbox report's recipient type.
-func sharedMailboxes(m *store.Mirror, users []store.DirectoryUser) map[string]bool {
+// mailboxes, from the mailbox report's recipient type: the report just
+// read when there is one, else the mirror's.
+func sharedMailboxes(m *store.Mirror, rd *tenantRead, users []store.DirectoryUser) map[string]bool {
 	out := map[string]bool{}
-	for _, u := range users {
-		if mb, ok := m.Mailbox(u.UPN); ok {
-			switch strings.ToLower(mb.RecipientType) {
-			case "shared", "room", "equipment", "sharedmailbox", "roommailbox", "equipmentmailbox":
+	shared := func(recipientType string) bool {
+		switch strings.ToLower(recipientType) {
+		case "shared", "room", "equipment", "sharedmailbox", "roommailbox", "equipmentmailbox":
+			return true
+		}
+		return false
+	}
+	if rd.mbOK {
+		byUPN := make(map[string]bool, len(rd.mailboxes))
+		for _, mb := range rd.mailboxes {
+			byUPN[strings.ToLower(mb.UPN)] = shared(mb.RecipientType)
+		}
+		for _, u := range users {
+			if byUPN[strings.ToLower(u.UPN)] {
 				out[u.ObjectID] = true
 			}
+		}
+		return out
+	}
+	for _, u := range users {
+		if mb, ok := m.Mailbox(u.UPN); ok && shared(mb.RecipientType) {
+			out[u.ObjectID] = true
 		}
 	}
 	return out

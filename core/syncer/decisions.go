@@ -172,7 +172,7 @@ func (e *Engine) planFromMirror(tx *store.Tx, conn store.Connection, t *store.Te
 	if err := m.ForEachUser(func(u *store.DirectoryUser) error { dir.Users = append(dir.Users, *u); return nil }); err != nil {
 		return err
 	}
-	dir.Shared = sharedMailboxes(m, dir.Users)
+	dir.Shared = sharedMailboxes(m, &tenantRead{}, dir.Users)
 	var res store.TenantResult
 	if err := e.applyPlan(tx, conn, t, dir, &res, 0); err != nil {
 		return err
