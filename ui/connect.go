@@ -82,17 +82,17 @@ func (v *connectView) buildUI() fyne.CanvasObject {
 	for _, en := range []*widget.Entry{v.name, v.tenant, v.client, v.secret, v.port} {
 		en.OnChanged = func(string) { v.onChanged() }
 	}
-	secretHint := "Certificates & secrets → the Value column (shown once, when the secret is created)"
+	secretHint := "Certificates & secrets → the Value (not the ID)"
 	if v.editID != "" {
 		secretHint = "leave empty to keep the stored secret"
 	}
 	v.form = widget.NewForm(
 		&widget.FormItem{Text: "Name", Widget: v.name, HintText: "how this connection is listed"},
 		&widget.FormItem{Text: "Connection type", Widget: v.mode},
-		&widget.FormItem{Text: "Tenant ID", Widget: v.tenant, HintText: "your partner tenant (GDAP) or the customer's tenant"},
+		&widget.FormItem{Text: "Tenant ID", Widget: v.tenant, HintText: "your partner tenant, or the customer's"},
 		&widget.FormItem{Text: "Application (client) ID", Widget: v.client, HintText: "app registration → Overview"},
 		&widget.FormItem{Text: "Client secret", Widget: v.secret, HintText: secretHint},
-		&widget.FormItem{Text: "Redirect port", Widget: v.port, HintText: "sign-in returns to http://localhost on this port"},
+		&widget.FormItem{Text: "Redirect port", Widget: v.port, HintText: "sign-in returns to localhost on this port"},
 	)
 
 	title := "Connect to Microsoft 365"
@@ -115,7 +115,9 @@ func (v *connectView) buildUI() fyne.CanvasObject {
 
 	left := container.NewVBox(v.form, container.NewHBox(v.connectBtn, v.cancelBtn), v.busy, v.status)
 	right := v.steps()
-	v.body = container.NewStack(container.NewHSplit(container.NewVScroll(left), container.NewVScroll(right)))
+	split := container.NewHSplit(container.NewVScroll(left), container.NewScroll(right))
+	split.Offset = 0.45
+	v.body = container.NewStack(split)
 	v.onChanged()
 	return container.NewBorder(container.NewBorder(nil, nil, back, nil, heading(title)), nil, nil, nil, v.body)
 }

@@ -41,6 +41,9 @@ type contactOverlay struct {
 	locks map[string]*widget.Check
 }
 
+// fieldColumns are the widths of the overlay's field comparison.
+var fieldColumns = columns{1.5, 3, 3, 2.2, 0.6}
+
 // contactFields in the order the overlay shows them.
 var contactFields = []struct{ key, title string }{
 	{store.FieldFirstName, "First name"},
@@ -198,8 +201,8 @@ func (o *contactOverlay) build() fyne.CanvasObject {
 	}
 
 	// Fields side by side.
-	grid := container.NewGridWithColumns(5,
-		heading("Field"), heading("In tenantsync"), heading("In Microsoft 365"), heading(""), heading("Lock"))
+	grid := container.NewVBox(row(fieldColumns,
+		heading("Field"), heading("In tenantsync"), heading("In Microsoft 365"), heading("Difference"), heading("Lock")))
 	var ms match.Fields
 	if o.user != nil {
 		ms = match.UserFields(o.user)
@@ -230,6 +233,7 @@ func (o *contactOverlay) build() fyne.CanvasObject {
 		localL.Truncation = fyne.TextTruncateEllipsis
 		theirsL := widget.NewLabel(theirs)
 		theirsL.Truncation = fyne.TextTruncateEllipsis
+		mark.Truncation = fyne.TextTruncateEllipsis
 		if mark.Importance == widget.WarningImportance {
 			localL.TextStyle.Bold = true
 			theirsL.Importance = widget.WarningImportance
@@ -239,11 +243,7 @@ func (o *contactOverlay) build() fyne.CanvasObject {
 		lock.SetChecked(c.IsLocked(key))
 		lock.OnChanged = func(on bool) { o.onLock(key, on) }
 		o.locks[key] = lock
-		grid.Add(widget.NewLabel(f.title))
-		grid.Add(localL)
-		grid.Add(theirsL)
-		grid.Add(mark)
-		grid.Add(lock)
+		grid.Add(row(fieldColumns, widget.NewLabel(f.title), localL, theirsL, mark, lock))
 	}
 	fieldsHelp := "A locked field keeps your value: sync never overwrites it and shows Microsoft's value here instead."
 	if o.user == nil {

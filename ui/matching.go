@@ -37,6 +37,9 @@ type matchingView struct {
 	accept, matchTo, create, ignore, revert *widget.Button
 }
 
+// matchColumns are the widths of tenant, domains, suggestion and match.
+var matchColumns = columns{2.4, 2.6, 4.4, 2}
+
 // Matching filters.
 const (
 	filterUnmatched = "Unmatched"
@@ -70,10 +73,10 @@ func (v *matchingView) buildUI() fyne.CanvasObject {
 	v.list = widget.NewList(
 		func() int { return len(v.rows) },
 		func() fyne.CanvasObject {
-			cols := container.NewGridWithColumns(4)
+			cols := row(matchColumns)
 			for i := 0; i < 4; i++ {
 				l := widget.NewLabel("")
-				l.Truncation = fyne.TextTruncateEllipsis
+				l.Truncation = fyne.TextTruncateClip
 				cols.Add(l)
 			}
 			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, cols)
@@ -93,8 +96,8 @@ func (v *matchingView) buildUI() fyne.CanvasObject {
 		v.list.Refresh()
 		v.updateActions()
 	})
-	header := container.NewBorder(nil, nil, v.selAll, nil, container.NewGridWithColumns(4,
-		heading("Tenant"), heading("Verified domains"), heading("Suggested organization (score · reason)"), heading("Matched to")))
+	header := container.NewBorder(nil, nil, v.selAll, nil, row(matchColumns,
+		heading("Tenant"), heading("Verified domains"), heading("Suggested organization · score · reason"), heading("Matched to")))
 
 	v.accept = widget.NewButtonWithIcon("Accept suggestion", theme.ConfirmIcon(), v.onAccept)
 	v.accept.Importance = widget.HighImportance

@@ -95,7 +95,7 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 		v.openContact(v.rows[id].ID)
 	}
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(v.filter, v.count, v.more), v.search)
-	cols := container.NewGridWithColumns(4, heading("Name"), heading("Title"), heading("E-mail"), heading("Phone · organization · state"))
+	cols := row(contactColumns, heading("Name"), heading("Title"), heading("E-mail"), heading("Phone · organization · state"))
 	right := container.NewBorder(container.NewVBox(v.title, header, cols), nil, nil, nil, v.list)
 	left := container.NewBorder(container.NewVBox(heading("Organizations"), v.orgSearch), nil, nil, nil, v.orgList)
 	v.loadOrgs()
@@ -105,8 +105,11 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 	return split
 }
 
+// contactColumns are the widths of name, title, e-mail and the rest.
+var contactColumns = columns{2.2, 2, 3, 3.2}
+
 func newContactRow() fyne.CanvasObject {
-	cols := container.NewGridWithColumns(4)
+	cols := row(contactColumns)
 	for i := 0; i < 4; i++ {
 		l := widget.NewLabel("")
 		// Clip, not ellipsis: Fyne shapes the text anew for an ellipsis on

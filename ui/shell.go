@@ -94,6 +94,7 @@ type Shell struct {
 	env *env
 
 	root    *fyne.Container // first run or the main layout
+	main    fyne.CanvasObject
 	content *fyne.Container // the current view
 	nav     *widget.List
 	navAt   int
@@ -259,12 +260,13 @@ func (s *Shell) showMain(view string) {
 	var body fyne.CanvasObject = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), nil, nil, nil, s.content)
 	if s.env.core.Demo {
 		banner := widget.NewLabel("Demo mode: simulated Microsoft 365 tenants on this computer. Nothing reaches Microsoft, and the demo resets on every start.")
-		banner.Wrapping = fyne.TextWrapWord
+		banner.Truncation = fyne.TextTruncateEllipsis
 		banner.Importance = widget.WarningImportance
 		body = container.NewBorder(banner, nil, nil, nil, body)
 	}
 	split := container.NewHSplit(container.NewPadded(left), body)
 	split.Offset = 0.17
+	s.main = split
 	s.root.Objects = []fyne.CanvasObject{split}
 	s.root.Refresh()
 	s.Show(view)
@@ -306,6 +308,10 @@ func (s *Shell) setContent(view string, obj fyne.CanvasObject) {
 	if s.content == nil {
 		s.showMain(view)
 	}
+	if len(s.root.Objects) == 0 || s.root.Objects[0] != s.main {
+		s.root.Objects = []fyne.CanvasObject{s.main}
+		s.root.Refresh()
+	}
 	s.current = view
 	s.content.Objects = []fyne.CanvasObject{obj}
 	s.content.Refresh()
@@ -338,6 +344,13 @@ func isNavView(v string) bool {
 		}
 	}
 	return false
+}
+
+// ShowFirstRun shows the first-run choice (the smoke test captures it);
+// Show returns to the main layout.
+func (s *Shell) ShowFirstRun() {
+	s.root.Objects = []fyne.CanvasObject{newFirstRunView(s.env).buildUI()}
+	s.root.Refresh()
 }
 
 // Current returns the name of the view shown.

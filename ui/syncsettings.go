@@ -123,66 +123,79 @@ func (v *syncSettingsView) buildUI() fyne.CanvasObject {
 	v.tenantList = widget.NewList(
 		func() int { return len(v.shown) },
 		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, widget.NewCheck("", nil), widget.NewLabel("domain"), widget.NewLabel("Tenant"))
+			name, domain := widget.NewLabel("Tenant"), widget.NewLabel("domain")
+			name.Truncation, domain.Truncation = fyne.TextTruncateClip, fyne.TextTruncateClip
+			domain.Importance = widget.LowImportance
+			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, row(columns{3, 2}, name, domain))
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			t := v.tenants[v.shown[id]]
-			row := o.(*fyne.Container)
-			row.Objects[0].(*widget.Label).SetText(t.DisplayName)
-			check := row.Objects[1].(*widget.Check)
+			r := o.(*fyne.Container)
+			cols := r.Objects[0].(*fyne.Container)
+			cols.Objects[0].(*widget.Label).SetText(t.DisplayName)
+			cols.Objects[1].(*widget.Label).SetText(t.DefaultDomain)
+			check := r.Objects[1].(*widget.Check)
 			check.OnChanged = nil
 			check.SetChecked(v.selected[t.TenantID])
 			check.OnChanged = func(on bool) { v.selected[t.TenantID] = on; v.updateCount() }
-			row.Objects[2].(*widget.Label).SetText(t.DefaultDomain)
 		})
 	all := widget.NewButton("Select all", func() { v.selectShown(true) })
 	none := widget.NewButton("Select none", func() { v.selectShown(false) })
 	v.autoInclude = widget.NewCheck("Include new tenants automatically", nil)
 	v.autoInclude.SetChecked(set.AutoInclude)
 	v.filterTenants()
-	tenantHelp := ""
+	tenantTop := container.NewVBox(v.search, container.NewBorder(nil, nil, container.NewHBox(all, none), nil, v.tenantCount), v.autoInclude)
 	if len(v.tenants) == 0 {
-		tenantHelp = "No tenants known yet: they are listed by the first sync. Keep \"Include new tenants automatically\" on to sync all of them."
+		tenantTop.Add(note("No tenants known yet: the first sync lists them. Keep \"Include new tenants automatically\" on to sync all of them."))
 	}
-	tenantsCard := widget.NewCard("Tenants", "Which customer tenants to sync",
-		container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(all, none), v.search), v.autoInclude, v.tenantCount, note(tenantHelp)), nil, nil, nil, v.tenantList))
+	tenantsCard := widget.NewCard("Tenants", "Which customer tenants to sync", container.NewBorder(tenantTop, nil, nil, nil, v.tenantList))
 
 	// Subscriptions
 	v.subList = widget.NewList(
 		func() int { return len(v.subs) },
 		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, widget.NewCheck("", nil), widget.NewLabel("assigned"), widget.NewLabel("Subscription"))
+			name, used := widget.NewLabel("Subscription"), widget.NewLabel("assigned")
+			name.Truncation, used.Truncation = fyne.TextTruncateClip, fyne.TextTruncateClip
+			used.Importance = widget.LowImportance
+			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, row(columns{3, 2}, name, used))
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			s := v.subs[id]
-			row := o.(*fyne.Container)
+			r := o.(*fyne.Container)
+			cols := r.Objects[0].(*fyne.Container)
 			name := s.Name
 			if id < 3 && s.Assigned > 0 {
-				name += "  ★ recommended"
+				name = "★ " + name
 			}
-			row.Objects[0].(*widget.Label).SetText(name)
-			check := row.Objects[1].(*widget.Check)
+			cols.Objects[0].(*widget.Label).SetText(name)
+			cols.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%d users · %s", s.Assigned, plural(s.Tenants, "tenant")))
+			check := r.Objects[1].(*widget.Check)
 			check.OnChanged = nil
 			check.SetChecked(v.subOn[s.SKUID])
 			check.OnChanged = func(on bool) { v.subOn[s.SKUID] = on }
-			row.Objects[2].(*widget.Label).SetText(fmt.Sprintf("%d users · %s", s.Assigned, plural(s.Tenants, "tenant")))
 		})
-	subHelp := "Users holding a license from a checked subscription become contacts. None checked: every licensed user does."
+	subHelp := []string{"Their users become contacts; none checked: all licensed users.", "★ recommended: held by the most users."}
 	if len(v.subs) == 0 {
-		subHelp = "Subscriptions are listed after the first sync. Until then every licensed user becomes a contact."
+		subHelp = []string{"Subscriptions are listed after the first sync;", "until then every licensed user becomes a contact."}
+	}
+	helpBox := container.NewVBox()
+	for _, line := range subHelp {
+		l := widget.NewLabel(line)
+		l.Truncation = fyne.TextTruncateEllipsis
+		helpBox.Add(l)
 	}
 	v.options = map[string]*widget.Check{
-		"unlicensed": widget.NewCheck("Unlicensed users", nil),
+		"unlicensed": widget.NewCheck("Unlicensed", nil),
 		"guests":     widget.NewCheck("Guests", nil),
-		"disabled":   widget.NewCheck("Disabled accounts", nil),
-		"shared":     widget.NewCheck("Shared and room mailboxes", nil),
+		"disabled":   widget.NewCheck("Disabled", nil),
+		"shared":     widget.NewCheck("Shared/room", nil),
 	}
 	v.options["unlicensed"].SetChecked(set.IncludeUnlicensed)
 	v.options["guests"].SetChecked(set.IncludeGuests)
 	v.options["disabled"].SetChecked(set.IncludeDisabled)
 	v.options["shared"].SetChecked(set.IncludeShared)
 	subsCard := widget.NewCard("Who becomes a contact", "Subscriptions, most assigned first",
-		container.NewBorder(note(subHelp), container.NewVBox(widget.NewLabel("Also include:"),
+		container.NewBorder(helpBox, container.NewVBox(widget.NewLabel("Also include users who are:"),
 			container.NewGridWithColumns(2, v.options["unlicensed"], v.options["guests"], v.options["disabled"], v.options["shared"])),
 			nil, nil, v.subList))
 
@@ -216,7 +229,7 @@ func (v *syncSettingsView) buildUI() fyne.CanvasObject {
 	v.saveBtn.Importance = widget.HighImportance
 	back := widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), func() { v.env.shell.Show(ViewIntegrations) })
 	header := container.NewBorder(nil, nil, back, nil, heading("Sync settings: "+v.conn.Name))
-	grid := container.NewGridWithColumns(3, tenantsCard, subsCard, typesCard)
+	grid := row(columns{1.1, 1.2, 0.8}, tenantsCard, subsCard, typesCard)
 	return container.NewBorder(header, container.NewHBox(v.saveBtn, widget.NewLabel("Saving queues a sync right away.")), nil, nil, grid)
 }
 

@@ -24,6 +24,7 @@ var smokeShots = []struct {
 	file string
 	show func(s *ui.Shell, c smokeData)
 }{
+	{"first-run.png", func(s *ui.Shell, _ smokeData) { s.ShowFirstRun() }},
 	{"integrations.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewIntegrations) }},
 	{"matching.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewMatching) }},
 	{"organizations.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewOrganizations) }},
@@ -75,12 +76,13 @@ func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan 
 	if data.contactID == 0 {
 		return errors.New("smoke: no synced contact with a locked field to show")
 	}
-	fyne.DoAndWait(func() { shell.Window().Resize(fyne.NewSize(1280, 800)) })
 	var failed []string
 	for _, shot := range smokeShots {
 		fyne.DoAndWait(func() {
 			shell.DismissOverlays()
 			shot.show(shell, data)
+			// A view wider than this grows the window: the PNG shows it.
+			shell.Window().Resize(fyne.NewSize(1280, 800))
 		})
 		// Let the window paint the view before reading its pixels.
 		time.Sleep(800 * time.Millisecond)
