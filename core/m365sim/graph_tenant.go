@@ -28,7 +28,10 @@ func (s *Server) organization(gr *graphReq) graphResp {
 		verified = append(verified, map[string]any{"capabilities": caps, "isDefault": d.IsDefault, "isInitial": d.IsInitial, "name": d.Name, "type": "Managed"})
 	}
 	var plans []any
-	for _, sk := range t.skus {
+	t.mu.Lock() // materialize fills in the SKUs' counts under t.mu
+	skus := append([]tenantSku(nil), t.skus...)
+	t.mu.Unlock()
+	for _, sk := range skus {
 		for _, p := range sk.ServicePlan {
 			plans = append(plans, map[string]any{"assignedDateTime": jsonTime(&t.created), "capabilityStatus": "Enabled", "service": strings.ToLower(strings.SplitN(p, "_", 2)[0]), "servicePlanId": guid(hstr(p))})
 		}
