@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/contracts"
@@ -333,9 +334,17 @@ func iterate[T any](ctx context.Context, c *Client, first any, factory serializa
 }
 
 func iterateDelta[T any](ctx context.Context, c *Client, first any, factory serialization.ParsableFactory, fn func(T) error) (string, error) {
+	return iterateDeltaWith(ctx, c, first, factory, nil, fn)
+}
+
+// iterateDeltaWith sends headers (e.g. Prefer) with every next page.
+func iterateDeltaWith[T any](ctx context.Context, c *Client, first any, factory serialization.ParsableFactory, headers *abs.RequestHeaders, fn func(T) error) (string, error) {
 	it, err := msgraphcore.NewPageIterator[T](first, c.adapter, factory)
 	if err != nil {
 		return "", err
+	}
+	if headers != nil {
+		it.SetHeaders(headers)
 	}
 	var ferr error
 	err = it.Iterate(ctx, func(item T) bool {

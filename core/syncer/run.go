@@ -217,6 +217,7 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 	var mirror struct {
 		deltaLink           string
 		fullAt, mailboxesAt time.Time
+		users               int
 		noP1                bool
 	}
 	_ = rs.e.store.View(ctx, func(tx *store.Tx) error {
@@ -225,6 +226,7 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 			return err
 		}
 		mirror.deltaLink, mirror.fullAt, mirror.mailboxesAt = m.DeltaLink(), m.Stamp(stampFullRead), m.Stamp(stampMailboxes)
+		mirror.users = m.UserCount()
 		return nil
 	})
 	for _, f := range t.Findings {
@@ -232,7 +234,7 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 			mirror.noP1 = true
 		}
 	}
-	rd, err := rs.read(ctx, cl, t, mirror.deltaLink, mirror.fullAt, mirror.mailboxesAt, mirror.noP1)
+	rd, err := rs.read(ctx, cl, t, mirror.deltaLink, mirror.fullAt, mirror.mailboxesAt, mirror.users, mirror.noP1)
 	if err != nil {
 		return rs.failed(ctx, t, res, err, graph.DataContacts)
 	}
@@ -322,7 +324,7 @@ func (rs *runState) commitFindings(ctx context.Context, t store.Tenant, fs []sto
 }
 
 // read fetches a tenant's data types in parallel.
-func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, deltaLink string, fullAt, mailboxesAt time.Time, noP1 bool) (*tenantRead, error) {
+func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, deltaLink string, fullAt, mailboxesAt time.Time, sizeHint int, noP1 bool) (*tenantRead, error) {
 	set := rs.conn.Settings
 	rd := &tenantRead{}
 	var mu sync.Mutex
@@ -395,7 +397,7 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 		})
 		if wantUsers {
 			goRead(func() {
-				usersErr = rs.readUsers(ctx, cl, t, rd, deltaLink, fullAt, noP1 || !set.SignIns, note)
+				usersErr = rs.readUsers(ctx, cl, t, rd, deltaLink, fullAt, sizeHint, noP1 || !set.SignIns, note)
 			})
 		}
 		if wantLicenses {
@@ -447,7 +449,8 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 
 // readUsers reads the delta since the saved link, or every user when there
 // is none, it expired, or the last full read is a day old.
-func (rs *runState) readUsers(ctx context.Context, cl *graph.Client, t store.Tenant, rd *tenantRead, deltaLink string, fullAt time.Time, skipSignIns bool, note func(error, string)) error {
+// sizeHint is the tenant's user count at the last sync (0: unknown).
+func (rs *runState) readUsers(ctx context.Context, cl *graph.Client, t store.Tenant, rd *tenantRead, deltaLink string, fullAt time.Time, sizeHint int, skipSignIns bool, note func(error, string)) error {
 	if deltaLink != "" && rs.e.now().Sub(fullAt) < fullReadEvery {
 		next, err := cl.Delta(ctx, deltaLink, func(ch graph.Change) error {
 			if ch.Removed {
@@ -467,25 +470,14 @@ func (rs *runState) readUsers(ctx context.Context, cl *graph.Client, t store.Ten
 		rs.logf("info", t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
 		rd.changes, rd.removed = nil, nil
 	}
-	// Take the delta link before the full read: a change made during the
-	// read is then replayed by the next delta, never lost.
-	link, err := cl.LatestDeltaLink(ctx)
+	all, err := cl.AllUsers(ctx, !skipSignIns, sizeHint)
 	if err != nil {
 		return err
 	}
-	read := func(withSignIns bool) error {
-		rd.users = rd.users[:0]
-		return cl.Users(ctx, withSignIns, func(u store.DirectoryUser) error { rd.users = append(rd.users, u); return nil })
-	}
-	err = read(!skipSignIns)
-	if errors.Is(err, graph.ErrNoP1) {
-		note(err, graph.DataSignIns)
+	if all.SignInsErr != nil {
+		note(all.SignInsErr, graph.DataSignIns)
 		rd.noP1 = true
-		err = read(false)
 	}
-	if err != nil {
-		return err
-	}
-	rd.full, rd.deltaLink = true, link
+	rd.full, rd.users, rd.deltaLink = true, all.Users, all.DeltaLink
 	return nil
 }

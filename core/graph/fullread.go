@@ -1,0 +1,249 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// FullRead is every user of a tenant and the delta link that follows them.
+type FullRead struct {
+	Users     []store.DirectoryUser
+	DeltaLink string
+	// SignInsErr is why the users lack sign-in activity (ErrNoP1 joined
+	// with Graph's error); the users are complete without it.
+	SignInsErr error
+}
+
+// signInPrefixes partition a large tenant's sign-in read by the first
+// character of the user principal name (the characters Entra ID allows
+// there), so its pages of at most 120 users come in parallel instead of
+// one after another. Users the partitions miss are read unpartitioned.
+var signInPrefixes = strings.Split("abcdefghijklmnopqrstuvwxyz0123456789'-_!#^~", "")
+
+// partitionedReaders bounds one tenant's partition reads in flight.
+const partitionedReaders = 16
+
+// AllUsers reads every user through the first round of a users delta,
+// which ends with the delta link for the next sync, and, withSignIns, the
+// users' sign-in activity (which delta cannot carry) from a users listing
+// in parallel. A tenant larger than one delta page (sizeHint, or found
+// while reading) has its sign-in listing partitioned.
+//
+// Under Graph's delta semantics a change made during the read is replayed
+// by the next delta, never lost: the round's link starts from when the
+// round started.
+func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (FullRead, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		out      FullRead
+		deltaErr error
+		signErr  error
+		wg       sync.WaitGroup
+		signs    = newSignIns()
+		large    = make(chan struct{})
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		seen := 0
+		out.DeltaLink, deltaErr = c.deltaRound(ctx, func(u store.DirectoryUser) error {
+			out.Users = append(out.Users, u)
+			if seen++; seen == UserPageSize+1 {
+				close(large)
+			}
+			return nil
+		})
+		if deltaErr != nil {
+			cancel()
+		}
+	}()
+	if withSignIns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if sizeHint > UserPageSize {
+				signErr = c.partitionedSignIns(ctx, signs)
+				return
+			}
+			sctx, stop := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- c.signIns(sctx, "", signs) }()
+			select {
+			case signErr = <-done:
+				stop()
+				return
+			case <-large:
+			}
+			stop()
+			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+				signErr = err
+				return
+			}
+			signErr = c.partitionedSignIns(ctx, signs)
+		}()
+	}
+	wg.Wait()
+	if deltaErr != nil {
+		return FullRead{}, deltaErr
+	}
+	if err := ctx.Err(); err != nil {
+		return FullRead{}, err
+	}
+	if !withSignIns {
+		return out, nil
+	}
+	if signErr != nil {
+		if !errors.Is(signErr, ErrNoP1) {
+			return FullRead{}, signErr
+		}
+		out.SignInsErr = signErr
+		return out, nil
+	}
+	if missing := signs.apply(out.Users); missing > 0 {
+		// A user the partitions missed, or one added during the read.
+		if err := c.signIns(ctx, "", signs); err != nil {
+			if !errors.Is(err, ErrNoP1) {
+				return FullRead{}, err
+			}
+			out.SignInsErr = err
+			return out, nil
+		}
+		signs.apply(out.Users)
+	}
+	return out, nil
+}
+
+// deltaRound pages through the first round of a users delta with the
+// largest pages Graph serves and returns the delta link it ends with.
+func (c *Client) deltaRound(ctx context.Context, fn func(store.DirectoryUser) error) (string, error) {
+	headers := abs.NewRequestHeaders()
+	headers.Add("Prefer", "odata.maxpagesize=999")
+	resp, err := c.g.Users().Delta().GetAsDeltaGetResponse(ctx, &users.DeltaRequestBuilderGetRequestConfiguration{
+		Headers:         headers,
+		QueryParameters: &users.DeltaRequestBuilderGetQueryParameters{Select: userFields},
+	})
+	if err != nil {
+		return "", deltaError(err)
+	}
+	link, err := iterateDeltaWith[models.Userable](ctx, c, resp, users.CreateDeltaGetResponseFromDiscriminatorValue, headers, func(u models.Userable) error {
+		return fn(toDirectoryUser(u))
+	})
+	if err != nil {
+		return "", deltaError(err)
+	}
+	if link == "" {
+		return "", &Error{DataType: DataContacts, Err: errors.New("users delta answered without a delta link")}
+	}
+	return link, nil
+}
+
+// signIn is one user's sign-in activity.
+type signIn struct{ last, success, nonInteractive time.Time }
+
+// signInSet collects sign-in activity by lower-case object id from
+// concurrent readers.
+type signInSet struct {
+	mu sync.Mutex
+	m  map[string]signIn
+}
+
+func newSignIns() *signInSet { return &signInSet{m: map[string]signIn{}} }
+
+// apply copies the collected activity into users and returns how many
+// users have none collected.
+func (s *signInSet) apply(us []store.DirectoryUser) (missing int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range us {
+		si, ok := s.m[strings.ToLower(us[i].ObjectID)]
+		if !ok {
+			missing++
+			continue
+		}
+		us[i].LastSignIn, us[i].LastSuccessSignIn, us[i].LastNonInteractive = si.last, si.success, si.nonInteractive
+	}
+	return missing
+}
+
+// signIns lists the sign-in activity of the users whose principal name
+// starts with prefix ("": all users) into set.
+func (c *Client) signIns(ctx context.Context, prefix string, set *signInSet) error {
+	top := int32(UserPageSize)
+	q := &users.UsersRequestBuilderGetQueryParameters{Select: []string{"id", "signInActivity"}, Top: &top}
+	if prefix != "" {
+		f := "startswith(userPrincipalName,'" + strings.ReplaceAll(prefix, "'", "''") + "')"
+		q.Filter = &f
+	}
+	resp, err := c.g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: q})
+	if err != nil {
+		return userError(err, true)
+	}
+	var page []signInEntry
+	err = iterate[models.Userable](ctx, c, resp, models.CreateUserCollectionResponseFromDiscriminatorValue, func(u models.Userable) error {
+		d := toDirectoryUser(u)
+		page = append(page, signInEntry{strings.ToLower(d.ObjectID), signIn{d.LastSignIn, d.LastSuccessSignIn, d.LastNonInteractive}})
+		return nil
+	})
+	if err != nil {
+		return userError(err, true)
+	}
+	set.mu.Lock()
+	for _, e := range page {
+		set.m[e.id] = e.s
+	}
+	set.mu.Unlock()
+	return nil
+}
+
+type signInEntry struct {
+	id string
+	s  signIn
+}
+
+// partitionedSignIns reads sign-in activity by principal-name prefix,
+// several prefixes at once.
+func (c *Client) partitionedSignIns(ctx context.Context, set *signInSet) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan string)
+	errs := make(chan error, partitionedReaders)
+	var wg sync.WaitGroup
+	for range min(partitionedReaders, len(signInPrefixes)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				if err := c.signIns(ctx, p, set); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for _, p := range signInPrefixes {
+		select {
+		case work <- p:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
