@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -37,8 +38,8 @@ type matchingView struct {
 	accept, matchTo, create, ignore, revert *widget.Button
 }
 
-// matchColumns are the widths of tenant, domains, suggestion and match.
-var matchColumns = columns{2.4, 2.6, 4.4, 2}
+// matchColumns are the widths of tenant, suggestion and match.
+var matchColumns = columns{3, 5, 2}
 
 // Matching filters.
 const (
@@ -73,12 +74,20 @@ func (v *matchingView) buildUI() fyne.CanvasObject {
 	v.list = widget.NewList(
 		func() int { return len(v.rows) },
 		func() fyne.CanvasObject {
-			cols := row(matchColumns)
-			for i := 0; i < 4; i++ {
+			label := func(bold, low bool) *widget.Label {
 				l := widget.NewLabel("")
 				l.Truncation = fyne.TextTruncateClip
-				cols.Add(l)
+				l.TextStyle.Bold = bold
+				if low {
+					l.Importance = widget.LowImportance
+				}
+				return l
 			}
+			tight := layout.NewCustomPaddedVBoxLayout(0)
+			cols := row(matchColumns,
+				container.New(tight, label(true, false), label(false, true)),
+				container.New(tight, label(false, false), label(false, true)),
+				label(false, false))
 			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, cols)
 		},
 		v.updateRow)
@@ -97,7 +106,7 @@ func (v *matchingView) buildUI() fyne.CanvasObject {
 		v.updateActions()
 	})
 	header := container.NewBorder(nil, nil, v.selAll, nil, row(matchColumns,
-		heading("Tenant"), heading("Verified domains"), heading("Suggested organization · score · reason"), heading("Matched to")))
+		heading("Tenant and its domains"), heading("Suggested organization · score, and why"), heading("Matched to")))
 
 	v.accept = widget.NewButtonWithIcon("Accept suggestion", theme.ConfirmIcon(), v.onAccept)
 	v.accept.Importance = widget.HighImportance
@@ -121,35 +130,42 @@ func (v *matchingView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	t := v.rows[id]
-	row := o.(*fyne.Container)
-	cols := row.Objects[0].(*fyne.Container)
-	check := row.Objects[1].(*widget.Check)
+	r := o.(*fyne.Container)
+	cols := r.Objects[0].(*fyne.Container)
+	check := r.Objects[1].(*widget.Check)
 	check.OnChanged = nil
 	check.SetChecked(v.selected[t.TenantID])
 	tid := t.TenantID
 	check.OnChanged = func(on bool) { v.selected[tid] = on; v.updateActions() }
-	name := cols.Objects[0].(*widget.Label)
-	name.SetText(t.DisplayName)
-	name.TextStyle.Bold = true
-	name.Refresh()
-	cols.Objects[1].(*widget.Label).SetText(strings.Join(t.Domains, ", "))
-	sugg := cols.Objects[2].(*widget.Label)
-	sugg.Importance = widget.MediumImportance
+
+	tenant := cols.Objects[0].(*fyne.Container)
+	tenant.Objects[0].(*widget.Label).SetText(t.DisplayName)
+	tenant.Objects[1].(*widget.Label).SetText(domainsText(t.Domains))
+
+	sugg := cols.Objects[1].(*fyne.Container)
+	top, why := sugg.Objects[0].(*widget.Label), sugg.Objects[1].(*widget.Label)
+	top.Importance = widget.MediumImportance
 	switch {
 	case len(t.Suggestions) == 0:
-		sugg.SetText("no suggestion")
-		sugg.Importance = widget.LowImportance
+		top.SetText("no suggestion")
+		top.Importance = widget.LowImportance
+		why.SetText("create an organization, or match to one yourself")
 	default:
 		s := t.Suggestions[0]
-		text := fmt.Sprintf("%s · %.0f%% · %s", v.env.core.Store.OrgName(s.OrgID), s.Score*100, s.Reason)
+		text := fmt.Sprintf("%s · %.0f%%", v.env.core.Store.OrgName(s.OrgID), s.Score*100)
 		if s.Ambiguous {
 			text = "⚠ ambiguous: " + text
-			sugg.Importance = widget.WarningImportance
+			top.Importance = widget.WarningImportance
+			if len(t.Suggestions) > 1 {
+				text += fmt.Sprintf(" or %s · %.0f%%", v.env.core.Store.OrgName(t.Suggestions[1].OrgID), t.Suggestions[1].Score*100)
+			}
 		}
-		sugg.SetText(text)
+		top.SetText(text)
+		why.SetText(s.Reason)
 	}
-	sugg.Refresh()
-	state := cols.Objects[3].(*widget.Label)
+	top.Refresh()
+
+	state := cols.Objects[2].(*widget.Label)
 	switch t.MatchState {
 	case store.MatchMatched:
 		state.SetText("✓ " + v.env.core.Store.OrgName(t.OrgID))
@@ -162,6 +178,21 @@ func (v *matchingView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		state.Importance = widget.MediumImportance
 	}
 	state.Refresh()
+}
+
+// domainsText lists a tenant's own domains first; the onmicrosoft.com one
+// only when it has no other.
+func domainsText(domains []string) string {
+	var own []string
+	for _, d := range domains {
+		if !strings.HasSuffix(d, ".onmicrosoft.com") {
+			own = append(own, d)
+		}
+	}
+	if len(own) == 0 {
+		own = domains
+	}
+	return strings.Join(own, ", ")
 }
 
 func (v *matchingView) refresh() {
