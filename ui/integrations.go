@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -25,6 +26,7 @@ type integrationsView struct {
 const (
 	actSync        = "sync"
 	actSettings    = "settings"
+	actPreview     = "preview"
 	actMatching    = "matching"
 	actCredentials = "credentials"
 	actPause       = "pause"
@@ -112,14 +114,19 @@ func (v *integrationsView) card(c store.Connection) fyne.CanvasObject {
 	if c.Paused {
 		pauseLabel, pauseIcon = "Resume", theme.MediaPlayIcon()
 	}
-	actions := container.NewHBox(
-		syncBtn,
-		mk(actMatching, fmt.Sprintf("Matching (%d)", unmatched), theme.ContentCopyIcon(), func() { v.env.shell.showMatching(c.ID) }),
-		mk(actSettings, "Sync settings", theme.SettingsIcon(), func() { v.env.shell.showSyncSettings(c.ID) }),
-		mk(actCredentials, "Edit credentials", theme.DocumentCreateIcon(), func() { v.env.shell.showConnect(c.ID) }),
-		mk(actPause, pauseLabel, pauseIcon, func() { v.onPause(c) }),
-		mk(actLogs, "Sync logs", theme.ListIcon(), func() { v.env.shell.showLogs(c.ID) }),
-		mk(actDisconnect, "Disconnect", theme.DeleteIcon(), func() { v.onDisconnect(c) }),
+	actions := container.NewVBox(
+		container.NewHBox(
+			syncBtn,
+			mk(actPreview, "Preview", theme.VisibilityIcon(), func() { v.onPreview(c) }),
+			mk(actMatching, fmt.Sprintf("Matching (%d to review)", unmatched), theme.ContentCopyIcon(), func() { v.env.shell.showMatching(c.ID) }),
+			mk(actLogs, "Sync logs", theme.ListIcon(), func() { v.env.shell.showLogs(c.ID) }),
+		),
+		container.NewHBox(
+			mk(actSettings, "Sync settings", theme.SettingsIcon(), func() { v.env.shell.showSyncSettings(c.ID) }),
+			mk(actCredentials, "Edit credentials", theme.DocumentCreateIcon(), func() { v.env.shell.showConnect(c.ID) }),
+			mk(actPause, pauseLabel, pauseIcon, func() { v.onPause(c) }),
+			mk(actDisconnect, "Disconnect", theme.DeleteIcon(), func() { v.onDisconnect(c) }),
+		),
 	)
 	btns[actDisconnect].Importance = widget.DangerImportance
 	title := c.Name
@@ -149,6 +156,53 @@ func modeText(mode string) string {
 		return "Demo (simulated)"
 	}
 	return mode
+}
+
+// onPreview runs a dry run: what a sync would create, update and flag,
+// changing nothing.
+func (v *integrationsView) onPreview(c store.Connection) {
+	btn := v.buttons[c.ID][actPreview]
+	btn.Disable()
+	btn.SetText("Previewing…")
+	go func() {
+		run, err := v.env.core.Engine.Sync(v.env.ctx, c.ID, store.TriggerManual, true)
+		v.env.do(func() {
+			btn.Enable()
+			btn.SetText("Preview")
+			if err != nil {
+				v.env.showError(err, "preview the sync")
+				return
+			}
+			v.env.showInfo("Preview of a sync of "+c.Name, previewReport(run))
+		})
+	}()
+}
+
+// previewReport says what a dry run found, tenant by tenant.
+func previewReport(run store.SyncRun) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Nothing was changed. A sync now would:\n%s\n", countsText(run.Totals))
+	for _, t := range run.Tenants {
+		if len(t.Changes) == 0 && len(t.Findings) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s: %s\n", t.DisplayName, countsText(t.Counts))
+		for i, ch := range t.Changes {
+			if i == 8 {
+				fmt.Fprintf(&b, "  … and %d more\n", len(t.Changes)-i)
+				break
+			}
+			line := "  " + ch.Kind + " " + ch.Contact
+			if ch.Reason != "" {
+				line += " (" + ch.Reason + ")"
+			}
+			b.WriteString(line + "\n")
+		}
+		for _, f := range t.Findings {
+			fmt.Fprintf(&b, "  ▲ %s\n", f.Message)
+		}
+	}
+	return b.String()
 }
 
 func (v *integrationsView) onPause(c store.Connection) {

@@ -111,6 +111,8 @@ type Shell struct {
 
 	// runs holds the progress of running syncs by connection.
 	runs map[string]syncer.Event
+	// idleText sums up the connections while nothing syncs.
+	idleText string
 
 	unsubscribe   func()
 	refreshQueued atomic.Bool
@@ -466,7 +468,7 @@ func (s *Shell) showProgress() {
 		s.progress.Hide()
 		s.cancelBtn.Hide()
 		s.syncBtn.Enable()
-		s.phase.SetText("")
+		s.phase.SetText(s.idleText)
 		return
 	}
 	var done, total int
@@ -517,6 +519,10 @@ func (s *Shell) updateStatus() {
 		return
 	}
 	s.statusBox.Objects = nil
+	s.idleText = idleSummary(conns)
+	if len(s.runs) == 0 && s.phase != nil {
+		s.phase.SetText(s.idleText)
+	}
 	for _, c := range conns {
 		l := widget.NewLabel(statusDot(c.Status) + " " + c.Name + "\n" + statusLine(c))
 		l.Truncation = fyne.TextTruncateEllipsis
@@ -527,6 +533,31 @@ func (s *Shell) updateStatus() {
 		s.statusBox.Add(widget.NewLabel("None yet"))
 	}
 	s.statusBox.Refresh()
+}
+
+// idleSummary is the top bar's line while nothing syncs.
+func idleSummary(conns []store.Connection) string {
+	switch len(conns) {
+	case 0:
+		return ""
+	case 1:
+		c := conns[0]
+		return c.Name + ": " + statusLine(c)
+	}
+	problems, last := 0, conns[0].LastSync
+	for _, c := range conns {
+		if c.Status == store.StatusWarning || c.Status == store.StatusError {
+			problems++
+		}
+		if c.LastSync.After(last) {
+			last = c.LastSync
+		}
+	}
+	text := plural(len(conns), "connection") + " · last sync " + ago(last)
+	if problems > 0 {
+		text += " · " + itoa(problems) + " need attention"
+	}
+	return text
 }
 
 func (e *env) connections() ([]store.Connection, error) {

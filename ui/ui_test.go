@@ -408,3 +408,30 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// Preview runs a dry run and says what a sync would do, changing nothing.
+func TestPreviewChangesNothing(t *testing.T) {
+	h := newDemoHarness(t, demo.Options{Tenants: 3})
+	c := h.waitSynced()
+	before, _ := h.core.Store.Rows(h.ctx, store.RowQuery{Kind: store.KindContact})
+	h.shell.Show(ViewIntegrations)
+	test.Tap(h.shell.integrations.buttons[c.ID][actPreview])
+	h.waitFor("the preview", func() bool { return h.overlayText("Nothing was changed") })
+	after, _ := h.core.Store.Rows(h.ctx, store.RowQuery{Kind: store.KindContact})
+	if len(after) != len(before) {
+		t.Errorf("preview changed the contacts: %d -> %d", len(before), len(after))
+	}
+}
+
+// The window reopens on the last view.
+func TestRemembersLastView(t *testing.T) {
+	h := newDemoHarness(t, demo.Options{Tenants: 2})
+	h.waitSynced()
+	h.shell.Show(ViewLogs)
+	again := NewShell(h.ctx, h.app, h.w, h.core, Options{Do: h.pump.do})
+	h.w.SetContent(again.BuildUI())
+	defer again.Close()
+	if again.Current() != ViewLogs {
+		t.Errorf("reopened on %q, want %q", again.Current(), ViewLogs)
+	}
+}
