@@ -48,9 +48,15 @@ func (c *Client) Customers(ctx context.Context) ([]Customer, error) {
 	return dap, nil
 }
 
+// partnerPageSize is the largest page Graph serves of GDAP customers and
+// relationships (100 by default): 300 customers list in one round trip.
+const partnerPageSize int32 = 300
+
+func ptr[T any](v T) *T { return &v }
+
 func (c *Client) gdapCustomers(ctx context.Context) ([]Customer, error) {
 	resp, err := c.g.TenantRelationships().DelegatedAdminCustomers().Get(ctx, &tenantrelationships.DelegatedAdminCustomersRequestBuilderGetRequestConfiguration{
-		QueryParameters: &tenantrelationships.DelegatedAdminCustomersRequestBuilderGetQueryParameters{Select: []string{"id", "tenantId", "displayName"}},
+		QueryParameters: &tenantrelationships.DelegatedAdminCustomersRequestBuilderGetQueryParameters{Select: []string{"id", "tenantId", "displayName"}, Top: ptr(partnerPageSize)},
 	})
 	if err != nil {
 		return nil, wrap(err, DataDirectory)
@@ -86,7 +92,9 @@ func (c *Client) contracts(ctx context.Context) ([]Customer, error) {
 // tenant id. A customer with several relationships gets the one that ends
 // last among the active ones.
 func (c *Client) Relationships(ctx context.Context) (map[string]store.Relationship, error) {
-	resp, err := c.g.TenantRelationships().DelegatedAdminRelationships().Get(ctx, nil)
+	resp, err := c.g.TenantRelationships().DelegatedAdminRelationships().Get(ctx, &tenantrelationships.DelegatedAdminRelationshipsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &tenantrelationships.DelegatedAdminRelationshipsRequestBuilderGetQueryParameters{Top: ptr(partnerPageSize)},
+	})
 	if err != nil {
 		return nil, wrap(err, DataDirectory)
 	}
