@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -64,6 +65,7 @@ type harness struct {
 	pump   *pump
 	notify chan string
 	demo   *demo.Demo
+	opened []string // URLs the window opened in the browser
 }
 
 // newDemoHarness opens the window on demo data; its first sync starts at
@@ -95,7 +97,8 @@ func (h *harness) start(s *store.Store, mgr *connections.Manager, isDemo bool) {
 	go func() { defer close(done); _ = eng.Run(ctx) }()
 	h.core = Core{Store: s, Manager: mgr, Engine: eng, Demo: isDemo}
 	h.w = test.NewTempWindow(h.t, widget.NewLabel(""))
-	h.shell = NewShell(h.ctx, h.app, h.w, h.core, Options{Do: h.pump.do, DataDir: h.t.TempDir()})
+	h.shell = NewShell(h.ctx, h.app, h.w, h.core, Options{Do: h.pump.do, DataDir: h.t.TempDir(),
+		OpenURL: func(u *url.URL) error { h.opened = append(h.opened, u.String()); return nil }})
 	h.w.SetContent(h.shell.BuildUI())
 	h.w.Resize(fyne.NewSize(1280, 800))
 	h.t.Cleanup(func() {

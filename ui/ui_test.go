@@ -247,6 +247,12 @@ func TestContactOverlayMarksDifference(t *testing.T) {
 	}
 	if manage := h.overlayButton("Manage in Microsoft 365 admin center"); manage == nil {
 		t.Error("no Manage button")
+	} else {
+		test.Tap(manage)
+		want := "https://admin.microsoft.com/#/users/:/UserDetails/" + o.user.ObjectID
+		if len(h.opened) != 1 || h.opened[0] != want {
+			t.Errorf("Manage opened %v, want %s", h.opened, want)
+		}
 	}
 	test.Tap(o.locks[store.FieldTitle])
 	c, err := h.core.Store.Contact(h.ctx, id)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -58,11 +59,24 @@ func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan 
 	}
 	data := smokeData{connID: conns[0].ID}
 	var run *store.SyncRun
+	syncing := false
 	for run == nil {
 		select {
 		case ev := <-events:
 			if ev.Kind == syncer.RunFinished && ev.ConnectionID == data.connID {
 				run = ev.Run
+			}
+			if !syncing && ev.Kind == syncer.TenantProgress && ev.TenantsTotal > 1 {
+				// The top bar mid-sync: progress, phase and Cancel.
+				syncing = true
+				if err := shoot(shell, dir, "syncing.png", logger); err != nil {
+					return err
+				}
+				var running bool
+				fyne.DoAndWait(func() { _, _, running = shell.Progress() })
+				if !running {
+					return errors.New("smoke: the top bar showed no progress during the sync")
+				}
 			}
 		case <-ctx.Done():
 			return errors.New("smoke: the demo sync did not finish within 2 minutes")
@@ -84,21 +98,32 @@ func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan 
 			// A view wider than this grows the window: the PNG shows it.
 			shell.Window().Resize(fyne.NewSize(1280, 800))
 		})
-		// Let the window paint the view before reading its pixels.
-		time.Sleep(800 * time.Millisecond)
-		img := capture(shell.Window())
-		path := filepath.Join(dir, shot.file)
-		if err := writePNG(path, img); err != nil {
-			return err
+		if err := shoot(shell, dir, shot.file, logger); err != nil {
+			failed = append(failed, err.Error())
 		}
-		if blank(img) {
-			failed = append(failed, shot.file)
-		}
-		logger.Info("smoke: captured", "file", path)
-		fmt.Fprintln(os.Stderr, "smoke: wrote", path)
+	}
+	if !syncing {
+		failed = append(failed, "the sync finished before its progress could be captured")
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("smoke: blank views: %v", failed)
+		return fmt.Errorf("smoke: %s", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// shoot lets the window paint, then writes its pixels to dir/file. A blank
+// capture is an error.
+func shoot(shell *ui.Shell, dir, file string, logger *slog.Logger) error {
+	time.Sleep(800 * time.Millisecond)
+	img := capture(shell.Window())
+	path := filepath.Join(dir, file)
+	if err := writePNG(path, img); err != nil {
+		return err
+	}
+	logger.Info("smoke: captured", "file", path)
+	fmt.Fprintln(os.Stderr, "smoke: wrote", path)
+	if blank(img) {
+		return fmt.Errorf("%s is blank", file)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -45,8 +46,13 @@ func openWindow(ctx context.Context, dataDir string, logger *slog.Logger) error 
 	}}
 	defer engines.stop()
 
+	demoOpt := demo.Options{}
+	if smokeDir != "" {
+		// Slow enough that the smoke test catches the sync in progress.
+		demoOpt.Latency = 300 * time.Millisecond
+	}
 	startDemo := func(ctx context.Context) (ui.Core, error) {
-		d, err := demo.Start(ctx, dataDir, demo.Options{})
+		d, err := demo.Start(ctx, dataDir, demoOpt)
 		if err != nil {
 			return ui.Core{}, err
 		}
