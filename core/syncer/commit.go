@@ -46,7 +46,10 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 		}
 		t.Findings = res.Findings
 		t.LastSync = rs.e.now()
-		if t.MatchState == store.MatchMatched && rs.conn.Settings.Contacts {
+		// A delta that changed no user of a tenant matched as before leaves
+		// its contacts as they are: no need to plan them.
+		unchanged := !rd.full && len(rd.changes) == 0 && len(rd.removed) == 0 && wasMatched && prev.OrgID == t.OrgID
+		if t.MatchState == store.MatchMatched && rs.conn.Settings.Contacts && !unchanged {
 			// A tenant matched before whose users came as a delta needs only
 			// the changed users planned; otherwise plan the whole directory.
 			all := rd.full || !wasMatched || prev.OrgID != t.OrgID

@@ -78,16 +78,25 @@ func (rs *runState) execute(ctx context.Context) error {
 	}
 	rs.sess = sess
 	began := time.Now()
+	// The matching index needs only the documentation base: build it while
+	// the customers are listed.
+	var orgsErr error
+	orgsDone := make(chan struct{})
+	go func() {
+		defer close(orgsDone)
+		rs.orgs, orgsErr = rs.e.orgIndex(ctx)
+	}()
 	discovered, err := rs.e.mgr.Discover(ctx, rs.conn, sess, rs.stats)
+	<-orgsDone
 	if err != nil {
 		return err
+	}
+	if orgsErr != nil {
+		return orgsErr
 	}
 	rs.logf("info", "", "listed %d customer tenant(s) in %s", len(discovered), time.Since(began).Round(time.Millisecond))
 	tenants, err := rs.plan(ctx, discovered)
 	if err != nil {
-		return err
-	}
-	if rs.orgs, err = rs.e.orgIndex(ctx); err != nil {
 		return err
 	}
 	rs.total = len(tenants)
