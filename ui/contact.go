@@ -186,8 +186,8 @@ func (o *contactOverlay) build() fyne.CanvasObject {
 		badges = append(badges, "⚠ ambiguous: several users could be this contact")
 	}
 	head := container.NewVBox(
-		widget.NewLabelWithStyle(c.Name(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabel(o.org+" · "+strings.Join(badges, " · ")),
+		widget.NewLabelWithStyle(o.org, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel(strings.Join(badges, " · ")),
 	)
 	if o.user != nil {
 		oid := o.user.ObjectID

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -125,6 +127,9 @@ func (v *logsView) showRun() {
 	}
 	v.copyBtn.Enable()
 	r := v.runs[v.runAt]
+	// Problems first: that is what the technician opens the log for.
+	r.Tenants = slices.Clone(r.Tenants)
+	sort.SliceStable(r.Tenants, func(i, j int) bool { return severity(r.Tenants[i]) > severity(r.Tenants[j]) })
 	dur := "still running"
 	if !r.End.IsZero() {
 		dur = r.End.Sub(r.Start).Round(100_000_000).String()
@@ -190,6 +195,23 @@ func (v *logsView) showRun() {
 	top.Add(heading("Tenants"))
 	v.detail.Objects = []fyne.CanvasObject{container.NewBorder(top, nil, nil, nil, tenants)}
 	v.detail.Refresh()
+}
+
+// severity orders tenant results: errors, then warnings, then the rest.
+func severity(t store.TenantResult) int {
+	n := 0
+	for _, f := range t.Findings {
+		switch f.Severity {
+		case "error":
+			n = max(n, 2)
+		default:
+			n = max(n, 1)
+		}
+	}
+	if t.Status == store.StatusError {
+		n = 2
+	}
+	return n
 }
 
 func tenantReport(t store.TenantResult) string {
