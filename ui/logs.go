@@ -139,21 +139,38 @@ func (v *logsView) showRun() {
 	status := widget.NewLabelWithStyle(statusDot(r.Status)+" "+firstUpper(r.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	status.Importance = statusImportance(r.Status)
 
+	states := map[string]string{}
+	_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
+		ts, err := tx.Tenants(r.ConnectionID)
+		for _, t := range ts {
+			states[t.TenantID] = t.MatchState
+		}
+		return err
+	})
 	tenants := widget.NewList(
 		func() int { return len(r.Tenants) },
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("Tenant", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			name.Truncation = fyne.TextTruncateClip
 			counts := widget.NewLabel("counts")
+			counts.Truncation = fyne.TextTruncateClip
 			finding := widget.NewLabel("finding")
 			finding.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(container.NewBorder(nil, nil, name, nil, counts), finding)
+			return container.NewVBox(row(columns{2, 5}, name, counts), finding)
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			t := r.Tenants[id]
 			box := o.(*fyne.Container)
-			row := box.Objects[0].(*fyne.Container)
-			row.Objects[1].(*widget.Label).SetText(statusDot(t.Status) + " " + t.DisplayName)
-			row.Objects[0].(*widget.Label).SetText(countsText(t.Counts))
+			cols := box.Objects[0].(*fyne.Container)
+			cols.Objects[0].(*widget.Label).SetText(statusDot(t.Status) + " " + t.DisplayName)
+			counts := cols.Objects[1].(*widget.Label)
+			counts.SetText(countsText(t.Counts))
+			counts.Importance = widget.MediumImportance
+			if st := states[t.TenantID]; st != store.MatchMatched && t.Counts.Created+t.Counts.Updated+t.Counts.Unchanged == 0 {
+				counts.SetText("not matched to an organization yet: no contacts synced (see Matching)")
+				counts.Importance = widget.LowImportance
+			}
+			counts.Refresh()
 			f := box.Objects[1].(*widget.Label)
 			switch len(t.Findings) {
 			case 0:
