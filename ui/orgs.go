@@ -95,7 +95,7 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 		v.openContact(v.rows[id].ID)
 	}
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(v.filter, v.count, v.more), v.search)
-	cols := row(contactColumns, heading("Name"), heading("Title"), heading("E-mail"), heading("Phone · organization · state"))
+	cols := row(contactColumns, heading("Name"), heading("Title"), heading("E-mail"), heading("Phone"), heading("Organization"), heading("State"))
 	right := container.NewBorder(container.NewVBox(v.title, header, cols), nil, nil, nil, v.list)
 	left := container.NewBorder(container.NewVBox(heading("Organizations"), v.orgSearch), nil, nil, nil, v.orgList)
 	v.loadOrgs()
@@ -106,11 +106,11 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 }
 
 // contactColumns are the widths of name, title, e-mail and the rest.
-var contactColumns = columns{2.2, 2, 3, 3.2}
+var contactColumns = columns{2, 1.7, 2.7, 1.5, 2, 1.1}
 
 func newContactRow() fyne.CanvasObject {
 	cols := row(contactColumns)
-	for i := 0; i < 4; i++ {
+	for i := 0; i < len(contactColumns); i++ {
 		l := widget.NewLabel("")
 		// Clip, not ellipsis: Fyne shapes the text anew for an ellipsis on
 		// every update, which costs a keystroke tens of milliseconds.
@@ -130,21 +130,17 @@ func (v *orgsView) updateContactRow(id widget.ListItemID, o fyne.CanvasObject) {
 	cols.Objects[0].(*widget.Label).SetText(r.Name)
 	cols.Objects[1].(*widget.Label).SetText(r.Title)
 	cols.Objects[2].(*widget.Label).SetText(r.Email)
-	var parts []string
-	if r.Phone != "" {
-		parts = append(parts, r.Phone)
-	}
-	if v.orgID == 0 {
-		parts = append(parts, v.env.core.Store.OrgName(r.OrgID))
-	}
-	parts = append(parts, rowState(r.Flags))
-	state := cols.Objects[3].(*widget.Label)
-	state.SetText(strings.Join(parts, " · "))
+	cols.Objects[3].(*widget.Label).SetText(r.Phone)
+	cols.Objects[4].(*widget.Label).SetText(v.env.core.Store.OrgName(r.OrgID))
+	state := cols.Objects[5].(*widget.Label)
+	state.SetText(rowState(r.Flags))
 	switch {
 	case r.Flags&(store.RowLeaver|store.RowAmbiguous) != 0:
 		state.Importance = widget.WarningImportance
+	case r.Flags&store.RowLinked != 0:
+		state.Importance = widget.SuccessImportance
 	default:
-		state.Importance = widget.MediumImportance
+		state.Importance = widget.LowImportance
 	}
 	state.Refresh()
 }
