@@ -43,7 +43,7 @@ func main() {
 		rtt         = flag.Duration("rtt", 100*time.Millisecond, "simulated round-trip time per request")
 		baseline    = flag.Int("baseline-tenants", 0, "tenants the naive baseline syncs (0: all of the scenario's; fewer are extrapolated linearly, and marked so)")
 		noBaseline  = flag.Bool("no-baseline", false, "skip the naive baseline")
-		tenantsN    = flag.Int("tenants", 256, "engine: tenants synced at once")
+		tenantsN    = flag.Int("tenants", 64, "engine: tenants synced at once (the engine's default)")
 		inFlight    = flag.Int("in-flight", 256, "engine: Graph requests in flight at once")
 		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of each measured run to this prefix + the scenario's name + .pprof")
 		scaleFactor = flag.Float64("scale", 1, "multiply tenant counts (0.1 for a quick run)")
