@@ -23,6 +23,7 @@ type orgsView struct {
 	orgID     uint64
 
 	title   *widget.Label
+	detail  *widget.Label
 	search  *widget.Entry
 	filter  *widget.Select
 	count   *widget.Label
@@ -78,6 +79,9 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 	}
 
 	v.title = heading("All organizations")
+	v.detail = widget.NewLabel("")
+	v.detail.Truncation = fyne.TextTruncateEllipsis
+	v.detail.Importance = widget.LowImportance
 	v.search = widget.NewEntry()
 	v.search.SetPlaceHolder("Search contacts by name, e-mail, phone or title…")
 	v.search.OnChanged = func(string) { v.showAll = false; v.loadContacts() }
@@ -96,17 +100,17 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 	}
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(v.filter, v.count, v.more), v.search)
 	cols := row(contactColumns, heading("Name"), heading("Title"), heading("E-mail"), heading("Phone"), heading("Organization"), heading("State"))
-	right := container.NewBorder(container.NewVBox(v.title, header, cols), nil, nil, nil, v.list)
+	right := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, v.title, nil, v.detail), header, cols), nil, nil, nil, v.list)
 	left := container.NewBorder(container.NewVBox(heading("Organizations"), v.orgSearch), nil, nil, nil, v.orgList)
 	v.loadOrgs()
 	v.loadContacts()
 	split := container.NewHSplit(left, right)
-	split.Offset = 0.25
+	split.Offset = 0.2
 	return split
 }
 
 // contactColumns are the widths of name, title, e-mail and the rest.
-var contactColumns = columns{2, 1.7, 2.7, 1.5, 2, 1.1}
+var contactColumns = columns{2, 1.7, 2.7, 1.7, 2, 1}
 
 func newContactRow() fyne.CanvasObject {
 	cols := row(contactColumns)
@@ -217,8 +221,10 @@ func (v *orgsView) loadContacts() {
 	v.rows = rows
 	if v.orgID == 0 {
 		v.title.SetText("All organizations")
+		v.detail.SetText("")
 	} else {
 		v.title.SetText(v.env.core.Store.OrgName(v.orgID))
+		v.detail.SetText(v.orgDetail(v.orgID))
 	}
 	if more {
 		v.count.SetText(fmt.Sprintf("first %d contacts", len(rows)))
@@ -232,6 +238,44 @@ func (v *orgsView) loadContacts() {
 
 // searchLimit is how many contacts a search shows before "Show all".
 const searchLimit = 2000
+
+// orgDetail sums up an organization: its domains and the tenants matched
+// to it.
+func (v *orgsView) orgDetail(id uint64) string {
+	var parts []string
+	_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
+		o, err := tx.Org(id)
+		if err != nil {
+			return err
+		}
+		if len(o.Domains) > 0 {
+			parts = append(parts, strings.Join(o.Domains, ", "))
+		}
+		conns, err := tx.Connections()
+		if err != nil {
+			return err
+		}
+		var tenants []string
+		for _, c := range conns {
+			ts, err := tx.Tenants(c.ID)
+			if err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if t.MatchState == store.MatchMatched && t.OrgID == id {
+					tenants = append(tenants, t.DisplayName+" ("+c.Name+")")
+				}
+			}
+		}
+		if len(tenants) > 0 {
+			parts = append(parts, "Microsoft 365: "+strings.Join(tenants, ", "))
+		} else {
+			parts = append(parts, "not matched to a Microsoft 365 tenant")
+		}
+		return nil
+	})
+	return strings.Join(parts, " · ")
+}
 
 // searchAll shows every organization's contacts matching text (the global
 // search).

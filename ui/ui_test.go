@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/demo"
@@ -439,5 +441,72 @@ func TestRemembersLastView(t *testing.T) {
 	defer again.Close()
 	if again.Current() != ViewLogs {
 		t.Errorf("reopened on %q, want %q", again.Current(), ViewLogs)
+	}
+}
+
+// Match to…: search an organization in the dialog and match the tenant.
+func TestMatchToSearchedOrganization(t *testing.T) {
+	h := newDemoHarness(t, demo.Options{Tenants: 12})
+	c := h.waitSynced()
+	h.shell.showMatching(c.ID)
+	v := h.shell.matching
+	at := -1
+	for i, tn := range v.rows {
+		if tn.DisplayName == "Woodgrove Bank" {
+			at = i
+		}
+	}
+	if at < 0 {
+		t.Fatal("Woodgrove Bank is not unmatched")
+	}
+	v.list.Select(at)
+	test.Tap(v.matchTo)
+	var search *widget.Entry
+	var list *widget.List
+	for _, o := range h.w.Canvas().Overlays().List() {
+		walk(o, func(obj fyne.CanvasObject) {
+			switch x := obj.(type) {
+			case *widget.Entry:
+				search = x
+			case *widget.List:
+				list = x
+			}
+		})
+	}
+	if search == nil || list == nil {
+		t.Fatal("Match to… shows no searchable list")
+	}
+	search.SetText("")
+	test.Type(search, "litware")
+	if n := list.Length(); n != 1 {
+		t.Fatalf("searching \"litware\" lists %d organizations, want 1", n)
+	}
+	list.Select(0)
+	test.Tap(h.overlayButton("Match"))
+	wg := h.tenants(c.ID)["Woodgrove Bank"]
+	if wg.MatchState != store.MatchMatched || h.core.Store.OrgName(wg.OrgID) != "Litware Inc." {
+		t.Errorf("Woodgrove Bank: %s to %q, want matched to Litware Inc.", wg.MatchState, h.core.Store.OrgName(wg.OrgID))
+	}
+}
+
+// Edit credentials: the form comes prefilled, an empty secret keeps the
+// stored one, and signing in again runs the preflight.
+func TestEditCredentialsSignsInAgain(t *testing.T) {
+	h := newDemoHarness(t, demo.Options{Tenants: 2})
+	c := h.waitSynced()
+	h.shell.Show(ViewIntegrations)
+	test.Tap(h.shell.integrations.buttons[c.ID][actCredentials])
+	v := h.shell.connect
+	if v.tenant.Text != c.TenantID || v.client.Text != c.ClientID || v.secret.Text != "" {
+		t.Fatalf("form: tenant %q client %q secret %q", v.tenant.Text, v.client.Text, v.secret.Text)
+	}
+	v.name.SetText("Renamed partner")
+	if v.connectBtn.Disabled() {
+		t.Fatal("Save is disabled on a valid edit with the secret left empty")
+	}
+	test.Tap(v.connectBtn)
+	h.waitFor("the preflight after editing", func() bool { return v.continueBtn != nil })
+	if got := h.connection().Name; got != "Renamed partner" {
+		t.Errorf("name = %q after editing", got)
 	}
 }
