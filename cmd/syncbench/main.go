@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -47,8 +48,16 @@ func main() {
 		inFlight    = flag.Int("in-flight", 256, "engine: Graph requests in flight at once")
 		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of each measured run to this prefix + the scenario's name + .pprof")
 		scaleFactor = flag.Float64("scale", 1, "multiply tenant counts (0.1 for a quick run)")
+		gogc        = flag.Int("gogc", 0, "runtime: GC percent (0: Go's default or $GOGC); process-wide, as cmd/ wiring would set it")
+		memLimit    = flag.Int64("memlimit-mb", 0, "runtime: soft memory limit in MB (0: none); pairs with -gogc to bound the heap")
 	)
 	flag.Parse()
+	if *gogc > 0 {
+		debug.SetGCPercent(*gogc)
+	}
+	if *memLimit > 0 {
+		debug.SetMemoryLimit(*memLimit << 20)
+	}
 	cfg := benchConfig{rtt: *rtt, tenants: *tenantsN, inFlight: *inFlight, cpuprofile: *cpuprofile}
 	fmt.Printf("syncbench on %d cores (GOMAXPROCS %d), %s %s/%s\n\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	scale := func(n int) int { return max(1, int(float64(n)**scaleFactor)) }
