@@ -239,14 +239,15 @@ func (v *connectView) onConnect() {
 	v.cancel = cancel
 	mgr := v.env.core.Manager
 	v.setBusy("Saving the connection…")
+	editID := v.editID
 	go func() {
 		defer cancel()
 		var c store.Connection
 		var err error
-		if v.editID == "" {
+		if editID == "" {
 			c, err = mgr.Create(ctx, f)
 		} else {
-			c, err = mgr.UpdateCredentials(ctx, v.editID, f)
+			c, err = mgr.UpdateCredentials(ctx, editID, f)
 		}
 		if err != nil {
 			v.env.do(func() { v.setBusy(""); v.env.showError(err, "save the connection") })

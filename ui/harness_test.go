@@ -86,6 +86,11 @@ func newDemoHarness(t testing.TB, opt demo.Options) *harness {
 
 // start builds the engine and the window over a store and manager.
 func (h *harness) start(s *store.Store, mgr *connections.Manager, isDemo bool) {
+	h.startWith(s, mgr, isDemo, nil)
+}
+
+// startWith is start with a way to switch to demo data.
+func (h *harness) startWith(s *store.Store, mgr *connections.Manager, isDemo bool, startDemo func(context.Context) (Core, error)) {
 	eng := syncer.New(s, mgr, syncer.Options{Tenants: 4, Notify: func(title, body string) {
 		select {
 		case h.notify <- title + ": " + body:
@@ -97,7 +102,7 @@ func (h *harness) start(s *store.Store, mgr *connections.Manager, isDemo bool) {
 	go func() { defer close(done); _ = eng.Run(ctx) }()
 	h.core = Core{Store: s, Manager: mgr, Engine: eng, Demo: isDemo}
 	h.w = test.NewTempWindow(h.t, widget.NewLabel(""))
-	h.shell = NewShell(h.ctx, h.app, h.w, h.core, Options{Do: h.pump.do, DataDir: h.t.TempDir(),
+	h.shell = NewShell(h.ctx, h.app, h.w, h.core, Options{Do: h.pump.do, DataDir: h.t.TempDir(), StartDemo: startDemo,
 		OpenURL: func(u *url.URL) error { h.opened = append(h.opened, u.String()); return nil }})
 	h.w.SetContent(h.shell.BuildUI())
 	h.w.Resize(fyne.NewSize(1280, 800))

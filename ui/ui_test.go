@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -508,5 +510,48 @@ func TestEditCredentialsSignsInAgain(t *testing.T) {
 	h.waitFor("the preflight after editing", func() bool { return v.continueBtn != nil })
 	if got := h.connection().Name; got != "Renamed partner" {
 		t.Errorf("name = %q after editing", got)
+	}
+}
+
+// First run: "Explore with demo data" switches the window to the demo and
+// its first sync fills the views.
+func TestFirstRunExploreDemo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := store.Open(filepath.Join(t.TempDir(), store.DBFile), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := &harness{t: t, ctx: ctx, app: test.NewTempApp(t), pump: newPump(), notify: make(chan string, 16)}
+	var demoCore Core
+	var engDone sync.WaitGroup
+	t.Cleanup(engDone.Wait)
+	h.startWith(s, nil, false, func(ctx context.Context) (Core, error) {
+		d, err := demo.Start(ctx, t.TempDir(), demo.Options{Tenants: 3})
+		if err != nil {
+			return Core{}, err
+		}
+		t.Cleanup(func() { d.Close() })
+		eng := syncer.New(d.Store, d.Manager, syncer.Options{})
+		engDone.Add(1)
+		go func() { defer engDone.Done(); _ = eng.Run(ctx) }()
+		demoCore = Core{Store: d.Store, Manager: d.Manager, Engine: eng, Demo: true}
+		return demoCore, nil
+	})
+	explore := findButton(h.w.Content(), "Explore with demo data")
+	if explore == nil {
+		t.Fatal("first run offers no demo")
+	}
+	test.Tap(explore)
+	h.waitFor("the demo to open", func() bool { return h.shell.env.core.Demo })
+	h.core = demoCore
+	h.waitSynced()
+	if h.shell.Current() != ViewIntegrations {
+		t.Errorf("the demo opens on %q", h.shell.Current())
+	}
+	rows, _ := demoCore.Store.Rows(ctx, store.RowQuery{Kind: store.KindContact, With: store.RowLinked})
+	if len(rows) == 0 {
+		t.Error("the demo's first sync linked no contact")
 	}
 }
