@@ -160,7 +160,15 @@ func (v *connectView) steps() fyne.CanvasObject {
 	for _, p := range connections.Permissions {
 		name := p.Name
 		label := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-		what := widget.NewLabel("for " + strings.Join(p.DataTypes, ", "))
+		var uses []string
+		for _, dt := range p.DataTypes {
+			uses = append(uses, dataTypeTitle(dt))
+		}
+		whatText := "for " + strings.Join(uses, ", ")
+		if len(uses) == 0 {
+			whatText = "lets the preflight check report settings"
+		}
+		what := widget.NewLabel(whatText)
 		what.Importance = widget.LowImportance
 		box.Add(container.NewBorder(nil, nil, nil, copyBtn(func() string { return name }), container.NewHBox(label, what)))
 	}
