@@ -162,15 +162,15 @@ func (s *Shell) BuildUI() fyne.CanvasObject {
 	return s.root
 }
 
-// syncNewDemo starts the first sync of demo data at once, so every view
-// fills in seconds.
+// syncNewDemo syncs demo data as soon as the window opens: every view fills
+// in seconds, and the progress shows what a sync looks like.
 func (s *Shell) syncNewDemo() {
 	if !s.env.core.Demo {
 		return
 	}
 	conns, _ := s.env.connections()
 	for _, c := range conns {
-		if c.LastSync.IsZero() && !s.env.core.Engine.Running(c.ID) {
+		if !s.env.core.Engine.Running(c.ID) {
 			s.env.core.Engine.SyncNow(c.ID)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
 	"github.com/tenantsync/tenantsync/store/secrets"
 )
@@ -50,7 +51,8 @@ type Demo struct {
 func Dir(dataDir string) string { return filepath.Join(dataDir, "demo") }
 
 // Start starts the simulated cloud, recreates the demo database under
-// dataDir, seeds it, creates a demo connection and signs it in.
+// dataDir, seeds it, creates a demo connection, signs it in and syncs it
+// once; then one user leaves, for the next sync to flag.
 func Start(ctx context.Context, dataDir string, opt Options) (*Demo, error) {
 	if opt.Tenants <= 0 {
 		opt.Tenants = 12
@@ -108,7 +110,36 @@ func Start(ctx context.Context, dataDir string, opt Options) (*Demo, error) {
 	if _, err := d.Manager.SignIn(ctx, conn.ID); err != nil {
 		return fail(fmt.Errorf("demo: sign in: %w", err))
 	}
+	if err := d.yesterday(ctx); err != nil {
+		return fail(err)
+	}
 	return d, nil
+}
+
+// yesterday plays the sync a technician ran before today, then disables
+// one synced user in the simulated tenant, so the window's first sync has
+// a leaver to flag and the sync logs have history.
+func (d *Demo) yesterday(ctx context.Context) error {
+	eng := syncer.New(d.Store, d.Manager, syncer.Options{})
+	if _, err := eng.Sync(ctx, d.ConnectionID, store.TriggerStartup, false); err != nil {
+		return fmt.Errorf("demo: first sync: %w", err)
+	}
+	var link *store.MSLink
+	err := d.Store.View(ctx, func(tx *store.Tx) error {
+		return tx.ForEachContact(func(c *store.Contact) error {
+			if link == nil && c.Link != nil && c.Source == store.SourceTenant && len(c.Locked) == 0 {
+				link = c.Link
+			}
+			return nil
+		})
+	})
+	if err != nil || link == nil {
+		return err
+	}
+	if _, err := d.Sim.Control().DisableUser(link.TenantID, link.ObjectID); err != nil {
+		return fmt.Errorf("demo: disable a user: %w", err)
+	}
+	return nil
 }
 
 // Close stops the simulated cloud and closes the demo database.

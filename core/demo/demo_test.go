@@ -79,6 +79,11 @@ func TestDemoSyncShowsEveryKindOfMatch(t *testing.T) {
 	} else if locked.Title != demo.LockedTitle {
 		t.Errorf("locked title = %q, want %q (sync overwrote a locked field)", locked.Title, demo.LockedTitle)
 	}
+	for _, flag := range []store.RowFlags{store.RowLeaver, store.RowAmbiguous} {
+		if rows, _ := d.Store.Rows(ctx, store.RowQuery{Kind: store.KindContact, With: flag}); len(rows) == 0 {
+			t.Errorf("no contact flagged %v after the second sync", flag)
+		}
+	}
 	local, err := d.Store.Rows(ctx, store.RowQuery{Kind: store.KindContact, LocalOnly: true})
 	if err != nil || len(local) == 0 {
 		t.Errorf("local-only contacts: %d, %v; want some", len(local), err)

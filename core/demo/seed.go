@@ -80,9 +80,22 @@ func Seed(ctx context.Context, s *store.Store, sim *m365sim.Server) error {
 				if plan != seedExact && plan != seedVariant {
 					continue
 				}
-				users, err := usersOf(cu.ID, 3)
+				users, err := usersOf(cu.ID, 4)
 				if err != nil {
 					return err
+				}
+				if plan == seedExact && len(users) == 4 {
+					// Two entries for one person, neither with the address
+					// Microsoft knows: sync cannot tell which is the user
+					// and flags both as ambiguous.
+					u := users[3]
+					for _, mail := range []string{"", strings.ToLower(u.first) + "@home.example"} {
+						c := store.Contact{OrgID: org.ID, FirstName: u.first, LastName: u.last, PrimaryEmail: mail, Source: store.SourceImported}
+						if err := tx.PutContact(&c); err != nil {
+							return err
+						}
+					}
+					users = users[:3]
 				}
 				for j, u := range users {
 					c := store.Contact{OrgID: org.ID, FirstName: u.first, LastName: u.last, PrimaryEmail: u.mail,
