@@ -51,3 +51,11 @@ func (s *Shell) DismissOverlays() {
 	}
 	s.overlay = nil
 }
+
+// ShowOrganization shows one organization's contacts.
+func (s *Shell) ShowOrganization(orgID uint64) {
+	s.Show(ViewOrganizations)
+	if s.orgs != nil {
+		s.orgs.showOrg(orgID)
+	}
+}

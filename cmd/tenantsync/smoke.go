@@ -29,6 +29,7 @@ var smokeShots = []struct {
 	{"integrations.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewIntegrations) }},
 	{"matching.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewMatching) }},
 	{"organizations.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewOrganizations) }},
+	{"organization.png", func(s *ui.Shell, c smokeData) { s.ShowOrganization(c.orgID) }},
 	{"contact.png", func(s *ui.Shell, c smokeData) { s.Show(ui.ViewOrganizations); s.OpenContact(c.contactID) }},
 	{"logs.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewLogs) }},
 	{"settings.png", func(s *ui.Shell, _ smokeData) { s.Show(ui.ViewSettings) }},
@@ -39,6 +40,7 @@ var smokeShots = []struct {
 type smokeData struct {
 	connID    string
 	contactID uint64
+	orgID     uint64 // the locked contact's organization
 }
 
 // runSmoke waits for the demo's first sync (the window starts it), then captures every main view into dir. It
@@ -58,25 +60,28 @@ func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan 
 		return fmt.Errorf("smoke: no demo connection (%v)", err)
 	}
 	data := smokeData{connID: conns[0].ID}
+	// Wait for the window's sync; capture the top bar while it runs. A
+	// sync can end before the window paints, so try up to three runs.
 	var run *store.SyncRun
-	syncing := false
+	syncing, attempts := false, 1
 	for run == nil {
 		select {
 		case ev := <-events:
-			if ev.Kind == syncer.RunFinished && ev.ConnectionID == data.connID {
-				run = ev.Run
+			if ev.ConnectionID != data.connID {
+				continue
 			}
 			if !syncing && ev.Kind == syncer.TenantProgress && ev.TenantsTotal > 1 {
-				// The top bar mid-sync: progress, phase and Cancel.
-				syncing = true
-				if err := shoot(shell, dir, "syncing.png", logger); err != nil {
-					return err
+				if syncing = captureSyncing(shell, dir, logger); syncing {
+					logger.Info("smoke: captured the sync in progress")
 				}
-				var running bool
-				fyne.DoAndWait(func() { _, _, running = shell.Progress() })
-				if !running {
-					return errors.New("smoke: the top bar showed no progress during the sync")
+			}
+			if ev.Kind == syncer.RunFinished {
+				if !syncing && attempts < 3 {
+					attempts++
+					core.Engine.SyncNow(data.connID)
+					continue
 				}
+				run = ev.Run
 			}
 		case <-ctx.Done():
 			return errors.New("smoke: the demo sync did not finish within 2 minutes")
@@ -86,7 +91,7 @@ func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan 
 		return fmt.Errorf("smoke: the demo sync failed: %+v", run.Log)
 	}
 	logger.Info("smoke: demo synced", "tenants", len(run.Tenants), "status", run.Status)
-	data.contactID = lockedContact(ctx, core.Store)
+	data.contactID, data.orgID = lockedContact(ctx, core.Store)
 	if data.contactID == 0 {
 		return errors.New("smoke: no synced contact with a locked field to show")
 	}
@@ -103,12 +108,29 @@ func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan 
 		}
 	}
 	if !syncing {
-		failed = append(failed, "the sync finished before its progress could be captured")
+		failed = append(failed, "the top bar showed no progress in 3 syncs")
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("smoke: %s", strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// captureSyncing writes syncing.png if the top bar still shows the sync
+// once the window has painted it.
+func captureSyncing(shell *ui.Shell, dir string, logger *slog.Logger) bool {
+	time.Sleep(250 * time.Millisecond)
+	var running bool
+	fyne.DoAndWait(func() { _, _, running = shell.Progress() })
+	if !running {
+		return false
+	}
+	img := capture(shell.Window())
+	if blank(img) || writePNG(filepath.Join(dir, "syncing.png"), img) != nil {
+		return false
+	}
+	fmt.Fprintln(os.Stderr, "smoke: wrote", filepath.Join(dir, "syncing.png"))
+	return true
 }
 
 // shoot lets the window paint, then writes its pixels to dir/file. A blank
@@ -159,19 +181,18 @@ func capture(w fyne.Window) image.Image {
 	return img
 }
 
-// lockedContact finds a synced contact with a locked field: the demo's
-// contact whose overlay shows a difference.
-func lockedContact(ctx context.Context, s *store.Store) uint64 {
-	var id uint64
+// lockedContact finds a synced contact with a locked field, the demo's
+// contact whose overlay shows a difference, and its organization.
+func lockedContact(ctx context.Context, s *store.Store) (id, orgID uint64) {
 	_ = s.View(ctx, func(tx *store.Tx) error {
 		return tx.ForEachContact(func(c *store.Contact) error {
 			if id == 0 && c.Link != nil && len(c.Locked) > 0 {
-				id = c.ID
+				id, orgID = c.ID, c.OrgID
 			}
 			return nil
 		})
 	})
-	return id
+	return id, orgID
 }
 
 func writePNG(path string, img image.Image) error {
