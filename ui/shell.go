@@ -115,6 +115,7 @@ type Shell struct {
 	idleText string
 
 	unsubscribe   func()
+	cancel        context.CancelFunc // ends env.ctx
 	refreshQueued atomic.Bool
 	wg            sync.WaitGroup
 
@@ -131,6 +132,8 @@ type Shell struct {
 // NewShell builds the window's content over core. Call buildUI once and set
 // it as the window's content; Close ends its event subscription.
 func NewShell(ctx context.Context, a fyne.App, w fyne.Window, core Core, opt Options) *Shell {
+	// Work the window starts (sign-in, preview) ends with the window.
+	ctx, cancel := context.WithCancel(ctx)
 	e := &env{ctx: ctx, app: a, w: w, core: core, opt: opt, do: opt.Do, openURL: opt.OpenURL}
 	if e.do == nil {
 		e.do = fyne.Do
@@ -138,7 +141,7 @@ func NewShell(ctx context.Context, a fyne.App, w fyne.Window, core Core, opt Opt
 	if e.openURL == nil {
 		e.openURL = a.OpenURL
 	}
-	s := &Shell{env: e, runs: map[string]syncer.Event{}}
+	s := &Shell{env: e, runs: map[string]syncer.Event{}, cancel: cancel}
 	e.shell = s
 	return s
 }
@@ -176,8 +179,14 @@ func (s *Shell) syncNewDemo() {
 	}
 }
 
-// Close ends the shell's event subscription and waits for its goroutine.
+// Close cancels the work the window started, ends its event subscription
+// and waits for its goroutine.
 func (s *Shell) Close() {
+	s.cancel()
+	s.stopEvents()
+}
+
+func (s *Shell) stopEvents() {
 	if s.unsubscribe != nil {
 		s.unsubscribe()
 		s.unsubscribe = nil
@@ -207,7 +216,7 @@ func (s *Shell) saveSize() {
 
 // useCore switches the window to another core (demo mode from first run).
 func (s *Shell) useCore(c Core) {
-	s.Close()
+	s.stopEvents()
 	s.env.core = c
 	s.runs = map[string]syncer.Event{}
 	s.subscribe()
