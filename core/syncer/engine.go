@@ -49,9 +49,9 @@ type Engine struct {
 	events hub
 
 	mu      sync.Mutex
-	running map[string]context.CancelFunc // connection -> cancel of its run
-	pending map[string]string             // connection -> trigger, queued behind a running run
-	wake    chan struct{}                 // 1-buffered: the schedule loop re-plans
+	running map[string]*runHandle // connection -> its run
+	pending map[string]string     // connection -> trigger, queued behind a running run
+	wake    chan struct{}         // 1-buffered: the schedule loop re-plans
 	runWG   sync.WaitGroup
 }
 
@@ -66,7 +66,7 @@ func New(s *store.Store, mgr *connections.Manager, opt Options) *Engine {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Engine{store: s, mgr: mgr, opt: opt, running: map[string]context.CancelFunc{}, pending: map[string]string{}, wake: make(chan struct{}, 1)}
+	return &Engine{store: s, mgr: mgr, opt: opt, running: map[string]*runHandle{}, pending: map[string]string{}, wake: make(chan struct{}, 1)}
 }
 
 func (e *Engine) now() time.Time { return e.opt.Now().UTC() }
@@ -95,16 +95,32 @@ func (e *Engine) Sync(ctx context.Context, connID, trigger string, dryRun bool) 
 			e.mu.Unlock()
 			return store.SyncRun{}, ErrBusy
 		}
-		e.running[connID] = cancel
+		h := &runHandle{cancel: cancel}
+		e.running[connID] = h
 		e.mu.Unlock()
-		defer func() {
-			e.mu.Lock()
-			delete(e.running, connID)
-			e.mu.Unlock()
-			e.poke()
-		}()
+		defer e.release(connID, h)
+		return e.syncConnection(ctx, connID, trigger, dryRun, h)
 	}
-	return e.syncConnection(ctx, connID, trigger, dryRun)
+	return e.syncConnection(ctx, connID, trigger, dryRun, nil)
+}
+
+// runHandle is one running sync of a connection.
+type runHandle struct{ cancel context.CancelFunc }
+
+// release marks h's connection as no longer running, unless a newer run
+// took its place, and lets the schedule start what queued behind it. The
+// run releases itself before it announces its end, so a subscriber that
+// sees RunFinished also sees Running false; releasing twice is harmless.
+func (e *Engine) release(connID string, h *runHandle) {
+	e.mu.Lock()
+	mine := e.running[connID] == h
+	if mine {
+		delete(e.running, connID)
+	}
+	e.mu.Unlock()
+	if mine {
+		e.poke()
+	}
 }
 
 // SyncNow queues a sync of a connection. A connection already syncing syncs
@@ -121,10 +137,10 @@ func (e *Engine) SyncNow(connID string) {
 func (e *Engine) Cancel(connID string) {
 	e.mu.Lock()
 	delete(e.pending, connID)
-	cancel := e.running[connID]
+	h := e.running[connID]
 	e.mu.Unlock()
-	if cancel != nil {
-		cancel()
+	if h != nil {
+		h.cancel()
 	}
 }
 
@@ -225,8 +241,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			e.mu.Lock()
-			for _, cancel := range e.running {
-				cancel()
+			for _, h := range e.running {
+				h.cancel()
 			}
 			e.mu.Unlock()
 			return ctx.Err()
@@ -282,19 +298,17 @@ func (e *Engine) start(ctx context.Context, connID, trigger string) {
 	runCtx, cancel := context.WithCancel(ctx)
 	e.mu.Lock()
 	delete(e.pending, connID)
-	e.running[connID] = cancel
+	h := &runHandle{cancel: cancel}
+	e.running[connID] = h
 	e.mu.Unlock()
 	e.runWG.Add(1)
 	go func() {
 		defer e.runWG.Done()
 		defer func() {
 			cancel()
-			e.mu.Lock()
-			delete(e.running, connID)
-			e.mu.Unlock()
-			e.poke()
+			e.release(connID, h)
 		}()
-		if _, err := e.syncConnection(runCtx, connID, trigger, false); err != nil {
+		if _, err := e.syncConnection(runCtx, connID, trigger, false, h); err != nil {
 			e.opt.Logger.Warn("sync", "connection", connID, "err", err)
 		}
 	}()
@@ -395,6 +409,9 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 			return *run, err
 		}
 		e.events.publish(Event{Kind: StatusChanged, ConnectionID: run.ConnectionID, Status: connStatus})
+	}
+	if rs.handle != nil {
+		e.release(run.ConnectionID, rs.handle)
 	}
 	r := *run
 	e.events.publish(Event{Kind: RunFinished, ConnectionID: run.ConnectionID, RunID: run.ID, Run: &r, TenantsDone: rs.done, TenantsTotal: rs.total})

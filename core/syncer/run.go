@@ -44,10 +44,12 @@ type runState struct {
 	done    int
 	total   int
 	started time.Time
+	handle  *runHandle // released before RunFinished; nil for a dry run
 }
 
 // syncConnection runs one sync of a connection and returns its log.
-func (e *Engine) syncConnection(ctx context.Context, connID, trigger string, dryRun bool) (store.SyncRun, error) {
+// h, when set, is the run's entry among the running ones.
+func (e *Engine) syncConnection(ctx context.Context, connID, trigger string, dryRun bool, h *runHandle) (store.SyncRun, error) {
 	conn, err := e.mgr.Connection(ctx, connID)
 	if err != nil {
 		return store.SyncRun{}, err
@@ -59,7 +61,7 @@ func (e *Engine) syncConnection(ctx context.Context, connID, trigger string, dry
 		}
 		e.setStatus(ctx, conn.ID, store.StatusSyncing, "")
 	}
-	rs := &runState{e: e, conn: conn, run: run, dryRun: dryRun, stats: &graph.Stats{}, started: time.Now()}
+	rs := &runState{e: e, conn: conn, run: run, dryRun: dryRun, stats: &graph.Stats{}, started: time.Now(), handle: h}
 	e.events.publish(Event{Kind: RunStarted, ConnectionID: conn.ID, RunID: run.ID})
 	err = rs.execute(ctx)
 	return rs.finish(ctx, err)
