@@ -328,20 +328,35 @@ func (c benchConfig) engine(e *env) *syncer.Engine {
 // tenants are independent, so the bound is the slowest tenant's chain, or
 // the total requests divided by the throughput the sim's budgets allow,
 // whichever is larger.
+//
+// A tenant's chain: its users with sign-in activity come at most
+// SignInActivityPage a page, one page after another; a tenant larger than
+// one users page can have its sign-in listing split by $filter
+// (startswith on the user principal name, one listing per first
+// character), so its chain is then the users delta round, MaxPageSize
+// users a page, whose pages can only follow one another.
 func fullBound(opt m365sim.Options, sizesOf []int, requests int, rtt time.Duration) (time.Duration, string) {
 	lim := opt.Limits()
-	longest := 0
+	longest, largest := 0, 0
 	for _, n := range sizesOf {
-		// Users with sign-in activity come at most SignInActivityPage a page.
 		pages := max(1, (n+lim.SignInActivityPage-1)/lim.SignInActivityPage)
-		longest = max(longest, pages)
+		if n > lim.MaxPageSize {
+			pages = (n + lim.MaxPageSize - 1) / lim.MaxPageSize
+		}
+		longest, largest = max(longest, pages), max(largest, n)
 	}
 	chain := 1 + 1 + longest // customers, token, pages
 	chainBound := time.Duration(chain) * rtt
 	throughput := float64(lim.GlobalRequests) / lim.GlobalWindow.Seconds() // requests per second per app
 	tputBound := time.Duration(float64(requests) / throughput * float64(time.Second))
-	why := fmt.Sprintf("max(chain %d RTT = 1 customers + 1 token + %d user pages of <= %d with sign-in activity = %s, %d requests / %.0f req/s global budget = %s)",
-		chain, longest, lim.SignInActivityPage, chainBound, requests, throughput, tputBound.Round(time.Millisecond))
+	pagesWhy := fmt.Sprintf("%d user pages of <= %d with sign-in activity", longest, lim.SignInActivityPage)
+	if largest > lim.MaxPageSize {
+		pagesWhy = fmt.Sprintf("%d users delta pages of <= %d (sign-in pages of <= %d split by UPN prefix; unsplit they would be %d pages = %s)",
+			longest, lim.MaxPageSize, lim.SignInActivityPage, (largest+lim.SignInActivityPage-1)/lim.SignInActivityPage,
+			time.Duration(2+(largest+lim.SignInActivityPage-1)/lim.SignInActivityPage)*rtt)
+	}
+	why := fmt.Sprintf("max(chain %d RTT = 1 customers + 1 token + %s = %s, %d requests / %.0f req/s global budget = %s)",
+		chain, pagesWhy, chainBound, requests, throughput, tputBound.Round(time.Millisecond))
 	return max(chainBound, tputBound), why
 }
 
