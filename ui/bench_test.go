@@ -110,3 +110,37 @@ func BenchmarkSearchAsYouType(b *testing.B) {
 		b.Errorf("p95 keystroke-to-list %.1f ms, want <= 50 ms", p(0.95))
 	}
 }
+
+// BenchmarkOpenToFirstList measures opening a 100,000-contact database and
+// drawing the Organizations view's first screen of contacts (DESIGN.md:
+// 500 ms).
+func BenchmarkOpenToFirstList(b *testing.B) {
+	path := filepath.Join(b.TempDir(), store.DBFile)
+	s, err := store.Open(path, store.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fillContacts(b, s, 2000, 100_000)
+	s.Close()
+	a := test.NewTempApp(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := store.Open(path, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := test.NewWindow(nil)
+		shell := NewShell(context.Background(), a, w, Core{Store: s}, Options{Do: func(fn func()) { fn() }})
+		v := newOrgsView(shell.env)
+		w.SetContent(v.buildUI())
+		w.Resize(fyne.NewSize(1280, 800))
+		test.LaidOutObjects(v.list)
+		if len(v.rows) != 100_000 {
+			b.Fatalf("first list shows %d contacts", len(v.rows))
+		}
+		b.StopTimer()
+		w.Close()
+		s.Close()
+		b.StartTimer()
+	}
+}

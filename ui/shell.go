@@ -17,6 +17,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -227,7 +228,7 @@ func (s *Shell) useCore(c Core) {
 // showMain builds the main layout and shows view.
 func (s *Shell) showMain(view string) {
 	s.search = widget.NewEntry()
-	s.search.SetPlaceHolder("Search organizations and contacts…")
+	s.search.SetPlaceHolder("Search organizations and contacts… (Ctrl+F)")
 	s.search.OnSubmitted = s.onSearch
 	s.search.OnChanged = func(text string) {
 		if s.current == ViewOrganizations && s.orgs != nil {
@@ -264,8 +265,8 @@ func (s *Shell) showMain(view string) {
 		}
 	}
 	s.statusBox = container.NewVBox()
-	title := widget.NewLabelWithStyle("tenantsync", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	left := container.NewBorder(title, container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.statusBox), nil, nil, s.nav)
+	appName := widget.NewLabelWithStyle("tenantsync", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	left := container.NewBorder(appName, container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.statusBox), nil, nil, s.nav)
 
 	s.content = container.NewStack()
 	var body fyne.CanvasObject = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), nil, nil, nil, s.content)
@@ -275,6 +276,14 @@ func (s *Shell) showMain(view string) {
 		banner.Importance = widget.WarningImportance
 		body = container.NewBorder(banner, nil, nil, nil, body)
 	}
+	// Ctrl+F (Cmd+F) goes to the global search from anywhere.
+	s.env.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { s.env.w.Canvas().Focus(s.search) })
+	title := "tenantsync"
+	if s.env.core.Demo {
+		title += " (demo data)"
+	}
+	s.env.w.SetTitle(title)
 	split := container.NewHSplit(container.NewPadded(left), body)
 	split.Offset = 0.17
 	s.main = split
