@@ -177,7 +177,7 @@ func phaseText(phase string) string {
 }
 
 func countsText(c store.Counts) string {
-	return fmt.Sprintf("%d created · %d updated · %d unchanged · %d flagged · %d leavers", c.Created, c.Updated, c.Unchanged, c.Flagged, c.Leavers)
+	return fmt.Sprintf("%d created · %d updated · %d unchanged · %d flagged · %s", c.Created, c.Updated, c.Unchanged, c.Flagged, plural(c.Leavers, "leaver"))
 }
 
 // explain turns an error into what happened and what to do, in the

@@ -248,6 +248,7 @@ func (s *Shell) showMain(view string) {
 		container.NewHBox(container.NewGridWrap(fyne.NewSize(220, s.progress.MinSize().Height), s.progress), s.cancelBtn, s.syncBtn),
 		container.NewGridWithColumns(2, s.search, s.phase))
 
+	s.navAt = -1
 	s.nav = widget.NewList(
 		func() int { return len(navViews) },
 		func() fyne.CanvasObject {
