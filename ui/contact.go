@@ -23,16 +23,15 @@ type contactOverlay struct {
 	env *env
 	id  uint64
 
-	contact   store.Contact
-	org       string
-	user      *store.DirectoryUser
-	licenses  []store.License
-	mailbox   *store.Mailbox
-	devices   []store.Device
-	history   []store.Change
-	tenant    string
-	connName  string
-	loadError error
+	contact  store.Contact
+	org      string
+	user     *store.DirectoryUser
+	licenses []store.License
+	mailbox  *store.Mailbox
+	devices  []store.Device
+	history  []store.Change
+	tenant   string
+	connName string
 
 	dialog  dialog.Dialog
 	content *fyne.Container

@@ -281,7 +281,7 @@ func filterName(option string) string {
 	return option
 }
 
-// Filter shows the tenants of one filter: filterUnmatched, filterMatched or
+// setFilter shows the tenants of one filter: filterUnmatched, filterMatched or
 // filterIgnored.
 func (v *matchingView) setFilter(name string) {
 	for _, o := range v.filter.Options {
