@@ -356,6 +356,9 @@ func (s *Shell) showFlow(under string, obj fyne.CanvasObject, refresh func()) {
 	s.refresh = refresh
 	s.setContent(under, obj)
 	s.current = under + "/flow"
+	// Tapping the entry the flow sits under leaves the flow.
+	s.nav.UnselectAll()
+	s.navAt = -1
 }
 
 func isNavView(v string) bool {
