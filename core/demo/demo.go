@@ -124,6 +124,9 @@ func (d *Demo) yesterday(ctx context.Context) error {
 	if _, err := eng.Sync(ctx, d.ConnectionID, store.TriggerStartup, false); err != nil {
 		return fmt.Errorf("demo: first sync: %w", err)
 	}
+	if err := eng.SetSchedule(ctx, d.ConnectionID, syncer.DefaultSchedule); err != nil {
+		return fmt.Errorf("demo: schedule: %w", err)
+	}
 	var link *store.MSLink
 	err := d.Store.View(ctx, func(tx *store.Tx) error {
 		return tx.ForEachContact(func(c *store.Contact) error {
