@@ -43,6 +43,19 @@ type subscription struct {
 	Name     string
 	Assigned int // consumed units across tenants
 	Tenants  int
+	Free     bool // a free or trial SKU: everyone has it, it says nothing about who works there
+}
+
+// freeSKU reports whether a SKU is a free, viral or trial one (Power
+// Automate Free, Power BI (free), Teams Exploratory…), never recommended.
+func freeSKU(partNumber, name string) bool {
+	s := strings.ToLower(partNumber + " " + name)
+	for _, w := range []string{"free", "trial", "exploratory", "viral", "power_bi_standard"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func newSyncSettingsView(e *env, connID string) *syncSettingsView {
@@ -75,7 +88,7 @@ func (v *syncSettingsView) load() error {
 					if name == "" {
 						name = l.PartNumber
 					}
-					s = &subscription{SKUID: l.SKUID, Name: name}
+					s = &subscription{SKUID: l.SKUID, Name: name, Free: freeSKU(l.PartNumber, l.FriendlyName)}
 					bySKU[l.SKUID] = s
 				}
 				s.Assigned += l.Consumed
@@ -86,8 +99,11 @@ func (v *syncSettingsView) load() error {
 		for _, s := range bySKU {
 			v.subs = append(v.subs, *s)
 		}
-		// Recommended first: the subscriptions most users hold.
+		// Recommended first: the paid subscriptions most users hold.
 		sort.Slice(v.subs, func(i, j int) bool {
+			if v.subs[i].Free != v.subs[j].Free {
+				return !v.subs[i].Free
+			}
 			if v.subs[i].Assigned != v.subs[j].Assigned {
 				return v.subs[i].Assigned > v.subs[j].Assigned
 			}
@@ -164,11 +180,11 @@ func (v *syncSettingsView) buildUI() fyne.CanvasObject {
 			r := o.(*fyne.Container)
 			cols := r.Objects[0].(*fyne.Container)
 			name := s.Name
-			if id < 3 && s.Assigned > 0 {
+			if id < 3 && s.Assigned > 0 && !s.Free {
 				name = "★ " + name
 			}
 			cols.Objects[0].(*widget.Label).SetText(name)
-			cols.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%d users · %s", s.Assigned, plural(s.Tenants, "tenant")))
+			cols.Objects[1].(*widget.Label).SetText(plural(s.Assigned, "user")+" · "+plural(s.Tenants, "tenant"))
 			check := r.Objects[1].(*widget.Check)
 			check.OnChanged = nil
 			check.SetChecked(v.subOn[s.SKUID])

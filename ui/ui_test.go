@@ -555,3 +555,20 @@ func TestFirstRunExploreDemo(t *testing.T) {
 		t.Error("the demo's first sync linked no contact")
 	}
 }
+
+func TestFreeSKU(t *testing.T) {
+	for _, tc := range []struct {
+		part, name string
+		want       bool
+	}{
+		{"FLOW_FREE", "Microsoft Power Automate Free", true},
+		{"POWER_BI_STANDARD", "Power BI (free)", true},
+		{"TEAMS_EXPLORATORY", "Microsoft Teams Exploratory", true},
+		{"SPB", "Microsoft 365 Business Premium", false},
+		{"ENTERPRISEPACK", "Office 365 E3", false},
+	} {
+		if got := freeSKU(tc.part, tc.name); got != tc.want {
+			t.Errorf("freeSKU(%q, %q) = %v, want %v", tc.part, tc.name, got, tc.want)
+		}
+	}
+}
