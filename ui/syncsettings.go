@@ -184,7 +184,7 @@ func (v *syncSettingsView) buildUI() fyne.CanvasObject {
 				name = "★ " + name
 			}
 			cols.Objects[0].(*widget.Label).SetText(name)
-			cols.Objects[1].(*widget.Label).SetText(plural(s.Assigned, "user")+" · "+plural(s.Tenants, "tenant"))
+			cols.Objects[1].(*widget.Label).SetText(plural(s.Assigned, "user") + " · " + plural(s.Tenants, "tenant"))
 			check := r.Objects[1].(*widget.Check)
 			check.OnChanged = nil
 			check.SetChecked(v.subOn[s.SKUID])
