@@ -29,6 +29,14 @@ type FullRead struct {
 // one after another. Users the partitions miss are read unpartitioned.
 var signInPrefixes = strings.Split("abcdefghijklmnopqrstuvwxyz0123456789'-_!#^~", "")
 
+// upnPrefix is the partition a user falls in.
+func upnPrefix(upn string) string {
+	for _, r := range strings.ToLower(upn) {
+		return string(r)
+	}
+	return ""
+}
+
 // partitionedReaders bounds one tenant's partition reads in flight.
 const partitionedReaders = 16
 
@@ -51,6 +59,8 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 		wg       sync.WaitGroup
 		signs    = newSignIns()
 		large    = make(chan struct{})
+		sample   []string // partitions seen in the first delta page, set before large closes
+		queried  = map[string]bool{}
 	)
 	wg.Add(1)
 	go func() {
@@ -59,6 +69,7 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 		out.DeltaLink, deltaErr = c.deltaRound(ctx, func(u store.DirectoryUser) error {
 			out.Users = append(out.Users, u)
 			if seen++; seen == UserPageSize+1 {
+				sample = prefixesOf(out.Users)
 				close(large)
 			}
 			return nil
@@ -72,7 +83,8 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 		go func() {
 			defer wg.Done()
 			if sizeHint > UserPageSize {
-				signErr = c.partitionedSignIns(ctx, signs)
+				signErr = c.partitionedSignIns(ctx, signs, signInPrefixes)
+				markQueried(queried, signInPrefixes)
 				return
 			}
 			sctx, stop := context.WithCancel(ctx)
@@ -89,7 +101,10 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 				signErr = err
 				return
 			}
-			signErr = c.partitionedSignIns(ctx, signs)
+			// The first delta page shows which partitions hold users; the
+			// rest are checked once every user is known.
+			signErr = c.partitionedSignIns(ctx, signs, sample)
+			markQueried(queried, sample)
 		}()
 	}
 	wg.Wait()
@@ -108,6 +123,21 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 		}
 		out.SignInsErr = signErr
 		return out, nil
+	}
+	if len(queried) > 0 {
+		var more []string
+		for _, p := range prefixesOf(out.Users) {
+			if !queried[p] {
+				more = append(more, p)
+			}
+		}
+		if err := c.partitionedSignIns(ctx, signs, more); err != nil {
+			if !errors.Is(err, ErrNoP1) {
+				return FullRead{}, err
+			}
+			out.SignInsErr = err
+			return out, nil
+		}
 	}
 	if missing := signs.apply(out.Users); missing > 0 {
 		// A user the partitions missed, or one added during the read.
@@ -212,13 +242,13 @@ type signInEntry struct {
 
 // partitionedSignIns reads sign-in activity by principal-name prefix,
 // several prefixes at once.
-func (c *Client) partitionedSignIns(ctx context.Context, set *signInSet) error {
+func (c *Client) partitionedSignIns(ctx context.Context, set *signInSet, prefixes []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan string)
 	errs := make(chan error, partitionedReaders)
 	var wg sync.WaitGroup
-	for range min(partitionedReaders, len(signInPrefixes)) {
+	for range min(partitionedReaders, len(prefixes)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -232,7 +262,7 @@ func (c *Client) partitionedSignIns(ctx context.Context, set *signInSet) error {
 		}()
 	}
 feed:
-	for _, p := range signInPrefixes {
+	for _, p := range prefixes {
 		select {
 		case work <- p:
 		case <-ctx.Done():
@@ -246,4 +276,23 @@ feed:
 		return err
 	}
 	return ctx.Err()
+}
+
+// prefixesOf returns the partitions users fall in, in first-seen order.
+func prefixesOf(us []store.DirectoryUser) []string {
+	seen := map[string]bool{}
+	var out []string
+	for i := range us {
+		if p := upnPrefix(us[i].UPN); p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func markQueried(m map[string]bool, prefixes []string) {
+	for _, p := range prefixes {
+		m[p] = true
+	}
 }
