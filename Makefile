@@ -74,7 +74,7 @@ SMOKE_VIEWS := first-run syncing integrations matching organizations organizatio
 smoke: deps
 	$(GO) build -o out/tenantsync ./cmd/tenantsync
 	rm -rf $(SMOKE_DIR) out/smoke-data
-	TENANTSYNC_SMOKE_DIR=$(SMOKE_DIR) LANG=C.UTF-8 timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" \
+	TENANTSYNC_SMOKE_DIR=$(SMOKE_DIR) LC_ALL=en_US.UTF-8 timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" \
 		out/tenantsync --data-dir out/smoke-data
 	@for v in $(SMOKE_VIEWS); do f=$(SMOKE_DIR)/$$v.png; \
 		if [ ! -f $$f ] || [ $$(wc -c < $$f) -lt 20000 ]; then echo "smoke: $$f is missing or blank"; exit 1; fi; \
