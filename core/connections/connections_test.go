@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
 
@@ -438,5 +439,71 @@ func TestEditAndDisconnect(t *testing.T) {
 	}
 	if info, _ := e.store.Info(ctx); info.Connections != 0 || info.Tenants != 0 {
 		t.Errorf("after disconnect: %d connections, %d tenants; want none", info.Connections, info.Tenants)
+	}
+}
+
+// TestPermissionMissingAndThrottled provokes the two findings that no tenant
+// flag gives: an app permission missing from the token, and a tenant that
+// stays throttled after the SDK's retries.
+func TestPermissionMissingAndThrottled(t *testing.T) {
+	var perms []string
+	for _, p := range m365sim.DefaultPermissions {
+		if p != "DeviceManagementManagedDevices.Read.All" {
+			perms = append(perms, p)
+		}
+	}
+	sim := startSim(t, m365sim.Options{Seed: 15, Tenants: 3, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true, Permissions: perms})
+	e := newEnv(t, sim)
+	ctx := context.Background()
+	conn, err := e.mgr.Create(ctx, e.gdapForm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.mgr.SignIn(ctx, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	checks, err := e.mgr.Preflight(ctx, conn.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		f, ok := findCode(c.Findings, graph.CodePermissionMissing)
+		if !ok || !strings.Contains(f.Message, "DeviceManagementManagedDevices.Read.All") || f.Fix == "" || c.Works[graph.DataDevices] {
+			t.Errorf("%s: works %v findings %v; want devices refused for the missing permission, with a fix", c.DisplayName, c.Works, c.Findings)
+		}
+		if !c.Works[graph.DataContacts] {
+			t.Errorf("%s: contacts should still work without the Intune permission", c.DisplayName)
+		}
+	}
+
+	// Every Graph answer a 429: the SDK retries, honouring Retry-After, then
+	// the read fails with a throttling finding.
+	hot := startSim(t, m365sim.Options{Seed: 16, Tenants: 1, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true,
+		Rate429: 1, RetryAfterMin: 10 * time.Millisecond, RetryAfterMax: 20 * time.Millisecond})
+	he := newEnv(t, hot)
+	f := he.gdapForm()
+	f.Mode = store.ModeApp
+	hc, err := he.mgr.Create(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := he.mgr.Session(hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := he.mgr.GraphClient(hc, sess, hot.Customers()[0].ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cl.Licenses(ctx)
+	if err == nil {
+		t.Fatal("a tenant answering only 429 was read")
+	}
+	fd := graph.Finding(err, graph.DataLicenses)
+	if fd.Code != graph.CodeThrottled || fd.Fix == "" {
+		t.Errorf("finding for a throttled tenant = %+v, want %s with a fix", fd, graph.CodeThrottled)
+	}
+	if n := cl.Stats().Throttled.Load(); n < 2 {
+		t.Errorf("%d throttled answers seen: the SDK did not retry", n)
 	}
 }
