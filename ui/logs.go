@@ -81,26 +81,8 @@ func runTitle(r store.SyncRun) string {
 }
 
 func (v *logsView) refresh() {
-	conns, err := v.env.connections()
-	if err != nil {
-		v.env.showError(err, "list the connections")
+	if !v.env.pickConnection(v.connSel, &v.conns, &v.connID) {
 		return
-	}
-	v.conns = conns
-	names := make([]string, len(conns))
-	at := -1
-	for i, c := range conns {
-		names[i] = c.Name
-		if c.ID == v.connID {
-			at = i
-		}
-	}
-	if at < 0 && len(conns) > 0 {
-		at, v.connID = 0, conns[0].ID
-	}
-	v.connSel.Options = names
-	if at >= 0 && v.connSel.SelectedIndex() != at {
-		v.connSel.SetSelectedIndex(at)
 	}
 	v.runs = nil
 	if v.connID != "" {

@@ -582,6 +582,35 @@ func idleSummary(conns []store.Connection) string {
 	return text
 }
 
+// pickConnection reloads the connections into *list and sel, keeping
+// *connID on the same connection, or the first one when it is gone. *list is
+// set before sel changes, since sel's callback reads it. It reports false
+// (after showing the error) when the connections cannot be read.
+func (e *env) pickConnection(sel *widget.Select, list *[]store.Connection, connID *string) bool {
+	conns, err := e.connections()
+	if err != nil {
+		e.showError(err, "list the connections")
+		return false
+	}
+	*list = conns
+	names := make([]string, len(conns))
+	at := -1
+	for i, c := range conns {
+		names[i] = c.Name
+		if c.ID == *connID {
+			at = i
+		}
+	}
+	if at < 0 && len(conns) > 0 {
+		at, *connID = 0, conns[0].ID
+	}
+	sel.Options = names
+	if at >= 0 && sel.SelectedIndex() != at {
+		sel.SetSelectedIndex(at)
+	}
+	return true
+}
+
 func (e *env) connections() ([]store.Connection, error) {
 	var conns []store.Connection
 	err := e.core.Store.View(e.ctx, func(tx *store.Tx) error {
