@@ -71,6 +71,20 @@ func (e *env) open(t testing.TB) {
 	})
 }
 
+// signedInGDAP creates a GDAP connection to the sim and signs it in.
+func (e *env) signedInGDAP(t testing.TB) store.Connection {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := e.mgr.Create(ctx, e.gdapForm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.mgr.SignIn(ctx, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
 func (e *env) gdapForm() connections.Form {
 	info := e.sim.Info()
 	return connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: info.PartnerTenantID, ClientID: info.ClientID,
@@ -230,13 +244,7 @@ func TestFindingsNameTenantAndFix(t *testing.T) {
 	sim := startSim(t, m365sim.Options{Seed: 12, Tenants: 8, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, TenantFlags: flags})
 	e := newEnv(t, sim)
 	ctx := context.Background()
-	conn, err := e.mgr.Create(ctx, e.gdapForm())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.mgr.SignIn(ctx, conn.ID); err != nil {
-		t.Fatal(err)
-	}
+	conn := e.signedInGDAP(t)
 	checks, err := e.mgr.Preflight(ctx, conn.ID, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -399,13 +407,7 @@ func TestEditAndDisconnect(t *testing.T) {
 	sim := startSim(t, m365sim.Options{Seed: 14, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
 	e := newEnv(t, sim)
 	ctx := context.Background()
-	conn, err := e.mgr.Create(ctx, e.gdapForm())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.mgr.SignIn(ctx, conn.ID); err != nil {
-		t.Fatal(err)
-	}
+	conn := e.signedInGDAP(t)
 	if _, err := e.mgr.Preflight(ctx, conn.ID, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -455,13 +457,7 @@ func TestPermissionMissingAndThrottled(t *testing.T) {
 	sim := startSim(t, m365sim.Options{Seed: 15, Tenants: 3, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true, Permissions: perms})
 	e := newEnv(t, sim)
 	ctx := context.Background()
-	conn, err := e.mgr.Create(ctx, e.gdapForm())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.mgr.SignIn(ctx, conn.ID); err != nil {
-		t.Fatal(err)
-	}
+	conn := e.signedInGDAP(t)
 	checks, err := e.mgr.Preflight(ctx, conn.ID, nil)
 	if err != nil {
 		t.Fatal(err)
