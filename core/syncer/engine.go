@@ -75,12 +75,6 @@ func (e *Engine) now() time.Time { return e.opt.Now().UTC() }
 // subscription.
 func (e *Engine) Subscribe() (<-chan Event, func()) { return e.events.subscribe(256) }
 
-// Manager returns the connections manager the engine syncs through.
-func (e *Engine) Manager() *connections.Manager { return e.mgr }
-
-// Store returns the engine's store.
-func (e *Engine) Store() *store.Store { return e.store }
-
 // ErrBusy means the connection is already syncing.
 var ErrBusy = errors.New("a sync of this connection is already running")
 
@@ -313,9 +307,6 @@ func (e *Engine) start(ctx context.Context, connID, trigger string) {
 		}
 	}()
 }
-
-// QueueNew queues the first sync of a newly saved connection.
-func (e *Engine) QueueNew(connID string) { e.SyncNow(connID) }
 
 func (e *Engine) setStatus(ctx context.Context, connID, status, detail string) {
 	_ = e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
