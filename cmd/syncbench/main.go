@@ -169,7 +169,7 @@ type row struct {
 	r429     int
 	peakHeap uint64
 	cpu      time.Duration
-	ratio    string // vs baseline
+	ratio    string  // vs baseline
 	speedup  float64 // baseline wall / this wall; 0 without a baseline
 	worst    int     // delta: most requests any unchanged tenant took
 	dbEqual  bool    // faults: the database equals the fault-free one
