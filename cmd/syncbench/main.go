@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand"
 	"net"
 	"os"
@@ -48,10 +49,17 @@ func main() {
 		inFlight    = flag.Int("in-flight", 256, "engine: Graph requests in flight at once")
 		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of each measured run to this prefix + the scenario's name + .pprof")
 		scaleFactor = flag.Float64("scale", 1, "multiply tenant counts (0.1 for a quick run)")
-		gogc        = flag.Int("gogc", 0, "runtime: GC percent (0: Go's default or $GOGC); process-wide, as cmd/ wiring would set it")
-		memLimit    = flag.Int64("memlimit-mb", 0, "runtime: soft memory limit in MB (0: none); pairs with -gogc to bound the heap")
+		gogc        = flag.Int("gogc", 0, "runtime: GC percent (0: as tenantsync sets it, see syncer.TuneGC; -1: Go's default)")
+		memLimit    = flag.Int64("memlimit-mb", 0, "runtime: soft memory limit in MB (0: as tenantsync sets it; -1: none)")
 	)
 	flag.Parse()
+	syncer.TuneGC()
+	if *gogc < 0 {
+		debug.SetGCPercent(100)
+	}
+	if *memLimit < 0 {
+		debug.SetMemoryLimit(math.MaxInt64)
+	}
 	if *gogc > 0 {
 		debug.SetGCPercent(*gogc)
 	}
