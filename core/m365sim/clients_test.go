@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -1007,4 +1008,82 @@ func TestDeltaTokenLatestAndGroups(t *testing.T) {
 	if _, ok := members.GetValue()[0].(models.Userable); !ok {
 		t.Errorf("member is %T, want a user (from @odata.type)", members.GetValue()[0])
 	}
+}
+
+// A listing filtered by UPN prefix answers from current names: a renamed
+// user moves to its new prefix, a deleted one is gone, whatever the sim
+// cached of generated names.
+func TestStartsWithUPNFollowsChanges(t *testing.T) {
+	srv := startSim(t, m365sim.Options{Seed: 6, TenantSizes: []int{400}, CleanTenants: true})
+	ctx := t.Context()
+	c := srv.Customers()[0]
+	g, adapter := appGraph(t, srv, c.ID)
+	ctl := srv.Control()
+	list := func(prefix string) map[string]bool {
+		t.Helper()
+		f := "startswith(userPrincipalName,'" + prefix + "')"
+		resp, err := g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
+			Filter: &f, Top: ptr(int32(50)), Select: []string{"id", "userPrincipalName"}}})
+		if err != nil {
+			t.Fatalf("GET /users?$filter=%s: %v", f, err)
+		}
+		it, err := msgraphcore.NewPageIterator[models.Userable](resp, adapter, models.CreateUserCollectionResponseFromDiscriminatorValue)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		if err := it.Iterate(ctx, func(u models.Userable) bool { got[strings.ToLower(*u.GetUserPrincipalName())] = true; return true }); err != nil {
+			t.Fatalf("Iterate: %v", err)
+		}
+		return got
+	}
+	want := func(prefix string) map[string]bool {
+		t.Helper()
+		us, err := ctl.Users(c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, u := range us {
+			if upn := strings.ToLower(u.UPN); strings.HasPrefix(upn, prefix) {
+				out[upn] = true
+			}
+		}
+		return out
+	}
+	check := func(prefix string) {
+		t.Helper()
+		got, w := list(prefix), want(prefix)
+		if len(w) == 0 {
+			t.Fatalf("no users start with %q: the test needs some", prefix)
+		}
+		if !maps.Equal(got, w) {
+			t.Errorf("startswith %q listed %d users, want %d: %v", prefix, len(got), len(w), got)
+		}
+	}
+	us, err := ctl.Users(c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := strings.ToLower(us[0].UPN[:1])
+	check(first) // fills the sim's cache of generated names
+
+	newUPN := "zz-renamed@" + strings.SplitN(us[0].UPN, "@", 2)[1]
+	if _, err := ctl.UpdateUser(c.ID, us[0].ID, m365sim.UserPatch{UPN: &newUPN}); err != nil {
+		t.Fatal(err)
+	}
+	var gone string
+	for _, u := range us[1:] {
+		if strings.HasPrefix(strings.ToLower(u.UPN), first) {
+			gone = u.ID
+			break
+		}
+	}
+	if gone != "" {
+		if err := ctl.DeleteUser(c.ID, gone, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(first)
+	check("zz-")
 }

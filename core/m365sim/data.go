@@ -181,6 +181,10 @@ type tenant struct {
 	deltaGen  int
 	consumed  map[string]int
 	purgedIDs map[int]bool
+	// upns caches generated users' principal names, built on first use:
+	// a large tenant's sign-in listing is filtered by UPN prefix many
+	// times, and generating every user for each filter dominated.
+	upns []string
 }
 
 type tenantSku struct {

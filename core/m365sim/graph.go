@@ -472,6 +472,13 @@ func (s *Server) pageSize(gr *graphReq, def, maxTop int) (int, *graphResp) {
 
 // pageOf returns a page of an in-memory collection.
 func (s *Server) pageOf(gr *graphReq, context string, items []any, def, maxTop int) graphResp {
+	return s.pageOfN(gr, context, len(items), func(i int) any { return items[i] }, def, maxTop)
+}
+
+// pageOfN returns a page of a collection of n items, building only the
+// items on the page: a large tenant's pages would otherwise cost the whole
+// collection each.
+func (s *Server) pageOfN(gr *graphReq, context string, n int, item func(i int) any, def, maxTop int) graphResp {
 	size, bad := s.pageSize(gr, def, maxTop)
 	if bad != nil {
 		return *bad
@@ -480,10 +487,14 @@ func (s *Server) pageOf(gr *graphReq, context string, items []any, def, maxTop i
 	if !ok {
 		return s.gerr(gr, 400, "Request_BadRequest", "The specified page token value has expired and can no longer be included in your request.")
 	}
-	start = min(start, len(items))
-	end := min(start+size, len(items))
-	body := map[string]any{"@odata.context": s.info.GraphBase + "/$metadata#" + context, "value": items[start:end]}
-	if end < len(items) {
+	start = min(start, n)
+	end := min(start+size, n)
+	value := make([]any, 0, end-start)
+	for i := start; i < end; i++ {
+		value = append(value, item(i))
+	}
+	body := map[string]any{"@odata.context": s.info.GraphBase + "/$metadata#" + context, "value": value}
+	if end < n {
 		body["@odata.nextLink"] = s.nextLink(gr, encodeSkip("o", end))
 	}
 	return s.gjson(200, body)
@@ -494,17 +505,24 @@ func selectProps(obj map[string]any, sel string) map[string]any {
 	if sel == "" {
 		return obj
 	}
-	out := map[string]any{}
-	for _, p := range strings.Split(sel, ",") {
-		p = strings.TrimSpace(p)
-		for k, v := range obj {
-			if strings.EqualFold(k, p) {
-				out[k] = v
-			}
+	out := make(map[string]any, strings.Count(sel, ",")+2)
+	for k, v := range obj {
+		if k == "id" || selects(sel, k) {
+			out[k] = v
 		}
 	}
-	if id, ok := obj["id"]; ok {
-		out["id"] = id
-	}
 	return out
+}
+
+// selects reports whether the comma-separated $select list names prop,
+// ignoring case and spaces, without splitting the list.
+func selects(sel, prop string) bool {
+	for sel != "" {
+		p, rest, _ := strings.Cut(sel, ",")
+		if strings.EqualFold(strings.TrimSpace(p), prop) {
+			return true
+		}
+		sel = rest
+	}
+	return false
 }

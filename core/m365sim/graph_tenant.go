@@ -163,16 +163,16 @@ func (s *Server) groupMembers(gr *graphReq) graphResp {
 
 func (s *Server) managedDevices(gr *graphReq) graphResp {
 	t := gr.t
-	n := t.deviceCount()
-	var out []any
-	t.mu.Lock()
-	for i := 0; i < n; i++ {
+	sel := gr.query.Get("$select")
+	return s.pageOfN(gr, "deviceManagement/managedDevices", t.deviceCount(), func(i int) any {
+		t.mu.Lock()
 		d := t.device(i, t.userLocked)
+		t.mu.Unlock()
 		enrollment := "windowsAzureADJoin"
 		if d.OS != "Windows" {
 			enrollment = "userEnrollment"
 		}
-		out = append(out, selectProps(map[string]any{
+		return selectProps(map[string]any{
 			"id": d.ID, "userId": nullable(d.UserID), "deviceName": d.Name, "managedDeviceOwnerType": d.OwnerType,
 			"enrolledDateTime": jsonTime(&d.Enrolled), "lastSyncDateTime": jsonTime(&d.LastSync), "operatingSystem": d.OS,
 			"complianceState": d.Compliance, "jailBroken": "Unknown", "managementAgent": "mdm", "osVersion": d.OSVersion,
@@ -183,10 +183,8 @@ func (s *Server) managedDevices(gr *graphReq) graphResp {
 			"managedDeviceName": d.Name + "_" + d.Enrolled.Format("1/2/2006_3:04 PM"), "totalStorageSpaceInBytes": 255551504384,
 			"freeStorageSpaceInBytes": 95551504384, "physicalMemoryInBytes": 0, "wiFiMacAddress": "", "imei": "", "meid": "",
 			"phoneNumber": nil, "notes": nil, "partnerReportedThreatState": "unknown",
-		}, gr.query.Get("$select")))
-	}
-	t.mu.Unlock()
-	return s.pageOf(gr, "deviceManagement/managedDevices", out, 1000, 1000)
+		}, sel)
+	}, 1000, 1000)
 }
 
 // --- partner ---------------------------------------------------------------

@@ -168,6 +168,16 @@ var (
 	reAnd      = regexp.MustCompile(`(?i)\s+and\s+`)
 )
 
+// upnPrefixFilter returns the lower-case prefix of a $filter that is
+// exactly startswith(userPrincipalName,'...').
+func upnPrefixFilter(f string) (string, bool) {
+	m := reStarts.FindStringSubmatch(strings.TrimSpace(f))
+	if m == nil || !strings.EqualFold(m[1], "userPrincipalName") {
+		return "", false
+	}
+	return strings.ToLower(strings.ReplaceAll(m[2], "''", "'")), true
+}
+
 // parseUserFilter supports the $filter subset tenantsync uses; anything
 // else is refused as Graph refuses unsupported queries.
 func (s *Server) parseUserFilter(gr *graphReq, f string) (func(*User) bool, *graphResp) {
@@ -293,12 +303,19 @@ func (s *Server) listUsers(gr *graphReq) graphResp {
 	if !ok {
 		return s.gerr(gr, 400, "Request_BadRequest", "The specified page token value has expired and can no longer be included in your request.")
 	}
+	// A filter on the principal name's start is tested on the name alone
+	// first, as a directory index would.
+	upnStart, byUPN := upnPrefixFilter(gr.query.Get("$filter"))
 	t := gr.t
+	skip := func(i int) bool { return byUPN && !strings.HasPrefix(strings.ToLower(t.upnLocked(i)), upnStart) }
 	t.mu.Lock()
 	n := t.userCountLocked()
 	value := make([]any, 0, min(size, n))
 	i := start
 	for ; i < n && len(value) < size; i++ {
+		if skip(i) {
+			continue
+		}
 		u := t.userLocked(i)
 		if u == nil || !pred(u) {
 			continue
@@ -314,6 +331,8 @@ func (s *Server) listUsers(gr *graphReq) graphResp {
 		}
 		if gr.query.Get("$filter") == "" || j-i > 200 {
 			more = true
+		} else if skip(j) {
+			continue
 		} else if u := t.userLocked(j); u != nil && pred(u) {
 			more = true
 		}

@@ -54,6 +54,24 @@ func (t *tenant) anyUserLocked(i int) *User {
 	return t.genUser(i)
 }
 
+// upnLocked returns the principal name of user i, deleted or not, without
+// building the whole user where it can.
+func (t *tenant) upnLocked(i int) string {
+	if u, ok := t.over[i]; ok {
+		return u.UPN
+	}
+	if i < 0 || i >= t.size {
+		return ""
+	}
+	if t.upns == nil {
+		t.upns = make([]string, t.size)
+	}
+	if t.upns[i] == "" {
+		t.upns[i] = t.genUser(i).UPN
+	}
+	return t.upns[i]
+}
+
 func (t *tenant) userCountLocked() int { return t.size + t.added }
 
 // findUserLocked finds a live user by object id or UPN.
