@@ -220,6 +220,18 @@ func (t *Tx) ContactByObjectID(tenantID, objectID string) (uint64, bool) {
 	return binary.BigEndian.Uint64(v), true
 }
 
+// LinkedContacts counts the contacts linked to users of an Entra ID tenant,
+// from the index alone.
+func (t *Tx) LinkedContacts(tenantID string) int {
+	prefix := keyOf(tenantID, "")
+	n := 0
+	c := t.tx.Bucket(bucketContactOID).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
 // PutContact creates (ID 0) or replaces a contact and keeps its indexes.
 func (t *Tx) PutContact(c *Contact) error {
 	if c.OrgID == 0 {

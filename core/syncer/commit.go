@@ -71,6 +71,11 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 				return err
 			}
 		}
+		if t.MatchState == store.MatchMatched && rs.conn.Settings.Contacts && !rd.full && wasMatched && prev.OrgID == t.OrgID {
+			// A delta plans only the changed users; every other linked
+			// contact is unchanged, and the log should say so.
+			res.Counts.Unchanged = max(0, tx.LinkedContacts(t.TenantID)-res.Counts.Created-res.Counts.Updated)
+		}
 		t.LastCounts = res.Counts
 		if err := tx.PutTenant(t); err != nil {
 			return err

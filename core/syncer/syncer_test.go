@@ -342,6 +342,16 @@ func TestFullThenDeltaSync(t *testing.T) {
 	if len(run.Tenants) == 0 || run.Totals.Created < 1 || run.Totals.Leavers < 3 {
 		t.Errorf("run totals %+v: want the added contact and three leavers", run.Totals)
 	}
+	// Every linked contact the delta left alone counts as unchanged.
+	for _, r := range run.Tenants {
+		if r.TenantID != cs[1].ID && r.TenantID != t0 {
+			continue
+		}
+		linked := len(f.orgSnapshot(orgOf[r.TenantID]).linked)
+		if got, want := r.Counts.Unchanged, linked-r.Counts.Created-r.Counts.Updated; got != want || want <= 0 {
+			t.Errorf("%s: %d unchanged after the delta, want %d (%d linked, %d created, %d updated)", r.DisplayName, got, want, linked, r.Counts.Created, r.Counts.Updated)
+		}
+	}
 }
 
 // TestFaultsGiveTheSameData syncs the same cloud with and without faults.
