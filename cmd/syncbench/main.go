@@ -345,14 +345,36 @@ func (e *env) measure(eng *syncer.Engine, r *row) (store.SyncRun, error) {
 			return store.SyncRun{}, err
 		}
 	}
+	var doneAt []time.Duration // with SYNCBENCH_LOG: when each tenant finished
+	events, unsubscribe := eng.Subscribe()
+	defer unsubscribe()
+	collected := make(chan struct{})
 	cpu0 := cpuTime()
 	start := time.Now()
+	go func() {
+		defer close(collected)
+		for ev := range events {
+			if ev.Kind == syncer.TenantDone {
+				doneAt = append(doneAt, time.Since(start))
+			}
+			if ev.Kind == syncer.RunFinished {
+				return
+			}
+		}
+	}()
 	run, err := eng.Sync(e.ctx, e.conn.ID, store.TriggerManual, false)
 	r.wall = time.Since(start)
 	if e.cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
 	if os.Getenv("SYNCBENCH_LOG") != "" {
+		unsubscribe()
+		<-collected
+		if n := len(doneAt); n > 0 {
+			fmt.Fprintf(os.Stderr, "  %s tenants done: 10%% %s, 50%% %s, 90%% %s, 99%% %s, last %s\n", r.name,
+				doneAt[n/10].Round(time.Millisecond), doneAt[n/2].Round(time.Millisecond), doneAt[n*9/10].Round(time.Millisecond),
+				doneAt[n*99/100].Round(time.Millisecond), doneAt[n-1].Round(time.Millisecond))
+		}
 		for _, l := range run.Log {
 			if l.TenantID == "" {
 				fmt.Fprintf(os.Stderr, "  %s %s +%s %s\n", r.name, l.Level, l.At.Sub(run.Start).Round(time.Millisecond), l.Message)

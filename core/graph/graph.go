@@ -62,8 +62,9 @@ type Options struct {
 	MaxRetries int
 }
 
-// NewClient builds the real SDK client with its default middleware (retry
-// honouring Retry-After, redirect, compression, ...) for one tenant.
+// NewClient builds the real SDK client with its default middleware
+// (redirect, compression, ...) for one tenant; retries honour Retry-After
+// as the SDK's do, through the request context's wait (WithRetryWait).
 func NewClient(tenantID string, tokens absauth.AccessTokenProvider, opt Options) (*Client, error) {
 	if opt.Stats == nil {
 		opt.Stats = &Stats{}
@@ -79,11 +80,7 @@ func NewClient(tenantID string, tokens absauth.AccessTokenProvider, opt Options)
 	mw := msgraphcore.GetDefaultMiddlewaresWithOptions(&gopts)
 	for i, m := range mw {
 		if _, ok := m.(*khttp.RetryHandler); ok {
-			mw[i] = khttp.NewRetryHandlerWithOptions(khttp.RetryHandlerOptions{
-				MaxRetries:   opt.MaxRetries,
-				DelaySeconds: 2,
-				ShouldRetry:  func(time.Duration, int, *http.Request, *http.Response) bool { return true },
-			})
+			mw[i] = retryHandler{max: opt.MaxRetries, baseDelay: 2 * time.Second}
 		}
 	}
 	hc := &http.Client{Transport: khttp.NewCustomTransportWithParentTransport(&counting{next: base, stats: opt.Stats, slots: opt.InFlight}, mw...), Timeout: 5 * time.Minute}

@@ -164,7 +164,10 @@ func (s *Server) groupMembers(gr *graphReq) graphResp {
 func (s *Server) managedDevices(gr *graphReq) graphResp {
 	t := gr.t
 	sel := gr.query.Get("$select")
-	return s.pageOfN(gr, "deviceManagement/managedDevices", t.deviceCount(), func(i int) any {
+	t.mu.Lock() // materialize fills in the SKUs under t.mu
+	n := t.deviceCount()
+	t.mu.Unlock()
+	return s.pageOfN(gr, "deviceManagement/managedDevices", n, func(i int) any {
 		t.mu.Lock()
 		d := t.device(i, t.userLocked)
 		t.mu.Unlock()

@@ -106,34 +106,38 @@ func (rs *runState) execute(ctx context.Context) error {
 	rs.e.events.publish(Event{Kind: RunStarted, ConnectionID: rs.conn.ID, RunID: rs.run.ID, TenantsTotal: rs.total})
 
 	results := make([]store.TenantResult, len(tenants))
-	work := make(chan int)
+	// A tenant holds one of Options.Tenants slots while it works. When one
+	// of its requests waits out Retry-After it gives the slot to the next
+	// tenant (its other requests go on), so a throttled tenant does not
+	// idle the machine; it takes a slot again before retrying.
+	active := make(chan struct{}, rs.e.opt.Tenants)
 	var wg sync.WaitGroup
-	workers := min(rs.e.opt.Tenants, len(tenants))
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				results[i] = rs.syncTenant(ctx, tenants[i])
-				rs.mu.Lock()
-				rs.done++
-				done := rs.done
-				rs.mu.Unlock()
-				res := results[i]
-				rs.e.events.publish(Event{Kind: TenantDone, ConnectionID: rs.conn.ID, RunID: rs.run.ID, TenantID: res.TenantID,
-					TenantName: res.DisplayName, Phase: PhaseDone, TenantsDone: done, TenantsTotal: rs.total, Result: &res})
-			}
-		}()
-	}
 feed:
 	for i := range tenants {
 		select {
-		case work <- i:
+		case active <- struct{}{}:
 		case <-ctx.Done():
 			break feed
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sl := &slot{sem: active, held: true}
+			tctx := ctx
+			if !rs.e.opt.Sequential {
+				tctx = graph.WithRetryWait(ctx, sl.wait)
+			}
+			results[i] = rs.syncTenant(tctx, tenants[i])
+			sl.release()
+			rs.mu.Lock()
+			rs.done++
+			done := rs.done
+			rs.mu.Unlock()
+			res := results[i]
+			rs.e.events.publish(Event{Kind: TenantDone, ConnectionID: rs.conn.ID, RunID: rs.run.ID, TenantID: res.TenantID,
+				TenantName: res.DisplayName, Phase: PhaseDone, TenantsDone: done, TenantsTotal: rs.total, Result: &res})
+		}()
 	}
-	close(work)
 	wg.Wait()
 	for _, r := range results {
 		if r.TenantID != "" {
@@ -141,6 +145,53 @@ feed:
 		}
 	}
 	return ctx.Err()
+}
+
+// slot is a tenant's place among the tenants working at once.
+type slot struct {
+	sem  chan struct{} // send to take a place, receive to give one back
+	mu   sync.Mutex
+	held bool
+}
+
+// wait sleeps d for a request about to retry, without holding the place;
+// it takes a place again before the request goes on.
+func (s *slot) wait(ctx context.Context, d time.Duration) error {
+	s.release()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	held := s.held
+	s.mu.Unlock()
+	if held { // another request of the tenant woke first
+		return nil
+	}
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held {
+		<-s.sem // taken twice by requests waking together: keep one
+	}
+	s.held = true
+	return nil
+}
+
+func (s *slot) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held {
+		<-s.sem
+		s.held = false
+	}
 }
 
 // plan merges the discovered tenants with the saved ones and picks those the
