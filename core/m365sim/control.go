@@ -87,17 +87,28 @@ func (c *Control) Users(tenantID string) ([]User, error) {
 
 // User returns one user by object id or UPN.
 func (c *Control) User(tenantID, user string) (User, error) {
+	var out User
+	err := c.withUser(tenantID, user, func(_ *tenant, _ int, u *User) error {
+		out = *u
+		return nil
+	})
+	return out, err
+}
+
+// withUser calls fn with a tenant's live user, found by object id or UPN,
+// under the tenant's lock.
+func (c *Control) withUser(tenantID, user string, fn func(t *tenant, idx int, u *User) error) error {
 	t, err := c.tenant(tenantID)
 	if err != nil {
-		return User{}, err
+		return err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	_, u := t.findUserLocked(user)
+	idx, u := t.findUserLocked(user)
 	if u == nil {
-		return User{}, fmt.Errorf("user %q: %w", user, ErrNotFound)
+		return fmt.Errorf("user %q: %w", user, ErrNotFound)
 	}
-	return *u, nil
+	return fn(t, idx, u)
 }
 
 func (t *tenant) resolveSkus(list []string) ([]string, error) {
@@ -189,49 +200,44 @@ func (c *Control) AddUser(tenantID string, spec UserSpec) (User, error) {
 
 // UpdateUser applies a patch and logs the changed properties for delta.
 func (c *Control) UpdateUser(tenantID, user string, p UserPatch) (User, error) {
-	t, err := c.tenant(tenantID)
-	if err != nil {
-		return User{}, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	idx, u := t.findUserLocked(user)
-	if u == nil {
-		return User{}, fmt.Errorf("user %q: %w", user, ErrNotFound)
-	}
-	var fields uint64
-	setS := func(dst *string, v *string, prop string) {
-		if v != nil && *dst != *v {
-			*dst = *v
-			fields |= propBit(prop)
+	var out User
+	err := c.withUser(tenantID, user, func(t *tenant, idx int, u *User) error {
+		var fields uint64
+		setS := func(dst *string, v *string, prop string) {
+			if v != nil && *dst != *v {
+				*dst = *v
+				fields |= propBit(prop)
+			}
 		}
-	}
-	setL := func(dst *[]string, v *[]string, prop string) {
-		if v != nil && !slices.Equal(*dst, *v) {
-			*dst = append([]string{}, (*v)...)
-			fields |= propBit(prop)
+		setL := func(dst *[]string, v *[]string, prop string) {
+			if v != nil && !slices.Equal(*dst, *v) {
+				*dst = append([]string{}, (*v)...)
+				fields |= propBit(prop)
+			}
 		}
-	}
-	setS(&u.DisplayName, p.DisplayName, "displayName")
-	setS(&u.GivenName, p.GivenName, "givenName")
-	setS(&u.Surname, p.Surname, "surname")
-	setS(&u.UPN, p.UPN, "userPrincipalName")
-	setS(&u.Mail, p.Mail, "mail")
-	setS(&u.JobTitle, p.JobTitle, "jobTitle")
-	setS(&u.Department, p.Department, "department")
-	setS(&u.OfficeLocation, p.OfficeLocation, "officeLocation")
-	setS(&u.MobilePhone, p.MobilePhone, "mobilePhone")
-	setL(&u.BusinessPhones, p.BusinessPhones, "businessPhones")
-	setL(&u.ProxyAddresses, p.ProxyAddresses, "proxyAddresses")
-	setL(&u.OtherMails, p.OtherMails, "otherMails")
-	if p.AccountEnabled != nil && u.AccountEnabled != *p.AccountEnabled {
-		u.AccountEnabled = *p.AccountEnabled
-		fields |= propBit("accountEnabled")
-	}
-	if fields != 0 {
-		t.mutateLocked(idx, u, fields)
-	}
-	return *u, nil
+		setS(&u.DisplayName, p.DisplayName, "displayName")
+		setS(&u.GivenName, p.GivenName, "givenName")
+		setS(&u.Surname, p.Surname, "surname")
+		setS(&u.UPN, p.UPN, "userPrincipalName")
+		setS(&u.Mail, p.Mail, "mail")
+		setS(&u.JobTitle, p.JobTitle, "jobTitle")
+		setS(&u.Department, p.Department, "department")
+		setS(&u.OfficeLocation, p.OfficeLocation, "officeLocation")
+		setS(&u.MobilePhone, p.MobilePhone, "mobilePhone")
+		setL(&u.BusinessPhones, p.BusinessPhones, "businessPhones")
+		setL(&u.ProxyAddresses, p.ProxyAddresses, "proxyAddresses")
+		setL(&u.OtherMails, p.OtherMails, "otherMails")
+		if p.AccountEnabled != nil && u.AccountEnabled != *p.AccountEnabled {
+			u.AccountEnabled = *p.AccountEnabled
+			fields |= propBit("accountEnabled")
+		}
+		if fields != 0 {
+			t.mutateLocked(idx, u, fields)
+		}
+		out = *u
+		return nil
+	})
+	return out, err
 }
 
 // RenameUser sets given name, surname and the display name built from them.
@@ -255,48 +261,34 @@ func (c *Control) EnableUser(tenantID, user string) (User, error) {
 // DeleteUser deletes a user: soft (restorable for 30 days; delta reports
 // @removed reason "changed") or permanently (reason "deleted").
 func (c *Control) DeleteUser(tenantID, user string, permanent bool) error {
-	t, err := c.tenant(tenantID)
-	if err != nil {
-		return err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	idx, u := t.findUserLocked(user)
-	if u == nil {
-		return fmt.Errorf("user %q: %w", user, ErrNotFound)
-	}
-	if t.deleted == nil {
-		t.deleted = map[int]deletion{}
-	}
-	t.adjustConsumedLocked(u.Licenses, nil)
-	t.deleted[idx] = deletion{at: c.s.now(), permanent: permanent}
-	t.logDeleteLocked(idx)
-	return nil
+	return c.withUser(tenantID, user, func(t *tenant, idx int, u *User) error {
+		if t.deleted == nil {
+			t.deleted = map[int]deletion{}
+		}
+		t.adjustConsumedLocked(u.Licenses, nil)
+		t.deleted[idx] = deletion{at: c.s.now(), permanent: permanent}
+		t.logDeleteLocked(idx)
+		return nil
+	})
 }
 
 // SetLicenses replaces a user's licences (part numbers or skuIds).
 func (c *Control) SetLicenses(tenantID, user string, skus []string) (User, error) {
-	t, err := c.tenant(tenantID)
-	if err != nil {
-		return User{}, err
-	}
-	ids, err := t.resolveSkus(skus)
-	if err != nil {
-		return User{}, err
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	idx, u := t.findUserLocked(user)
-	if u == nil {
-		return User{}, fmt.Errorf("user %q: %w", user, ErrNotFound)
-	}
-	if slices.Equal(u.Licenses, ids) {
-		return *u, nil
-	}
-	t.adjustConsumedLocked(u.Licenses, ids)
-	u.Licenses = ids
-	t.mutateLocked(idx, u, propBit("assignedLicenses")|propBit("assignedPlans")|propBit("licenseAssignmentStates"))
-	return *u, nil
+	var out User
+	err := c.withUser(tenantID, user, func(t *tenant, idx int, u *User) error {
+		ids, err := t.resolveSkus(skus)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(u.Licenses, ids) {
+			t.adjustConsumedLocked(u.Licenses, ids)
+			u.Licenses = ids
+			t.mutateLocked(idx, u, propBit("assignedLicenses")|propBit("assignedPlans")|propBit("licenseAssignmentStates"))
+		}
+		out = *u
+		return nil
+	})
+	return out, err
 }
 
 // Flags returns a tenant's flags.
