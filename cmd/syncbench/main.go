@@ -31,8 +31,8 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
@@ -257,11 +257,7 @@ func (c benchConfig) start(opt m365sim.Options) (*env, error) {
 	}
 	kc := secrets.NewKeychain("syncbench")
 	info := sim.Info()
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), connections.Network{
-		Cloud: auth.Cloud{Name: "sim", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
-		HTTP:  sim.HTTPClient(), Transport: sim.Transport(),
-		OpenURL: func(u string) error { return sim.CompleteSignIn(ctx, u) },
-	})
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
 	mgr.SetInFlight(c.inFlight)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

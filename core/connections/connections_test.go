@@ -15,6 +15,7 @@ import (
 
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/graph"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/store"
@@ -61,14 +62,8 @@ func (e *env) open(t testing.TB) {
 	}
 	t.Cleanup(func() { s.Close() })
 	e.store = s
-	info := e.sim.Info()
 	vault := secrets.NewVault(e.kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) })
-	e.mgr = connections.NewManager(s, e.kc, vault, connections.Network{
-		Cloud:     auth.Cloud{Name: "sim", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
-		HTTP:      e.sim.HTTPClient(),
-		Transport: e.sim.Transport(),
-		OpenURL:   func(u string) error { return e.sim.CompleteSignIn(context.Background(), u) },
-	})
+	e.mgr = connections.NewManager(s, e.kc, vault, demo.Network(context.Background(), e.sim))
 }
 
 // signedInGDAP creates a GDAP connection to the sim and signs it in.

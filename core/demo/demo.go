@@ -162,13 +162,21 @@ func (d *Demo) Close() error {
 // simulated cloud and keeps secrets in memory; its sign-in completes without
 // a browser.
 func NewManager(ctx context.Context, s *store.Store, sim *m365sim.Server) *connections.Manager {
+	n := Network(ctx, sim)
+	n.Cloud.Name = "demo"
+	return connections.NewManager(s, NewKeychain(), NewSealer(), n)
+}
+
+// Network reaches the simulated cloud: its identity platform and Graph over
+// HTTPS it trusts, and a sign-in that completes without a browser.
+func Network(ctx context.Context, sim *m365sim.Server) connections.Network {
 	info := sim.Info()
-	return connections.NewManager(s, NewKeychain(), NewSealer(), connections.Network{
-		Cloud:     auth.Cloud{Name: "demo", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
+	return connections.Network{
+		Cloud:     auth.Cloud{Name: "sim", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
 		HTTP:      sim.HTTPClient(),
 		Transport: sim.Transport(),
 		OpenURL:   func(u string) error { return sim.CompleteSignIn(ctx, u) },
-	})
+	}
 }
 
 func freePort() (int, error) {

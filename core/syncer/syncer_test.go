@@ -13,8 +13,8 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
@@ -51,12 +51,7 @@ func newFixture(t *testing.T, opt m365sim.Options) *fixture {
 	t.Cleanup(func() { s.Close() })
 	kc := secrets.NewKeychain("tenantsync-test")
 	info := sim.Info()
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), connections.Network{
-		Cloud:     auth.Cloud{Name: "sim", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
-		HTTP:      sim.HTTPClient(),
-		Transport: sim.Transport(),
-		OpenURL:   func(u string) error { return sim.CompleteSignIn(ctx, u) },
-	})
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: freePort(t)})
 	if err != nil {

@@ -10,8 +10,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/tenantsync/tenantsync/core/auth"
-	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 )
 
@@ -27,11 +26,8 @@ func TestConnectSyncLogs(t *testing.T) {
 	}
 	defer sim.Close()
 	info := sim.Info()
-	netw := &connections.Network{
-		Cloud: auth.Cloud{Name: "sim", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
-		HTTP:  sim.HTTPClient(), Transport: sim.Transport(),
-		OpenURL: func(u string) error { return sim.CompleteSignIn(ctx, u) },
-	}
+	nw := demo.Network(ctx, sim)
+	netw := &nw
 	dir := t.TempDir()
 	run := func(stdin string, args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
