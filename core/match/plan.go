@@ -177,12 +177,22 @@ func PlanContacts(orgID uint64, dir Directory, s store.SyncSettings, contacts []
 		}
 	}
 
+	matched := make(map[int]bool, len(refreshed))
+	for _, i := range refreshed {
+		matched[i] = true
+	}
 	for i := range contacts {
 		c := contacts[i]
 		if w := work[i]; w != nil {
 			c = w.Contact
 		}
 		on := flagged[i]
+		if !on && !dir.Complete && !matched[i] {
+			// A delta knows only the users that changed: an ambiguous
+			// user it did not bring may still hold this flag. The next
+			// full read decides.
+			continue
+		}
 		if next, changed := SetFlag(c, store.FlagAmbiguous, on); changed {
 			w := update(i, "")
 			w.Contact = next

@@ -166,3 +166,35 @@ func TestPlanContactsLockedOverlay(t *testing.T) {
 		t.Errorf("PlanContacts() overlay = %v, updates %d, unchanged %d; want %v, 0, 1", p.Overlay, len(p.Update), p.Unchanged, want)
 	}
 }
+
+// A delta plans only the users that changed: it must not clear the
+// ambiguous flag that an unchanged ambiguous user put on its candidates.
+// A full read decides afresh.
+func TestPlanContactsDeltaKeepsAmbiguousFlags(t *testing.T) {
+	contacts := []store.Contact{
+		{ID: 1, FirstName: "John", LastName: "Smith", PrimaryEmail: "john@contoso.com", Flags: []string{store.FlagAmbiguous}},
+		{ID: 2, FirstName: "John", LastName: "Smith", PrimaryEmail: "j.smith@contoso.com", Flags: []string{store.FlagAmbiguous}},
+		{ID: 3, FirstName: "Megan", LastName: "Bowen", PrimaryEmail: "megan@contoso.com", Link: link("u-megan")},
+	}
+	megan := activeUser("u-megan", "megan@contoso.com", "Megan", "Bowen")
+	megan.JobTitle = "CEO"
+	s := store.DefaultSyncSettings()
+
+	p := PlanContacts(100, Directory{TenantID: tenantA, Users: []store.DirectoryUser{megan}}, s, contacts)
+	for _, u := range p.Update {
+		if u.Contact.ID != 3 {
+			t.Errorf("delta of Megan: PlanContacts() updated contact %d (ambiguous %+d), want only Megan's contact", u.Contact.ID, u.Ambiguous)
+		}
+	}
+
+	p = PlanContacts(100, Directory{TenantID: tenantA, Users: []store.DirectoryUser{megan}, Complete: true}, s, contacts)
+	cleared := 0
+	for _, u := range p.Update {
+		if u.Ambiguous == -1 && !u.Contact.HasFlag(store.FlagAmbiguous) {
+			cleared++
+		}
+	}
+	if cleared != 2 {
+		t.Errorf("full read without John Smith users: %d ambiguous flags cleared, want 2", cleared)
+	}
+}
