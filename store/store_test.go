@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -450,4 +451,40 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// OrgContactsFor leaves out only the contacts linked to other users of the
+// same tenant.
+func TestOrgContactsForADelta(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	org := &Organization{Name: "Contoso"}
+	if err := s.PutOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	contacts := []*Contact{
+		{OrgID: org.ID, FirstName: "Adele", LastName: "Vance", Link: &MSLink{TenantID: "t1", ObjectID: "U1"}},
+		{OrgID: org.ID, FirstName: "Ben", LastName: "Walters", Link: &MSLink{TenantID: "t1", ObjectID: "u2"}},
+		{OrgID: org.ID, FirstName: "Cora", LastName: "Ng"},
+		{OrgID: org.ID, FirstName: "Dan", LastName: "Ito", Link: &MSLink{TenantID: "t2", ObjectID: "u2"}},
+	}
+	for _, c := range contacts {
+		if err := s.PutContact(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	err := s.View(ctx, func(tx *Tx) error {
+		cs, err := tx.OrgContactsFor(org.ID, "t1", []string{"u1"})
+		for _, c := range cs {
+			got = append(got, c.FirstName)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Adele", "Cora", "Dan"}; !slices.Equal(got, want) {
+		t.Errorf("OrgContactsFor(t1, [u1]) = %v, want %v", got, want)
+	}
 }

@@ -242,7 +242,18 @@ func (e *Engine) matchTenant(tx *store.Tx, idx *match.OrgIndex, t *store.Tenant)
 // applyPlan plans the contacts of a matched tenant and writes them, with
 // their history, counting what changed.
 func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant, dir match.Directory, res *store.TenantResult, runID uint64) error {
-	contacts, err := tx.OrgContacts(t.OrgID)
+	var contacts []store.Contact
+	var err error
+	if dir.Complete {
+		contacts, err = tx.OrgContacts(t.OrgID)
+	} else {
+		// A delta: the contacts of unchanged users cannot change.
+		oids := append([]string{}, dir.Deleted...)
+		for _, u := range dir.Users {
+			oids = append(oids, u.ObjectID)
+		}
+		contacts, err = tx.OrgContactsFor(t.OrgID, t.TenantID, oids)
+	}
 	if err != nil {
 		return err
 	}
