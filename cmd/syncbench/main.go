@@ -146,6 +146,7 @@ func printTargets(rows []row) {
 			check(r.name, fmt.Sprintf("wall %s <= 1.5 x bound = %s", r.wall.Round(time.Millisecond), target), r.wall <= target, limit(r, target))
 		case "faults":
 			check(r.name, "database equals the fault-free one", r.dbEqual, "")
+			check(r.name, fmt.Sprintf("%d retries before their Retry-After, want 0", r.early), r.early == 0, "")
 			check(r.name, fmt.Sprintf("wall %s <= bound + 3 x Retry-After = %s", r.wall.Round(time.Millisecond), r.lower), r.wall <= r.lower, limit(r, r.lower))
 		}
 	}
@@ -181,6 +182,7 @@ type row struct {
 	speedup  float64 // baseline wall / this wall; 0 without a baseline
 	worst    int     // delta: most requests any unchanged tenant took
 	dbEqual  bool    // faults: the database equals the fault-free one
+	early    int     // faults: retries sent before their Retry-After had passed
 	kind     string  // "full", "delta" or "faults" for the rows DESIGN.md sets targets for
 	note     string
 	explain  string
@@ -597,7 +599,7 @@ func (c benchConfig) faults(tenants, users int) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.dbEqual = got == want
+	r.dbEqual, r.early = got == want, e.sim.Control().EarlyRetries()
 	if !r.dbEqual {
 		return nil, fmt.Errorf("the database after faults differs from the fault-free one")
 	}

@@ -23,3 +23,15 @@ func BenchmarkUsersPage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStart1000x1000 measures starting a simulation of a million
+// users (lazily generated).
+func BenchmarkStart1000x1000(b *testing.B) {
+	for b.Loop() {
+		s, err := Start(b.Context(), Options{Seed: 3, Tenants: 1000, UsersPerTenant: 1000, Dir: b.TempDir(), Logf: func(string, ...any) {}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}

@@ -601,7 +601,6 @@ func TestSDKRetriesHonourRetryAfter(t *testing.T) {
 	srv := startSim(t, m365sim.Options{Seed: 10, Tenants: 1, CleanTenants: true, Rate429: 0.4, RetryAfterMin: time.Second, RetryAfterMax: time.Second})
 	ctx := t.Context()
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
-	start := time.Now()
 	for _, top := range []int32{1, 2, 3} {
 		r, err := g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: ptr(top)}})
 		if err != nil {
@@ -618,8 +617,8 @@ func TestSDKRetriesHonourRetryAfter(t *testing.T) {
 	if throttled == 0 {
 		t.Fatal("no 429 was served; the seed should produce some at rate 0.4")
 	}
-	if el := time.Since(start); el < time.Duration(throttled)*time.Second {
-		t.Errorf("%d retries took %v: Retry-After (1 s) not honoured", throttled, el)
+	if early := srv.Control().EarlyRetries(); early != 0 {
+		t.Errorf("%d of %d retries came before their Retry-After (1 s)", early, throttled)
 	}
 }
 
@@ -630,9 +629,6 @@ func TestLargeSimFullRead(t *testing.T) {
 	}
 	start := time.Now()
 	srv := startSim(t, m365sim.Options{Seed: 11, Tenants: 300, UsersPerTenant: 200, Logf: func(string, ...any) {}})
-	if el := time.Since(start); el > 5*time.Second {
-		t.Errorf("300 x 200 simulation took %v to start, want < 5 s", el)
-	}
 	cca := confidentialClient(t, srv, srv.Info().ClientSecret)
 	// One SDK client for every tenant: the token provider picks the tenant
 	// from the request's context. (Creating GraphServiceClients while other

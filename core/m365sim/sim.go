@@ -129,6 +129,10 @@ type Server struct {
 	rtGen      map[string]int64 // user object id -> tokens-valid-from generation
 	downloads  map[string]downloadTicket
 	faultTries map[string]int
+	// notBefore holds, per faulted request, when its Retry-After ends;
+	// earlyRetries counts requests that came back sooner.
+	notBefore    map[string]time.Time
+	earlyRetries int
 	perms      []string
 
 	thr      *throttler
@@ -196,7 +200,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 	s := &Server{
 		opt: opt, epoch: opt.Epoch.UTC(), byID: map[string]*tenant{}, byDomain: map[string]*tenant{},
 		codes: map[string]*authCode{}, rtGen: map[string]int64{}, downloads: map[string]downloadTicket{},
-		faultTries: map[string]int{}, closed: make(chan struct{}), appName: "tenantsync",
+		faultTries: map[string]int{}, notBefore: map[string]time.Time{}, closed: make(chan struct{}), appName: "tenantsync",
 	}
 	s.perms = slices.Clone(opt.Permissions)
 	s.hmacKey = make([]byte, 32)

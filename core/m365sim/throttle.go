@@ -279,10 +279,17 @@ func (s *Server) fault(tenantID, method, url string) (string, time.Duration) {
 		return "", 0
 	}
 	key := tenantID + " " + method + " " + url
+	now := time.Now() // Retry-After is wall time, whatever Options.Now says
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	attempt := s.faultTries[key]
 	s.faultTries[key] = attempt + 1
-	s.mu.Unlock()
+	if nb, ok := s.notBefore[key]; ok {
+		if now.Before(nb) {
+			s.earlyRetries++
+		}
+		delete(s.notBefore, key)
+	}
 	h := mix(uint64(o.Seed), hstr(key), uint64(attempt))
 	x := float64(h>>11) / (1 << 53)
 	span := o.RetryAfterMax - o.RetryAfterMin
@@ -290,15 +297,28 @@ func (s *Server) fault(tenantID, method, url string) (string, time.Duration) {
 	if span > 0 {
 		ra += time.Duration(splitmix(h) % uint64(span+1))
 	}
+	fault := ""
 	switch {
 	case x < o.Rate429:
-		return "429", ra
+		fault = "429"
 	case x < o.Rate429+o.Rate503:
-		return "503", ra
+		fault = "503"
 	case x < o.Rate429+o.Rate503+o.RateReset:
 		return "reset", 0
+	default:
+		return "", 0
 	}
-	return "", 0
+	s.notBefore[key] = now.Add(time.Duration(retryAfterSeconds(ra)) * time.Second)
+	return fault, ra
+}
+
+// EarlyRetries counts the requests that came back after a random 429 or
+// 503 before the Retry-After they were given had passed: a client that
+// honours Retry-After makes none.
+func (c *Control) EarlyRetries() int {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	return c.s.earlyRetries
 }
 
 // DirectoryWait is the least time a client needs to spend ru resource units

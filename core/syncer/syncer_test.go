@@ -366,6 +366,9 @@ func TestFaultsGiveTheSameData(t *testing.T) {
 	if a, b := dump(t, clean), dump(t, bad); a != b {
 		t.Errorf("data differs with faults:\nclean:\n%s\nfaulty:\n%s", a, b)
 	}
+	if early := bad.sim.Control().EarlyRetries(); early != 0 {
+		t.Errorf("%d of %d retries came before their Retry-After", early, retries)
+	}
 	t.Logf("faulty sync: %d requests, %d retried", run.Totals.Requests, retries)
 }
 
