@@ -133,7 +133,7 @@ type Server struct {
 	// earlyRetries counts requests that came back sooner.
 	notBefore    map[string]time.Time
 	earlyRetries int
-	perms      []string
+	perms        []string
 
 	thr      *throttler
 	counters *counters
