@@ -1,10 +1,13 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -38,7 +41,7 @@ func upnPrefix(upn string) string {
 }
 
 // partitionedReaders bounds one tenant's partition reads in flight.
-const partitionedReaders = 16
+const partitionedReaders = 64
 
 // AllUsers reads every user through the first round of a users delta,
 // which ends with the delta link for the next sync, and, withSignIns, the
@@ -50,6 +53,36 @@ const partitionedReaders = 16
 // by the next delta, never lost: the round's link starts from when the
 // round started.
 func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (FullRead, error) {
+	if withSignIns && sizeHint > UserPageSize {
+		return c.largeUsers(ctx, nil)
+	}
+	out, err := c.deltaUsers(ctx, withSignIns, sizeHint, withSignIns)
+	if errors.Is(err, errLargeTenant) {
+		return c.largeUsers(ctx, out.Users)
+	}
+	return out, err
+}
+
+// errLargeTenant stops a delta read that found the tenant larger than one
+// page: largeUsers reads it faster.
+var errLargeTenant = errors.New("tenant larger than one users page")
+
+// largeUsers reads a tenant larger than one users page: listed by UPN
+// prefix, in parallel, where that proves complete; else through the delta
+// round, whose pages of 999 follow one another.
+func (c *Client) largeUsers(ctx context.Context, sample []store.DirectoryUser) (FullRead, error) {
+	out, err := c.partitionedUsers(ctx, sample)
+	if errors.Is(err, errNotPartitioned) {
+		return c.deltaUsers(ctx, true, UserPageSize+1, false)
+	}
+	return out, err
+}
+
+// deltaUsers reads every user through the first round of a users delta,
+// and their sign-in activity from a listing beside it. With stopLarge, a
+// tenant that proves larger than one delta page ends the read with
+// errLargeTenant.
+func (c *Client) deltaUsers(ctx context.Context, withSignIns bool, sizeHint int, stopLarge bool) (FullRead, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -61,6 +94,7 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 		large    = make(chan struct{})
 		sample   []string // partitions seen in the first delta page, set before large closes
 		queried  = map[string]bool{}
+		noP1     atomic.Bool // the sign-in listing answered ErrNoP1: nothing to list in parallel
 	)
 	wg.Add(1)
 	go func() {
@@ -69,6 +103,9 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 		out.DeltaLink, deltaErr = c.deltaRound(ctx, func(u store.DirectoryUser) error {
 			out.Users = append(out.Users, u)
 			if seen++; seen == UserPageSize+1 {
+				if stopLarge && !noP1.Load() {
+					return errLargeTenant
+				}
 				sample = prefixesOf(out.Users)
 				close(large)
 			}
@@ -92,6 +129,7 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 			go func() { done <- c.signIns(sctx, "", signs) }()
 			select {
 			case signErr = <-done:
+				noP1.Store(errors.Is(signErr, ErrNoP1))
 				stop()
 				return
 			case <-large:
@@ -108,6 +146,9 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 		}()
 	}
 	wg.Wait()
+	if errors.Is(deltaErr, errLargeTenant) {
+		return FullRead{Users: out.Users}, errLargeTenant // a sample for largeUsers
+	}
 	if deltaErr != nil {
 		return FullRead{}, deltaErr
 	}
@@ -152,6 +193,105 @@ func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (
 	}
 	return out, nil
 }
+
+// errNotPartitioned means a listing by UPN prefix cannot stand for the
+// whole directory: no Entra ID P1 (its pages of 999 without sign-in
+// activity gain nothing), or the partitions missed users.
+var errNotPartitioned = errors.New("users not readable by UPN prefix")
+
+// partitionedUsers takes a delta link as of now, then lists every user with
+// sign-in activity by UPN prefix, several prefixes at once. Changes made
+// during the listing are replayed by the next delta: the link predates
+// them. The directory's user count ($count, eventually consistent) checks
+// that the partitions missed nobody.
+func (c *Client) partitionedUsers(ctx context.Context, sample []store.DirectoryUser) (FullRead, error) {
+	var (
+		out   FullRead
+		count int64
+		wg    sync.WaitGroup
+		errs  [2]error
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		out.DeltaLink, errs[0] = c.LatestDeltaLink(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		count, errs[1] = c.userCount(ctx)
+	}()
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return FullRead{}, err
+	}
+	var mu sync.Mutex
+	byID := map[string]store.DirectoryUser{}
+	err := forEachPrefix(ctx, partitions(sample, count), func(ctx context.Context, prefix string) error {
+		var page []store.DirectoryUser
+		err := c.users(ctx, prefix, true, func(u store.DirectoryUser) error {
+			page = append(page, u)
+			return nil
+		})
+		mu.Lock()
+		for _, u := range page {
+			byID[strings.ToLower(u.ObjectID)] = u
+		}
+		mu.Unlock()
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrNoP1):
+		return FullRead{}, errNotPartitioned
+	case err != nil:
+		return FullRead{}, err
+	case int64(len(byID)) < count:
+		return FullRead{}, errNotPartitioned
+	}
+	out.Users = make([]store.DirectoryUser, 0, len(byID))
+	for _, u := range byID {
+		out.Users = append(out.Users, u)
+	}
+	slices.SortFunc(out.Users, func(a, b store.DirectoryUser) int { return strings.Compare(a.ObjectID, b.ObjectID) })
+	return out, nil
+}
+
+// partitions returns the UPN prefixes to list a tenant of count users by,
+// largest first, as a sample of its users suggests: the longest chain of
+// pages starts first, and a prefix that would take more than a few pages
+// of 120 is split by its second character, so no chain is long.
+func partitions(sample []store.DirectoryUser, count int64) []string {
+	freq := map[string]int{}
+	for i := range sample {
+		freq[upnPrefix(sample[i].UPN)]++
+	}
+	est := func(p string) float64 {
+		if len(sample) == 0 {
+			return 0
+		}
+		return float64(freq[p]) / float64(len(sample)) * float64(count)
+	}
+	first := slices.Clone(signInPrefixes)
+	slices.SortStableFunc(first, func(a, b string) int { return cmp.Compare(est(b), est(a)) })
+	var split, whole []string
+	for _, p := range first {
+		if est(p) <= splitAbove {
+			whole = append(whole, p)
+			continue
+		}
+		for _, c := range upnSecondChars {
+			split = append(split, p+c)
+		}
+	}
+	return append(split, whole...)
+}
+
+// splitAbove is the estimated size above which a prefix's listing is split:
+// three pages of 120 users with sign-in activity.
+const splitAbove = 360
+
+// upnSecondChars are the characters a principal name can hold after its
+// first (a dot, too).
+var upnSecondChars = append(slices.Clone(signInPrefixes), ".")
 
 // deltaRound pages through the first round of a users delta with the
 // largest pages Graph serves and returns the delta link it ends with.
@@ -211,8 +351,7 @@ func (c *Client) signIns(ctx context.Context, prefix string, set *signInSet) err
 	top := int32(UserPageSize)
 	q := &users.UsersRequestBuilderGetQueryParameters{Select: []string{"id", "signInActivity"}, Top: &top}
 	if prefix != "" {
-		f := "startswith(userPrincipalName,'" + strings.ReplaceAll(prefix, "'", "''") + "')"
-		q.Filter = &f
+		q.Filter = upnStartsWith(prefix)
 	}
 	resp, err := c.g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: q})
 	if err != nil {
@@ -243,6 +382,12 @@ type signInEntry struct {
 // partitionedSignIns reads sign-in activity by principal-name prefix,
 // several prefixes at once.
 func (c *Client) partitionedSignIns(ctx context.Context, set *signInSet, prefixes []string) error {
+	return forEachPrefix(ctx, prefixes, func(ctx context.Context, p string) error { return c.signIns(ctx, p, set) })
+}
+
+// forEachPrefix calls read for every prefix, partitionedReaders at once;
+// the first error stops the rest.
+func forEachPrefix(ctx context.Context, prefixes []string, read func(ctx context.Context, prefix string) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan string)
@@ -253,7 +398,7 @@ func (c *Client) partitionedSignIns(ctx context.Context, set *signInSet, prefixe
 		go func() {
 			defer wg.Done()
 			for p := range work {
-				if err := c.signIns(ctx, p, set); err != nil {
+				if err := read(ctx, p); err != nil {
 					errs <- err
 					cancel()
 					return

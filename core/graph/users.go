@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
@@ -31,14 +32,22 @@ var ErrNoP1 = errors.New("sign-in activity needs Microsoft Entra ID P1")
 // signInActivity, which needs Entra ID P1 (ErrNoP1 without it) and
 // AuditLog.Read.All.
 func (c *Client) Users(ctx context.Context, withSignIns bool, fn func(store.DirectoryUser) error) error {
+	return c.users(ctx, "", withSignIns, fn)
+}
+
+// users streams the users whose principal name starts with prefix ("":
+// every user) to fn.
+func (c *Client) users(ctx context.Context, prefix string, withSignIns bool, fn func(store.DirectoryUser) error) error {
 	fields := userFields
 	if withSignIns {
 		fields = append(append([]string{}, userFields...), "signInActivity")
 	}
 	top := int32(UserPageSize)
-	resp, err := c.g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: fields, Top: &top},
-	})
+	q := &users.UsersRequestBuilderGetQueryParameters{Select: fields, Top: &top}
+	if prefix != "" {
+		q.Filter = upnStartsWith(prefix)
+	}
+	resp, err := c.g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: q})
 	if err != nil {
 		return userError(err, withSignIns)
 	}
@@ -46,6 +55,33 @@ func (c *Client) Users(ctx context.Context, withSignIns bool, fn func(store.Dire
 		return fn(toDirectoryUser(u))
 	})
 	return userError(err, withSignIns)
+}
+
+// upnStartsWith is the $filter for principal names starting with prefix.
+func upnStartsWith(prefix string) *string {
+	f := "startswith(userPrincipalName,'" + strings.ReplaceAll(prefix, "'", "''") + "')"
+	return &f
+}
+
+// userCount asks how many users the directory holds. $count is an advanced
+// query: eventually consistent, so a user created a moment ago may not be
+// counted yet.
+func (c *Client) userCount(ctx context.Context) (int64, error) {
+	headers := abs.NewRequestHeaders()
+	headers.Add("ConsistencyLevel", "eventual")
+	top, count := int32(1), true
+	resp, err := c.g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+		Headers:         headers,
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: &top, Count: &count},
+	})
+	if err != nil {
+		return 0, wrap(err, DataContacts)
+	}
+	n := resp.GetOdataCount()
+	if n == nil {
+		return 0, &Error{DataType: DataContacts, Err: errors.New("the users count ($count) came without @odata.count")}
+	}
+	return *n, nil
 }
 
 func userError(err error, withSignIns bool) error {

@@ -1,6 +1,7 @@
 package syncer_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,15 @@ import (
 // prefix: every user must still arrive with the sign-in activity the sim
 // holds, and the next sync must be a delta.
 func TestLargeTenantFullReadKeepsEverySignIn(t *testing.T) {
-	f := newFixture(t, m365sim.Options{Seed: 71, Tenants: 1, TenantSizes: []int{1500}, CleanTenants: true, DisableThrottling: true,
+	// 1,500 users are listed by first UPN character; 6,000 have their
+	// larger prefixes split by the second.
+	for _, size := range []int{1500, 6000} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) { largeTenantFullRead(t, size) })
+	}
+}
+
+func largeTenantFullRead(t *testing.T, size int) {
+	f := newFixture(t, m365sim.Options{Seed: 71, Tenants: 1, TenantSizes: []int{size}, CleanTenants: true, DisableThrottling: true,
 		TenantFlags: map[int]m365sim.TenantFlags{0: {}}}) // Entra ID P1, a healthy relationship
 	tid := f.sim.Customers()[0].ID
 	run := f.sync()
@@ -61,5 +70,43 @@ func TestLargeTenantFullReadKeepsEverySignIn(t *testing.T) {
 	run = f.sync()
 	if run.Totals.Requests > 3 {
 		t.Errorf("second sync made %d requests, want a delta (customers, relationships, one $batch)", run.Totals.Requests)
+	}
+}
+
+// Without Entra ID P1 a large tenant cannot be listed with sign-in
+// activity: it is read through the delta round, every user still arrives,
+// and the run says why sign-ins are missing.
+func TestLargeTenantWithoutP1(t *testing.T) {
+	f := newFixture(t, m365sim.Options{Seed: 72, Tenants: 1, TenantSizes: []int{1500}, CleanTenants: true, DisableThrottling: true,
+		TenantFlags: map[int]m365sim.TenantFlags{0: {NoEntraP1: true}}})
+	tid := f.sim.Customers()[0].ID
+	run := f.sync()
+	want, err := f.sim.Control().Users(tid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := f.store.View(f.ctx, func(tx *store.Tx) error {
+		m, err := tx.Mirror(f.conn.ID, tid)
+		if err != nil {
+			return err
+		}
+		n = m.UserCount()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(want) {
+		t.Errorf("mirror holds %d users, want %d", n, len(want))
+	}
+	if len(run.Tenants) != 1 || len(run.Tenants[0].Findings) == 0 {
+		t.Fatalf("run %+v: want a finding about sign-in activity", run.Tenants)
+	}
+	found := false
+	for _, fd := range run.Tenants[0].Findings {
+		found = found || strings.Contains(fd.Message+fd.Fix, "P1")
+	}
+	if !found {
+		t.Errorf("findings %+v: want one naming Entra ID P1", run.Tenants[0].Findings)
 	}
 }
