@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand"
 	"net"
@@ -22,6 +23,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -114,6 +116,8 @@ func main() {
 // impossible on this machine, whatever the engine overlaps.
 func printTargets(rows []row) {
 	fmt.Printf("\nTargets (DESIGN.md, Performance targets), on %d cores:\n", runtime.GOMAXPROCS(0))
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	defer w.Flush()
 	check := func(name, what string, ok bool, why string) {
 		verdict := "holds"
 		if !ok {
@@ -122,7 +126,7 @@ func printTargets(rows []row) {
 		if why != "" {
 			why = " (" + why + ")"
 		}
-		fmt.Printf("  %-12s %-52s %s%s\n", name+":", what, verdict, why)
+		fmt.Fprintf(w, "  %s:\t%s\t%s%s\n", name, what, verdict, why)
 	}
 	limit := func(r row, target time.Duration) string {
 		floor := r.cpuFloor()
@@ -141,7 +145,7 @@ func printTargets(rows []row) {
 			}
 			check(r.name, fmt.Sprintf("peak heap %dMB <= 300MB", r.peakHeap>>20), r.peakHeap <= 300<<20, "")
 		case "delta":
-			check(r.name, fmt.Sprintf("%d requests per unchanged tenant, <= 2", r.worst), r.worst <= 2, "")
+			check(r.name, fmt.Sprintf("at most %d request(s) per unchanged tenant, <= 2", r.worst), r.worst <= 2, "")
 			target := r.lower * 3 / 2
 			check(r.name, fmt.Sprintf("wall %s <= 1.5 x bound = %s", r.wall.Round(time.Millisecond), target), r.wall <= target, limit(r, target))
 		case "faults":
@@ -385,9 +389,16 @@ func (e *env) measure(eng *syncer.Engine, r *row) (store.SyncRun, error) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	r.peakHeap = max(peak, ms.HeapAlloc)
+	byEndpoint := map[string]int{}
 	for _, ct := range e.sim.Control().Counters() {
 		r.requests += ct.Requests
 		r.r429 += ct.Throttled
+		byEndpoint[ct.Endpoint] += ct.Requests
+	}
+	if os.Getenv("SYNCBENCH_LOG") != "" {
+		for _, ep := range slices.Sorted(maps.Keys(byEndpoint)) {
+			fmt.Fprintf(os.Stderr, "  %s requests: %6d %s\n", r.name, byEndpoint[ep], ep)
+		}
 	}
 	if err == nil && run.Status == store.StatusError {
 		err = fmt.Errorf("sync ended in error: %v", run.Log)
