@@ -106,22 +106,32 @@ func (rs *runState) execute(ctx context.Context) error {
 	rs.e.events.publish(Event{Kind: RunStarted, ConnectionID: rs.conn.ID, RunID: rs.run.ID, TenantsTotal: rs.total})
 
 	results := make([]store.TenantResult, len(tenants))
-	// A tenant holds one of Options.Tenants slots while it works. When one
-	// of its requests waits out Retry-After it gives the slot to the next
+	// A tenant holds one of Options.Tenants places while it works. When one
+	// of its requests waits out Retry-After it gives the place to the next
 	// tenant (its other requests go on), so a throttled tenant does not
-	// idle the machine; it takes a slot again before retrying.
+	// idle the machine; it holds a place again before retrying. At most
+	// twice as many tenants are under way at once, which bounds the memory
+	// their reads hold.
 	active := make(chan struct{}, rs.e.opt.Tenants)
+	underWay := make(chan struct{}, 2*rs.e.opt.Tenants)
 	var wg sync.WaitGroup
 feed:
 	for i := range tenants {
 		select {
+		case underWay <- struct{}{}:
+		case <-ctx.Done():
+			break feed
+		}
+		select {
 		case active <- struct{}{}:
 		case <-ctx.Done():
+			<-underWay
 			break feed
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { <-underWay }()
 			sl := &slot{sem: active, held: true}
 			tctx := ctx
 			if !rs.e.opt.Sequential {
@@ -149,13 +159,16 @@ feed:
 
 // slot is a tenant's place among the tenants working at once.
 type slot struct {
-	sem  chan struct{} // send to take a place, receive to give one back
-	mu   sync.Mutex
-	held bool
+	sem     chan struct{} // send to take a place, receive to give one back
+	mu      sync.Mutex
+	held    bool
+	retaken chan struct{} // closed when the tenant holds a place again
+	blocked func()        // tests: called when a request starts waiting for a place
 }
 
 // wait sleeps d for a request about to retry, without holding the place;
-// it takes a place again before the request goes on.
+// before the request goes on the tenant holds a place again, taken by this
+// request or by another of the tenant's that woke first.
 func (s *slot) wait(ctx context.Context, d time.Duration) error {
 	s.release()
 	t := time.NewTimer(d)
@@ -166,22 +179,30 @@ func (s *slot) wait(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 	s.mu.Lock()
-	held := s.held
-	s.mu.Unlock()
-	if held { // another request of the tenant woke first
+	if s.held {
+		s.mu.Unlock()
 		return nil
+	}
+	retaken := s.retaken
+	s.mu.Unlock()
+	if s.blocked != nil {
+		s.blocked()
 	}
 	select {
 	case s.sem <- struct{}{}:
+	case <-retaken:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.held {
-		<-s.sem // taken twice by requests waking together: keep one
+		<-s.sem // another request took it back meanwhile: keep one place
+		return nil
 	}
 	s.held = true
+	close(s.retaken)
 	return nil
 }
 
@@ -191,6 +212,7 @@ func (s *slot) release() {
 	if s.held {
 		<-s.sem
 		s.held = false
+		s.retaken = make(chan struct{})
 	}
 }
 

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 )
@@ -42,5 +43,38 @@ func TestSlotFreedWhileWaiting(t *testing.T) {
 	waiting.release()
 	if len(sem) != 0 {
 		t.Fatalf("after release: %d places taken, want 0", len(sem))
+	}
+}
+
+// Two requests of a tenant that wake while every place is taken both go on
+// once one of them holds a place again: neither waits for a second place.
+func TestSlotSiblingsWakeTogether(t *testing.T) {
+	sem := make(chan struct{}, 1)
+	sem <- struct{}{}
+	a := &slot{sem: sem, held: true}
+	a.release()
+	sem <- struct{}{} // another tenant takes the only place
+
+	var blocked sync.WaitGroup
+	blocked.Add(2)
+	a.blocked = blocked.Done
+	done := make(chan error, 2)
+	for range 2 {
+		go func() { done <- a.wait(t.Context(), 0) }()
+	}
+	blocked.Wait() // both woke and wait for a place
+	<-sem          // the other tenant finishes
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a woken request still waits for a place its tenant already holds")
+		}
+	}
+	if len(sem) != 1 || !a.held {
+		t.Fatalf("%d places taken, held %v; want 1, true", len(sem), a.held)
 	}
 }
