@@ -43,15 +43,18 @@ func upnPrefix(upn string) string {
 // partitionedReaders bounds one tenant's partition reads in flight.
 const partitionedReaders = 64
 
-// AllUsers reads every user through the first round of a users delta,
-// which ends with the delta link for the next sync, and, withSignIns, the
-// users' sign-in activity (which delta cannot carry) from a users listing
-// in parallel. A tenant larger than one delta page (sizeHint, or found
-// while reading) has its sign-in listing partitioned.
+// AllUsers reads every user and the delta link for the next sync.
 //
-// Under Graph's delta semantics a change made during the read is replayed
-// by the next delta, never lost: the round's link starts from when the
-// round started.
+// A tenant of at most one delta page is read through the first round of a
+// users delta and, withSignIns, the users' sign-in activity (which delta
+// cannot carry) from a listing in parallel. A larger one (sizeHint > 999,
+// or found so by the first delta page, which is then the sample that
+// sizes the partitions) is listed by UPN prefix with its sign-in activity,
+// in parallel, after a delta link as of now; without Entra ID P1, or if
+// the partitions miss a user, the delta round reads it.
+//
+// Either way a change made during the read is replayed by the next delta,
+// never lost: the link predates the read.
 func (c *Client) AllUsers(ctx context.Context, withSignIns bool, sizeHint int) (FullRead, error) {
 	if withSignIns && sizeHint > UserPageSize {
 		return c.largeUsers(ctx, nil)
@@ -202,30 +205,46 @@ var errNotPartitioned = errors.New("users not readable by UPN prefix")
 // partitionedUsers takes a delta link as of now, then lists every user with
 // sign-in activity by UPN prefix, several prefixes at once. Changes made
 // during the listing are replayed by the next delta: the link predates
-// them. The directory's user count ($count, eventually consistent) checks
-// that the partitions missed nobody.
+// them. A plain listing of the object ids beside it checks that the
+// partitions missed nobody; the users count ($count, eventually
+// consistent) only sizes the partitions.
 func (c *Client) partitionedUsers(ctx context.Context, sample []store.DirectoryUser) (FullRead, error) {
 	var (
-		out   FullRead
-		count int64
-		wg    sync.WaitGroup
-		errs  [2]error
+		out      FullRead
+		count    int64
+		linkErr  error
+		wg       sync.WaitGroup
+		ids      map[string]bool
+		idsErr   error
+		mu       sync.Mutex
+		byID     = map[string]store.DirectoryUser{}
+		countErr error
 	)
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		out.DeltaLink, errs[0] = c.LatestDeltaLink(ctx)
+		out.DeltaLink, linkErr = c.LatestDeltaLink(ctx)
 	}()
 	go func() {
 		defer wg.Done()
-		count, errs[1] = c.userCount(ctx)
+		count, countErr = c.userCount(ctx)
 	}()
 	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
-		return FullRead{}, err
+	if linkErr != nil {
+		return FullRead{}, linkErr
 	}
-	var mu sync.Mutex
-	byID := map[string]store.DirectoryUser{}
+	if countErr != nil {
+		count = int64(len(sample)) // sizes the partitions from the sample alone
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if ids, idsErr = c.userIDs(ctx); idsErr != nil {
+			cancel()
+		}
+	}()
 	err := forEachPrefix(ctx, partitions(sample, count), func(ctx context.Context, prefix string) error {
 		var page []store.DirectoryUser
 		err := c.users(ctx, prefix, true, func(u store.DirectoryUser) error {
@@ -239,13 +258,29 @@ func (c *Client) partitionedUsers(ctx context.Context, sample []store.DirectoryU
 		mu.Unlock()
 		return err
 	})
+	if err != nil {
+		cancel()
+	}
+	wg.Wait()
 	switch {
 	case errors.Is(err, ErrNoP1):
 		return FullRead{}, errNotPartitioned
+	case idsErr != nil && !errors.Is(idsErr, context.Canceled):
+		return FullRead{}, idsErr
 	case err != nil:
 		return FullRead{}, err
-	case int64(len(byID)) < count:
-		return FullRead{}, errNotPartitioned
+	case idsErr != nil:
+		return FullRead{}, idsErr
+	}
+	for id := range ids {
+		if _, ok := byID[id]; !ok {
+			return FullRead{}, errNotPartitioned
+		}
+	}
+	for i := range sample {
+		if _, ok := byID[strings.ToLower(sample[i].ObjectID)]; !ok {
+			return FullRead{}, errNotPartitioned
+		}
 	}
 	out.Users = make([]store.DirectoryUser, 0, len(byID))
 	for _, u := range byID {
@@ -255,10 +290,31 @@ func (c *Client) partitionedUsers(ctx context.Context, sample []store.DirectoryU
 	return out, nil
 }
 
+// userIDs lists every user's object id (lower case), pages of 999.
+func (c *Client) userIDs(ctx context.Context) (map[string]bool, error) {
+	top := int32(UserPageSize)
+	resp, err := c.g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: &top},
+	})
+	if err != nil {
+		return nil, wrap(err, DataContacts)
+	}
+	out := map[string]bool{}
+	err = iterate[models.Userable](ctx, c, resp, models.CreateUserCollectionResponseFromDiscriminatorValue, func(u models.Userable) error {
+		out[strings.ToLower(deref(u.GetId()))] = true
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, DataContacts)
+	}
+	return out, nil
+}
+
 // partitions returns the UPN prefixes to list a tenant of count users by,
 // largest first, as a sample of its users suggests: the longest chain of
 // pages starts first, and a prefix that would take more than a few pages
-// of 120 is split by its second character, so no chain is long.
+// of 120 is split by its second character, so no chain is long. Without a
+// sample it is every first character, unsplit.
 func partitions(sample []store.DirectoryUser, count int64) []string {
 	freq := map[string]int{}
 	for i := range sample {
@@ -289,9 +345,9 @@ func partitions(sample []store.DirectoryUser, count int64) []string {
 // three pages of 120 users with sign-in activity.
 const splitAbove = 360
 
-// upnSecondChars are the characters a principal name can hold after its
-// first (a dot, too).
-var upnSecondChars = append(slices.Clone(signInPrefixes), ".")
+// upnSecondChars are what can follow a principal name's first character:
+// the characters it allows, a dot, and "@" for a one-letter name.
+var upnSecondChars = append(slices.Clone(signInPrefixes), ".", "@")
 
 // deltaRound pages through the first round of a users delta with the
 // largest pages Graph serves and returns the delta link it ends with.

@@ -110,3 +110,40 @@ func TestLargeTenantWithoutP1(t *testing.T) {
 		t.Errorf("findings %+v: want one naming Entra ID P1", run.Tenants[0].Findings)
 	}
 }
+
+// A user whose principal name starts with a character no UPN prefix
+// covers is not lost: the listing by prefix sees it missing and the delta
+// round reads the tenant.
+func TestLargeTenantListingMissesNobody(t *testing.T) {
+	f := newFixture(t, m365sim.Options{Seed: 73, Tenants: 1, TenantSizes: []int{1500}, CleanTenants: true, DisableThrottling: true,
+		TenantFlags: map[int]m365sim.TenantFlags{0: {}}})
+	cu := f.sim.Customers()[0]
+	ctl := f.sim.Control()
+	users, err := ctl.Users(cu.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	domain := users[len(users)-1].UPN[strings.Index(users[len(users)-1].UPN, "@"):]
+	odd, err := ctl.AddUser(cu.ID, m365sim.UserSpec{GivenName: "Odd", Surname: "Prefix", UPN: "+odd" + domain, Licenses: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sync()
+	want, err := ctl.Users(cu.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	if err := f.store.View(f.ctx, func(tx *store.Tx) error {
+		m, err := tx.Mirror(f.conn.ID, cu.ID)
+		if err != nil {
+			return err
+		}
+		return m.ForEachUser(func(u *store.DirectoryUser) error { got[strings.ToLower(u.ObjectID)] = true; return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || !got[strings.ToLower(odd.ID)] {
+		t.Errorf("mirror holds %d users (the +odd user: %v), want %d with it", len(got), got[strings.ToLower(odd.ID)], len(want))
+	}
+}
