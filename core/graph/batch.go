@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
@@ -75,6 +77,21 @@ func (c *Client) ReadBundle(ctx context.Context, deltaLink string, want Want, fn
 		return b, wrap(err, DataContacts)
 	}
 	codes := resp.GetStatusCodes()
+	// Parts that failed are sent again on their own, after the longest
+	// Retry-After among them; they count as retries, as whole requests do.
+	for _, status := range codes {
+		switch {
+		case status == http.StatusTooManyRequests:
+			c.stats.Throttled.Add(1)
+		case retryable(status):
+			c.stats.Failed.Add(1)
+		}
+	}
+	if d := partsRetryAfter(resp, codes); d > 0 {
+		if err := sleep(ctx, d); err != nil {
+			return b, err
+		}
+	}
 
 	// The delta decides whether the rest matters.
 	if item, ok := batchItem[users.DeltaGetResponseable](resp, codes, deltaID, users.CreateDeltaGetResponseFromDiscriminatorValue); ok {
@@ -118,6 +135,23 @@ func (c *Client) ReadBundle(ctx context.Context, deltaLink string, want Want, fn
 		}
 	}
 	return b, ctx.Err()
+}
+
+// partsRetryAfter is the longest Retry-After of the retryable parts.
+func partsRetryAfter(resp msgraphcore.BatchResponse, codes map[string]int32) time.Duration {
+	var longest time.Duration
+	for id, status := range codes {
+		item := resp.GetResponseById(id)
+		if !retryable(status) || item == nil {
+			continue
+		}
+		for k, v := range item.GetHeaders() {
+			if d, ok := parseRetryAfter(v); ok && strings.EqualFold(k, "Retry-After") {
+				longest = max(longest, d)
+			}
+		}
+	}
+	return longest
 }
 
 func retryable(status int32) bool {

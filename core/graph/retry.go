@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -45,9 +46,9 @@ func (h retryHandler) Intercept(p khttp.Pipeline, i int, req *http.Request) (*ht
 		if !ok {
 			break
 		}
-		d := h.delay(resp, attempt)
+		d := min(h.delay(resp, attempt), maxRetryWait-waited)
 		waited += d
-		io.Copy(io.Discard, resp.Body)
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 		if err := sleep(req.Context(), d); err != nil {
 			return nil, err
@@ -87,15 +88,28 @@ func rewinder(req *http.Request) (func() error, bool) {
 }
 
 func (h retryHandler) delay(resp *http.Response, attempt int) time.Duration {
-	if ra := resp.Header.Get("Retry-After"); ra != "" {
-		if s, err := strconv.ParseFloat(ra, 64); err == nil && s >= 0 {
-			return time.Duration(s * float64(time.Second))
-		}
-		if t, err := http.ParseTime(ra); err == nil {
-			return max(0, time.Until(t))
-		}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After")); ok {
+		return d
 	}
 	return h.baseDelay<<(attempt-1) + time.Duration(rand.Int64N(int64(time.Second)))
+}
+
+// parseRetryAfter reads a Retry-After value, seconds or an HTTP date, at
+// most maxRetryWait.
+func parseRetryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if math.IsNaN(s) || s < 0 {
+			return 0, false
+		}
+		return time.Duration(min(s, maxRetryWait.Seconds()) * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return min(max(0, time.Until(t)), maxRetryWait), true
+	}
+	return 0, false
 }
 
 // sleep waits d through the context's wait function, or a timer.

@@ -91,3 +91,27 @@ func TestRetryHonoursRetryAfterThroughWait(t *testing.T) {
 		t.Errorf("last retry sent %q", bodies[3])
 	}
 }
+
+func TestParseRetryAfter(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"2", 2 * time.Second, true},
+		{"0.5", 500 * time.Millisecond, true},
+		{"3600", maxRetryWait, true},
+		{"1e12", maxRetryWait, true},
+		{"+Inf", maxRetryWait, true},
+		{"NaN", 0, false},
+		{"-1", 0, false},
+		{"", 0, false},
+		{"soon", 0, false},
+		{time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0, true},
+	} {
+		got, ok := parseRetryAfter(c.in)
+		if got != c.want || ok != c.ok {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -370,6 +370,28 @@ func TestFaultsGiveTheSameData(t *testing.T) {
 		t.Errorf("%d of %d retries came before their Retry-After", early, retries)
 	}
 	t.Logf("faulty sync: %d requests, %d retried", run.Totals.Requests, retries)
+
+	// The delta syncs that follow travel as $batch: a failed part is sent
+	// again on its own, after its Retry-After. Nothing changed in the cloud,
+	// so the data must stay equal to the clean full sync's.
+	bad.sim.Control().ResetCounters()
+	for range 3 {
+		bad.sync()
+	}
+	deltaRetries := 0 // faulted answers, whole requests or $batch parts
+	for _, c := range bad.sim.Control().Counters() {
+		deltaRetries += c.Throttled + c.Errors5xx
+	}
+	if deltaRetries == 0 {
+		t.Errorf("the faulty delta syncs met no fault: the test proves nothing")
+	}
+	if a, b := dump(t, clean), dump(t, bad); a != b {
+		t.Errorf("data differs with faults after delta syncs:\nclean:\n%s\nfaulty:\n%s", a, b)
+	}
+	if early := bad.sim.Control().EarlyRetries(); early != 0 {
+		t.Errorf("%d retries (of %d in the delta syncs) came before their Retry-After", early, deltaRetries)
+	}
+	t.Logf("faulty delta syncs: %d faulted answers", deltaRetries)
 }
 
 // dump renders every tenant mirror in a comparable form.
