@@ -314,7 +314,9 @@ func (s *Server) fault(tenantID, method, url string) (string, time.Duration) {
 
 // EarlyRetries counts the requests that came back after a random 429 or
 // 503 before the Retry-After they were given had passed: a client that
-// honours Retry-After makes none.
+// honours Retry-After makes none. A request is known by tenant, method and
+// URL, so two identical requests in flight at once (two clients of one
+// tenant) could be taken for a retry.
 func (c *Control) EarlyRetries() int {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()

@@ -27,14 +27,18 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 	if rs.dryRun {
 		commit = rs.e.store.Update // its error rolls back; Batch would retry it
 	}
-	orig := *t
+	orig, origRes := *t, *res
 	err := commit(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		// bbolt runs this again alone when a batch it shared failed: start
+		// from the same state each time, or counts would add up twice.
 		*t = orig
-		*res = store.TenantResult{TenantID: res.TenantID, DisplayName: res.DisplayName, Status: res.Status, Findings: res.Findings, Counts: res.Counts}
+		*res = store.TenantResult{TenantID: origRes.TenantID, DisplayName: origRes.DisplayName, Status: origRes.Status,
+			Findings: origRes.Findings, Counts: origRes.Counts}
 		m, err := tx.Mirror(rs.conn.ID, t.TenantID)
 		if err != nil {
 			return err
 		}
+		touched := 0 // contacts linked to the tenant's users that the plan wrote
 		changed, err := applyMirror(tx, m, rd, rs.e.now())
 		if err != nil {
 			return err
@@ -67,14 +71,14 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 				dir.Users = changed
 			}
 			dir.Shared = sharedMailboxes(m, rd, dir.Users)
-			if err := rs.e.applyPlan(tx, rs.conn, t, dir, res, rs.run.ID); err != nil {
+			if touched, err = rs.e.applyPlan(tx, rs.conn, t, dir, res, rs.run.ID); err != nil {
 				return err
 			}
 		}
 		if t.MatchState == store.MatchMatched && rs.conn.Settings.Contacts && !rd.full && wasMatched && prev.OrgID == t.OrgID {
 			// A delta plans only the changed users; every other linked
 			// contact is unchanged, and the log should say so.
-			res.Counts.Unchanged = max(0, tx.LinkedContacts(t.TenantID)-res.Counts.Created-res.Counts.Updated)
+			res.Counts.Unchanged = max(0, tx.LinkedContacts(t.TenantID)-touched)
 		}
 		t.LastCounts = res.Counts
 		if err := tx.PutTenant(t); err != nil {
@@ -241,9 +245,11 @@ func (e *Engine) matchTenant(tx *store.Tx, idx *match.OrgIndex, t *store.Tenant)
 
 // applyPlan plans the contacts of a matched tenant and writes them, with
 // their history, counting what changed.
-func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant, dir match.Directory, res *store.TenantResult, runID uint64) error {
+//
+// It returns how many of the contacts it wrote are linked to the tenant's
+// users.
+func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant, dir match.Directory, res *store.TenantResult, runID uint64) (touched int, err error) {
 	var contacts []store.Contact
-	var err error
 	if dir.Complete {
 		contacts, err = tx.OrgContacts(t.OrgID)
 	} else {
@@ -255,7 +261,7 @@ func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant,
 		contacts, err = tx.OrgContactsFor(t.OrgID, t.TenantID, oids)
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	plan := match.PlanContacts(t.OrgID, dir, conn.Settings, contacts)
 	logChange := func(ch store.Change) error {
@@ -271,17 +277,18 @@ func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant,
 	for i := range plan.Create {
 		c := plan.Create[i]
 		if err := tx.PutContact(&c); err != nil {
-			return err
+			return 0, err
 		}
 		res.Counts.Created++
+		touched++
 		if err := logChange(store.Change{ContactID: c.ID, Contact: c.Name(), Kind: store.ChangeCreated, Reason: "new user in " + t.DisplayName}); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	for _, up := range plan.Update {
 		c := up.Contact
 		if err := tx.PutContact(&c); err != nil {
-			return err
+			return 0, err
 		}
 		kind, reason := store.ChangeUpdated, ""
 		switch {
@@ -296,8 +303,11 @@ func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant,
 			kind, reason = store.ChangeFlagged, "ambiguous: more than one user matches"
 		}
 		res.Counts.Updated++
+		if c.Link != nil && strings.EqualFold(c.Link.TenantID, t.TenantID) {
+			touched++
+		}
 		if err := logChange(store.Change{ContactID: c.ID, Contact: c.Name(), Kind: kind, Fields: up.Changes, Reason: reason}); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	res.Counts.Unchanged += plan.Unchanged
@@ -307,5 +317,5 @@ func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant,
 			res.Changes = append(res.Changes, store.Change{Kind: store.ChangeFlagged, Contact: a.ObjectID, Reason: a.Reason, RunID: runID})
 		}
 	}
-	return nil
+	return touched, nil
 }

@@ -174,7 +174,7 @@ func (e *Engine) planFromMirror(tx *store.Tx, conn store.Connection, t *store.Te
 	}
 	dir.Shared = sharedMailboxes(m, &tenantRead{}, dir.Users)
 	var res store.TenantResult
-	if err := e.applyPlan(tx, conn, t, dir, &res, 0); err != nil {
+	if _, err := e.applyPlan(tx, conn, t, dir, &res, 0); err != nil {
 		return err
 	}
 	t.LastCounts.Created += res.Counts.Created
