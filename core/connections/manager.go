@@ -3,6 +3,7 @@ package connections
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/graph"
@@ -41,6 +43,18 @@ type Manager struct {
 	vault    auth.Sealer
 	net      Network
 	inFlight chan struct{}
+
+	mu       sync.Mutex
+	sessions map[string]keptSession // by connection id
+}
+
+// keptSession is a connection's MSAL session, kept from run to run while
+// what it was built from stays the same: MSAL then remembers each tenant's
+// endpoints (one request less per tenant token) and the sealed token cache
+// is opened once.
+type keptSession struct {
+	from string
+	sess *auth.Session
 }
 
 // NewManager returns a Manager over a store, the keychain and the vault that
@@ -116,6 +130,7 @@ func (m *Manager) UpdateCredentials(ctx context.Context, id string, f Form) (sto
 		}
 		return tx.PutConnection(&c)
 	})
+	m.forgetSession(id)
 	if err == nil && c.Account == "" {
 		err = m.vault.Delete(ctx, auth.CacheBlobName(id))
 	}
@@ -136,6 +151,7 @@ func (m *Manager) Disconnect(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	m.forgetSession(id)
 	if err := m.keychain.Delete(c.SecretRef); err != nil {
 		return "", fmt.Errorf("delete the client secret: %w", err)
 	}
@@ -161,10 +177,33 @@ func (m *Manager) Session(c store.Connection) (*auth.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the client secret of %q: %w", c.Name, err)
 	}
-	return auth.NewSession(auth.Config{
+	sum := sha256.Sum256([]byte(strings.Join([]string{c.Mode, c.TenantID, c.ClientID, c.AuthorityHost, c.Account, secret}, "\x00")))
+	from := hex.EncodeToString(sum[:])
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if k, ok := m.sessions[c.ID]; ok && k.from == from {
+		return k.sess, nil
+	}
+	sess, err := auth.NewSession(auth.Config{
 		Conn: c, Secret: secret, HTTP: m.net.HTTP, Vault: m.vault, OpenURL: m.net.OpenURL,
 		NotFound: func(err error) bool { return errors.Is(err, secrets.ErrNotFound) },
 	})
+	if err != nil {
+		return nil, err
+	}
+	if m.sessions == nil {
+		m.sessions = map[string]keptSession{}
+	}
+	m.sessions[c.ID] = keptSession{from: from, sess: sess}
+	return sess, nil
+}
+
+// forgetSession drops a connection's kept session: its token cache was
+// deleted or its credentials changed.
+func (m *Manager) forgetSession(id string) {
+	m.mu.Lock()
+	delete(m.sessions, id)
+	m.mu.Unlock()
 }
 
 // SignIn runs the interactive sign-in of a delegated connection and saves

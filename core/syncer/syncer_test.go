@@ -424,3 +424,29 @@ func dump(t *testing.T, f *fixture) string {
 	}
 	return b.String()
 }
+
+// Runs share the connection's MSAL session: when tokens are refreshed, a
+// tenant's endpoints are not looked up again.
+func TestSecondRunReusesTenantEndpoints(t *testing.T) {
+	f := newFixture(t, m365sim.Options{Seed: 23, Tenants: 4, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true,
+		TokenLifetime: time.Minute}) // MSAL refreshes tokens that expire within 5 minutes: every run asks anew
+	f.sync()
+	ctl := f.sim.Control()
+	ctl.ResetCounters()
+	f.sync()
+	tokens, metadata := 0, 0
+	for _, c := range ctl.Counters() {
+		switch {
+		case strings.Contains(c.Endpoint, "openid-configuration"):
+			metadata += c.Requests
+		case strings.Contains(c.Endpoint, "oauth2/v2.0/token"):
+			tokens += c.Requests
+		}
+	}
+	if tokens < 4 {
+		t.Fatalf("second run asked for %d tokens, want one per tenant (4): the test proves nothing", tokens)
+	}
+	if metadata != 0 {
+		t.Errorf("second run fetched tenant metadata %d times, want 0", metadata)
+	}
+}
