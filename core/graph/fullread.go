@@ -205,20 +205,24 @@ var errNotPartitioned = errors.New("users not readable by UPN prefix")
 // partitionedUsers takes a delta link as of now, then lists every user with
 // sign-in activity by UPN prefix, several prefixes at once. Changes made
 // during the listing are replayed by the next delta: the link predates
-// them. A plain listing of the object ids beside it checks that the
-// partitions missed nobody; the users count ($count, eventually
-// consistent) only sizes the partitions.
+// them.
+//
+// The prefixes cover every principal name Entra ID allows (letters,
+// digits and ' - _ ! # ^ ~ first; those, a dot or "@" second). The users
+// count ($count) and the sample check that no user fell outside them; if
+// one did, or the count is unavailable, the delta round reads the tenant.
+// The count is eventually consistent: a deletion it has not seen yet only
+// costs that fallback, while a missed user could hide behind a user added
+// during the listing, which Entra ID's name rules leave no room for.
 func (c *Client) partitionedUsers(ctx context.Context, sample []store.DirectoryUser) (FullRead, error) {
 	var (
 		out      FullRead
 		count    int64
 		linkErr  error
+		countErr error
 		wg       sync.WaitGroup
-		ids      map[string]bool
-		idsErr   error
 		mu       sync.Mutex
 		byID     = map[string]store.DirectoryUser{}
-		countErr error
 	)
 	wg.Add(2)
 	go func() {
@@ -230,21 +234,14 @@ func (c *Client) partitionedUsers(ctx context.Context, sample []store.DirectoryU
 		count, countErr = c.userCount(ctx)
 	}()
 	wg.Wait()
-	if linkErr != nil {
+	switch {
+	case linkErr != nil:
 		return FullRead{}, linkErr
+	case errors.Is(countErr, context.Canceled):
+		return FullRead{}, countErr
+	case countErr != nil:
+		return FullRead{}, errNotPartitioned
 	}
-	if countErr != nil {
-		count = int64(len(sample)) // sizes the partitions from the sample alone
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if ids, idsErr = c.userIDs(ctx); idsErr != nil {
-			cancel()
-		}
-	}()
 	err := forEachPrefix(ctx, partitions(sample, count), func(ctx context.Context, prefix string) error {
 		var page []store.DirectoryUser
 		err := c.users(ctx, prefix, true, func(u store.DirectoryUser) error {
@@ -258,24 +255,13 @@ func (c *Client) partitionedUsers(ctx context.Context, sample []store.DirectoryU
 		mu.Unlock()
 		return err
 	})
-	if err != nil {
-		cancel()
-	}
-	wg.Wait()
 	switch {
 	case errors.Is(err, ErrNoP1):
 		return FullRead{}, errNotPartitioned
-	case idsErr != nil && !errors.Is(idsErr, context.Canceled):
-		return FullRead{}, idsErr
 	case err != nil:
 		return FullRead{}, err
-	case idsErr != nil:
-		return FullRead{}, idsErr
-	}
-	for id := range ids {
-		if _, ok := byID[id]; !ok {
-			return FullRead{}, errNotPartitioned
-		}
+	case int64(len(byID)) < count:
+		return FullRead{}, errNotPartitioned
 	}
 	for i := range sample {
 		if _, ok := byID[strings.ToLower(sample[i].ObjectID)]; !ok {
@@ -287,26 +273,6 @@ func (c *Client) partitionedUsers(ctx context.Context, sample []store.DirectoryU
 		out.Users = append(out.Users, u)
 	}
 	slices.SortFunc(out.Users, func(a, b store.DirectoryUser) int { return strings.Compare(a.ObjectID, b.ObjectID) })
-	return out, nil
-}
-
-// userIDs lists every user's object id (lower case), pages of 999.
-func (c *Client) userIDs(ctx context.Context) (map[string]bool, error) {
-	top := int32(UserPageSize)
-	resp, err := c.g.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: &top},
-	})
-	if err != nil {
-		return nil, wrap(err, DataContacts)
-	}
-	out := map[string]bool{}
-	err = iterate[models.Userable](ctx, c, resp, models.CreateUserCollectionResponseFromDiscriminatorValue, func(u models.Userable) error {
-		out[strings.ToLower(deref(u.GetId()))] = true
-		return nil
-	})
-	if err != nil {
-		return nil, wrap(err, DataContacts)
-	}
 	return out, nil
 }
 
