@@ -129,26 +129,13 @@ func (o *contactOverlay) rebuild() {
 	o.content.Refresh()
 }
 
+// localValue is a contact field as the documentation holds it.
 func localValue(c *store.Contact, key string) string {
-	switch key {
-	case store.FieldFirstName:
-		return c.FirstName
-	case store.FieldLastName:
-		return c.LastName
-	case store.FieldTitle:
-		return c.Title
-	case store.FieldPrimaryEmail:
-		return c.PrimaryEmail
-	case store.FieldOtherEmails:
-		return strings.Join(c.OtherEmails, ", ")
-	case store.FieldOfficePhone:
-		return c.OfficePhone
-	case store.FieldMobile:
-		return c.Mobile
-	}
-	return ""
+	return msValue(match.Fields{FirstName: c.FirstName, LastName: c.LastName, Title: c.Title, PrimaryEmail: c.PrimaryEmail,
+		OtherEmails: c.OtherEmails, OfficePhone: c.OfficePhone, Mobile: c.Mobile}, key)
 }
 
+// msValue is a contact field as Microsoft's user gives it.
 func msValue(f match.Fields, key string) string {
 	switch key {
 	case store.FieldFirstName:

@@ -138,22 +138,10 @@ func (v *syncSettingsView) buildUI() fyne.CanvasObject {
 	v.tenantCount = widget.NewLabel("")
 	v.tenantList = widget.NewList(
 		func() int { return len(v.shown) },
-		func() fyne.CanvasObject {
-			name, domain := widget.NewLabel("Tenant"), widget.NewLabel("domain")
-			name.Truncation, domain.Truncation = fyne.TextTruncateClip, fyne.TextTruncateClip
-			domain.Importance = widget.LowImportance
-			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, row(columns{3, 2}, name, domain))
-		},
+		func() fyne.CanvasObject { return newCheckedRow("Tenant", "domain") },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			t := v.tenants[v.shown[id]]
-			r := o.(*fyne.Container)
-			cols := r.Objects[0].(*fyne.Container)
-			cols.Objects[0].(*widget.Label).SetText(t.DisplayName)
-			cols.Objects[1].(*widget.Label).SetText(t.DefaultDomain)
-			check := r.Objects[1].(*widget.Check)
-			check.OnChanged = nil
-			check.SetChecked(v.selected[t.TenantID])
-			check.OnChanged = func(on bool) { v.selected[t.TenantID] = on; v.updateCount() }
+			setCheckedRow(o, t.DisplayName, t.DefaultDomain, v.selected[t.TenantID], func(on bool) { v.selected[t.TenantID] = on; v.updateCount() })
 		})
 	all := widget.NewButton("Select all", func() { v.selectShown(true) })
 	none := widget.NewButton("Select none", func() { v.selectShown(false) })
@@ -169,26 +157,14 @@ func (v *syncSettingsView) buildUI() fyne.CanvasObject {
 	// Subscriptions
 	v.subList = widget.NewList(
 		func() int { return len(v.subs) },
-		func() fyne.CanvasObject {
-			name, used := widget.NewLabel("Subscription"), widget.NewLabel("assigned")
-			name.Truncation, used.Truncation = fyne.TextTruncateClip, fyne.TextTruncateClip
-			used.Importance = widget.LowImportance
-			return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, row(columns{3, 2}, name, used))
-		},
+		func() fyne.CanvasObject { return newCheckedRow("Subscription", "assigned") },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			s := v.subs[id]
-			r := o.(*fyne.Container)
-			cols := r.Objects[0].(*fyne.Container)
 			name := s.Name
 			if id < 3 && s.Assigned > 0 && !s.Free {
 				name = "★ " + name
 			}
-			cols.Objects[0].(*widget.Label).SetText(name)
-			cols.Objects[1].(*widget.Label).SetText(plural(s.Assigned, "user") + " · " + plural(s.Tenants, "tenant"))
-			check := r.Objects[1].(*widget.Check)
-			check.OnChanged = nil
-			check.SetChecked(v.subOn[s.SKUID])
-			check.OnChanged = func(on bool) { v.subOn[s.SKUID] = on }
+			setCheckedRow(o, name, plural(s.Assigned, "user")+" · "+plural(s.Tenants, "tenant"), v.subOn[s.SKUID], func(on bool) { v.subOn[s.SKUID] = on })
 		})
 	subHelp := []string{"Their users become contacts; none checked: all licensed users.", "★ recommended: held by the most users."}
 	if len(v.subs) == 0 {
@@ -319,4 +295,26 @@ func (v *syncSettingsView) onSave() {
 	}
 	v.env.shell.Show(ViewIntegrations)
 	v.env.shell.updateStatus()
+}
+
+// newCheckedRow is a list row template: a check box, a name and a quieter
+// detail beside it.
+func newCheckedRow(name, detail string) fyne.CanvasObject {
+	n, d := widget.NewLabel(name), widget.NewLabel(detail)
+	n.Truncation, d.Truncation = fyne.TextTruncateClip, fyne.TextTruncateClip
+	d.Importance = widget.LowImportance
+	return container.NewBorder(nil, nil, widget.NewCheck("", nil), nil, row(columns{3, 2}, n, d))
+}
+
+// setCheckedRow fills a newCheckedRow row; onChanged runs only when the
+// technician changes the check box, not while the row is filled.
+func setCheckedRow(o fyne.CanvasObject, name, detail string, checked bool, onChanged func(bool)) {
+	r := o.(*fyne.Container)
+	cols := r.Objects[0].(*fyne.Container)
+	cols.Objects[0].(*widget.Label).SetText(name)
+	cols.Objects[1].(*widget.Label).SetText(detail)
+	check := r.Objects[1].(*widget.Check)
+	check.OnChanged = nil
+	check.SetChecked(checked)
+	check.OnChanged = onChanged
 }
