@@ -321,19 +321,7 @@ func (v *connectView) showPreflight(c store.Connection, checks []connections.Che
 				f.SetText("✓ everything readable")
 				f.Importance = widget.SuccessImportance
 			} else {
-				fd := ch.Findings[0]
-				text := "▲ " + fd.Message
-				if fd.Fix != "" {
-					text += " Fix: " + fd.Fix
-				}
-				if len(ch.Findings) > 1 {
-					text += fmt.Sprintf(" (+%d more)", len(ch.Findings)-1)
-				}
-				f.SetText(text)
-				f.Importance = widget.WarningImportance
-				if fd.Severity == "error" {
-					f.Importance = widget.DangerImportance
-				}
+				showFindings(f, ch.Findings, "more")
 			}
 			f.Refresh()
 		})

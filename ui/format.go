@@ -311,3 +311,21 @@ func (c columns) weight(i int) float32 {
 func row(weights columns, objs ...fyne.CanvasObject) *fyne.Container {
 	return container.New(weights, objs...)
 }
+
+// showFindings sets a one-line label to the first finding and its fix,
+// coloured by severity, saying how many more there are ("+2 more…").
+func showFindings(l *widget.Label, fs []store.Finding, more string) {
+	fd := fs[0]
+	text := "▲ " + fd.Message
+	if fd.Fix != "" {
+		text += " — Fix: " + fd.Fix
+	}
+	if len(fs) > 1 {
+		text += fmt.Sprintf(" (+%d %s)", len(fs)-1, more)
+	}
+	l.SetText(text)
+	l.Importance = widget.WarningImportance
+	if fd.Severity == "error" {
+		l.Importance = widget.DangerImportance
+	}
+}

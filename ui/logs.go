@@ -159,19 +159,7 @@ func (v *logsView) showRun() {
 				f.SetText("no problems")
 				f.Importance = widget.LowImportance
 			default:
-				fd := t.Findings[0]
-				text := "▲ " + fd.Message
-				if fd.Fix != "" {
-					text += " — Fix: " + fd.Fix
-				}
-				if len(t.Findings) > 1 {
-					text += fmt.Sprintf(" (+%d more: select the tenant)", len(t.Findings)-1)
-				}
-				f.SetText(text)
-				f.Importance = widget.WarningImportance
-				if fd.Severity == "error" {
-					f.Importance = widget.DangerImportance
-				}
+				showFindings(f, t.Findings, "more: select the tenant")
 			}
 			f.Refresh()
 		})
