@@ -498,3 +498,33 @@ func TestPermissionMissingAndThrottled(t *testing.T) {
 		t.Errorf("%d throttled answers seen: the SDK did not retry", n)
 	}
 }
+
+// The manager keeps a connection's MSAL session between runs, but never
+// past a change of credentials: a new secret is used at once.
+func TestNewSecretIsUsedAtOnce(t *testing.T) {
+	sim := startSim(t, m365sim.Options{Seed: 17, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true,
+		TokenLifetime: time.Minute}) // MSAL refreshes tokens that expire within 5 minutes: every check asks anew
+	e := newEnv(t, sim)
+	ctx := context.Background()
+	conn := e.signedInGDAP(t)
+	if _, err := e.mgr.Preflight(ctx, conn.ID, nil); err != nil {
+		t.Fatalf("preflight with the right secret: %v", err)
+	}
+	f := e.gdapForm()
+	f.Secret = "Wr0ng~SecretValue.NotTheApps1234567890"
+	if _, err := e.mgr.UpdateCredentials(ctx, conn.ID, f); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.mgr.Preflight(ctx, conn.ID, nil)
+	var ae *auth.Error
+	if !errors.As(err, &ae) || ae.Code != auth.CodeBadSecret {
+		t.Fatalf("preflight after saving a wrong secret = %v; want %s: the old session was kept", err, auth.CodeBadSecret)
+	}
+	f.Secret = sim.Info().ClientSecret
+	if _, err := e.mgr.UpdateCredentials(ctx, conn.ID, f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.mgr.Preflight(ctx, conn.ID, nil); err != nil {
+		t.Errorf("preflight after restoring the secret: %v", err)
+	}
+}
