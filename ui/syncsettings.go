@@ -177,15 +177,11 @@ func (v *syncSettingsView) buildUI() fyne.CanvasObject {
 		helpBox.Add(l)
 	}
 	v.options = map[string]*widget.Check{
-		"unlicensed": widget.NewCheck("Unlicensed", nil),
-		"guests":     widget.NewCheck("Guests", nil),
-		"disabled":   widget.NewCheck("Disabled", nil),
-		"shared":     widget.NewCheck("Shared/room", nil),
+		"unlicensed": checked("Unlicensed", set.IncludeUnlicensed),
+		"guests":     checked("Guests", set.IncludeGuests),
+		"disabled":   checked("Disabled", set.IncludeDisabled),
+		"shared":     checked("Shared/room", set.IncludeShared),
 	}
-	v.options["unlicensed"].SetChecked(set.IncludeUnlicensed)
-	v.options["guests"].SetChecked(set.IncludeGuests)
-	v.options["disabled"].SetChecked(set.IncludeDisabled)
-	v.options["shared"].SetChecked(set.IncludeShared)
 	subsCard := widget.NewCard("Who becomes a contact", "Subscriptions, most assigned first",
 		container.NewBorder(helpBox, container.NewVBox(widget.NewLabel("Also include users who are:"),
 			container.NewGridWithColumns(2, v.options["unlicensed"], v.options["guests"], v.options["disabled"], v.options["shared"])),
@@ -193,17 +189,12 @@ func (v *syncSettingsView) buildUI() fyne.CanvasObject {
 
 	// Data types and schedule
 	v.types = map[string]*widget.Check{
-		"contacts":  widget.NewCheck("Contacts (users)", nil),
-		"licenses":  widget.NewCheck("Licenses", nil),
-		"mailboxes": widget.NewCheck("Mailbox usage", nil),
-		"signins":   widget.NewCheck("Entra ID sign-in status", nil),
-		"devices":   widget.NewCheck("Intune devices", nil),
+		"contacts":  checked("Contacts (users)", set.Contacts),
+		"licenses":  checked("Licenses", set.Licenses),
+		"mailboxes": checked("Mailbox usage", set.Mailboxes),
+		"signins":   checked("Entra ID sign-in status", set.SignIns),
+		"devices":   checked("Intune devices", set.Devices),
 	}
-	v.types["contacts"].SetChecked(set.Contacts)
-	v.types["licenses"].SetChecked(set.Licenses)
-	v.types["mailboxes"].SetChecked(set.Mailboxes)
-	v.types["signins"].SetChecked(set.SignIns)
-	v.types["devices"].SetChecked(set.Devices)
 	labels := make([]string, len(schedules))
 	for i, s := range schedules {
 		labels[i] = s.label
@@ -317,4 +308,11 @@ func setCheckedRow(o fyne.CanvasObject, name, detail string, checked bool, onCha
 	check.OnChanged = nil
 	check.SetChecked(checked)
 	check.OnChanged = onChanged
+}
+
+// checked is a check box, ticked or not.
+func checked(label string, on bool) *widget.Check {
+	c := widget.NewCheck(label, nil)
+	c.SetChecked(on)
+	return c
 }
