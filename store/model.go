@@ -131,12 +131,17 @@ const (
 	StatusPaused      = "paused"
 )
 
+// CloudName names the Microsoft cloud a connection lives in. The names and
+// their hosts are defined in core/auth (auth.Clouds); the store only keeps
+// the name.
+type CloudName string
+
 // Connection is one way into Microsoft 365. It never holds the secret itself.
 type Connection struct {
 	ID              string        `json:"id"`
 	Name            string        `json:"name"`
 	Mode            string        `json:"mode"`
-	Cloud           string        `json:"cloud"`          // "global"; later usgov, china
+	Cloud           CloudName     `json:"cloud"`          // auth.CloudGlobal, ...; see core/auth/cloud.go
 	AuthorityHost   string        `json:"authority_host"` // login.microsoftonline.com, or the simulator's host
 	GraphBase       string        `json:"graph_base"`     // https://graph.microsoft.com/v1.0
 	TenantID        string        `json:"tenant_id"`      // partner (GDAP) or the single tenant

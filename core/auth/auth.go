@@ -29,16 +29,6 @@ const GraphScope = "https://graph.microsoft.com/.default"
 
 var graphScopes = []string{GraphScope}
 
-// Cloud is where a connection signs in and reads Graph.
-type Cloud struct {
-	Name          string
-	AuthorityHost string // host[:port] of the identity platform
-	GraphBase     string // Graph v1.0 root URL
-}
-
-// Global is Microsoft's worldwide cloud.
-var Global = Cloud{Name: "global", AuthorityHost: "login.microsoftonline.com", GraphBase: "https://graph.microsoft.com/v1.0"}
-
 // Sealer keeps the token cache encrypted; *secrets.Vault is one.
 type Sealer interface {
 	Seal(ctx context.Context, name string, plaintext []byte) error
