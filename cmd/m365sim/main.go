@@ -1,8 +1,9 @@
 // Command m365sim serves the simulated Microsoft cloud (identity platform
 // and Graph v1.0) over HTTPS until interrupted. When ready it prints one JSON
 // line on stdout with what a client needs (authority host, Graph base URL,
-// partner tenant, client id and secret, redirect URI, CA certificate path,
-// control token); logs go to stderr.
+// partner tenant, Partner Center base URL, client id and secret unless
+// --fresh-partner, redirect URI, CA certificate path, control token, the
+// partner's admin and GDAP service accounts); logs go to stderr.
 //
 //	go run ./cmd/m365sim --tenants 300 --users 200 --latency 100ms
 package main
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&opt.UsersPerTenant, "users", 25, "mean users per tenant (sizes vary log-normally around it)")
 	fs.StringVar(&sizes, "tenant-sizes", "", "explicit users per tenant, comma separated (e.g. 20000,50,50)")
 	fs.BoolVar(&opt.CleanTenants, "clean", false, "no randomly assigned tenant problems (concealed names, expired GDAP, ...)")
-	fs.StringVar(&flagsArg, "tenant-flags", "", "per-tenant flags, e.g. 0=concealed+nop1,3=gdap-expired (concealed, nop1, gdap-expired, gdap-roles, not-consented, not-authorized)")
+	fs.StringVar(&flagsArg, "tenant-flags", "", "per-tenant flags, e.g. 0=concealed+nop1,3=gdap-expired (concealed, nop1, gdap-expired, gdap-roles, not-consented, no-grants)")
 	fs.DurationVar(&opt.Latency, "latency", 0, "latency added to every request (simulated round trip)")
 	fs.Float64Var(&opt.Rate429, "rate-429", 0, "fraction of Graph requests answered 429 at random")
 	fs.Float64Var(&opt.Rate503, "rate-503", 0, "fraction of Graph requests answered 503 at random")
@@ -66,7 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&opt.RefreshTokenLifetime, "refresh-token-lifetime", 90*24*time.Hour, "refresh token inactivity lifetime")
 	fs.DurationVar(&opt.DeltaTokenLifetime, "delta-token-lifetime", 7*24*time.Hour, "delta link lifetime")
 	fs.IntVar(&opt.DeltaExpiredStatus, "delta-expired-status", 410, "status for an expired delta link (410 or 400)")
-	perms := fs.String("permissions", strings.Join(m365sim.DefaultPermissions, ","), "Graph permissions granted to the app, comma separated")
+	perms := fs.String("permissions", strings.Join(m365sim.DefaultPermissions, ","), "Graph permissions the ready state's app registration requires and is granted, comma separated")
+	fs.BoolVar(&opt.FreshPartner, "fresh-partner", false, "no tenantsync app registered yet: the ready line names admin_account and has no client id or secret")
+	fs.IntVar(&opt.Unconsented, "unconsented", 0, "the last N customers do not hold the app's service principal (Partner Center consent adds it)")
 	fs.StringVar(&opt.Dir, "dir", "", "directory for ca.pem (default: a temporary directory removed on exit)")
 	fs.BoolVar(&quiet, "quiet", false, "log nothing but errors")
 	if err := fs.Parse(args); err != nil {
@@ -141,8 +144,8 @@ func parseTenantFlags(s string) (map[int]m365sim.TenantFlags, error) {
 				f.GDAPMissingRoles = true
 			case "not-consented":
 				f.NotConsented = true
-			case "not-authorized":
-				f.AppNotAuthorizedForPartner = true
+			case "no-grants":
+				f.NoGrants = true
 			case "", "none":
 			default:
 				return nil, fmt.Errorf("--tenant-flags: unknown flag %q", name)

@@ -234,7 +234,7 @@ func TestFindingsNameTenantAndFix(t *testing.T) {
 		3: {GDAPMissingRoles: true},
 		4: {NoEntraP1: true},
 		5: {ConcealedNames: true},
-		6: {AppNotAuthorizedForPartner: true},
+		6: {NoGrants: true},
 	}
 	sim := startSim(t, m365sim.Options{Seed: 12, Tenants: 8, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, TenantFlags: flags})
 	e := newEnv(t, sim)
@@ -249,12 +249,12 @@ func TestFindingsNameTenantAndFix(t *testing.T) {
 		byID[c.TenantID] = c
 	}
 	want := map[int]string{
-		1: auth.CodeConsentMissing,
+		1: auth.CodeAppNotPermitted,
 		2: graph.CodeGDAPExpired,
 		3: graph.CodeGDAPRoles,
 		4: graph.CodeNoP1,
 		5: graph.CodeConcealedNames,
-		6: auth.CodeAppNotPermitted,
+		6: auth.CodeConsentMissing,
 	}
 	for i, cu := range sim.Customers() {
 		c := byID[cu.ID]

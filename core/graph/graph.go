@@ -21,17 +21,18 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/tenantsync/tenantsync/core/auth"
+	"github.com/tenantsync/tenantsync/core/permissions"
 	"github.com/tenantsync/tenantsync/store"
 )
 
 // Data types a sync can read, as named in settings, findings and logs.
 const (
-	DataDirectory = "directory"
-	DataContacts  = "contacts"
-	DataLicenses  = "licenses"
-	DataMailboxes = "mailboxes"
-	DataSignIns   = "sign_ins"
-	DataDevices   = "devices"
+	DataDirectory = permissions.DataDirectory
+	DataContacts  = permissions.DataContacts
+	DataLicenses  = permissions.DataLicenses
+	DataMailboxes = permissions.DataMailboxes
+	DataSignIns   = permissions.DataSignIns
+	DataDevices   = permissions.DataDevices
 )
 
 // Stats counts one client's HTTP traffic, retries included.

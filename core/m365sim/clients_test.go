@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
-	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	khttp "github.com/microsoft/kiota-http-go"
@@ -174,23 +173,14 @@ func TestClientCredentialsErrors(t *testing.T) {
 }
 
 // TestInteractiveAndCrossTenantRefresh signs the partner's service account in
-// with the public client's loopback flow, then redeems its refresh token
+// with the confidential client's loopback flow, then redeems its refresh token
 // silently at every customer's authority.
 func TestInteractiveAndCrossTenantRefresh(t *testing.T) {
 	srv := startSim(t, m365sim.Options{Seed: 3, Tenants: 6, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{
 		4: {GDAPExpired: true}, 5: {NotConsented: true}}})
 	ctx := t.Context()
 	info := srv.Info()
-	pca, err := public.New(info.ClientID, public.WithAuthority(authority(srv, info.PartnerTenantID)),
-		public.WithHTTPClient(srv.HTTPClient()), public.WithInstanceDiscovery(false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := pca.AcquireTokenInteractive(ctx, graphScopes, public.WithRedirectURI(info.RedirectURI),
-		public.WithOpenURL(func(u string) error { return srv.CompleteSignIn(ctx, u) }))
-	if err != nil {
-		t.Fatalf("AcquireTokenInteractive: %v", err)
-	}
+	pca, res := interactive(t, srv)
 	if res.Account.PreferredUsername != info.ServiceAccount {
 		t.Errorf("signed in as %q, want %q", res.Account.PreferredUsername, info.ServiceAccount)
 	}
@@ -213,7 +203,7 @@ func TestInteractiveAndCrossTenantRefresh(t *testing.T) {
 			// A revoked refresh token fails the next redemption.
 			srv.Control().RevokeRefreshTokens("")
 		}
-		r, err := pca.AcquireTokenSilent(ctx, graphScopes, public.WithSilentAccount(res.Account), public.WithTenantID(c.ID))
+		r, err := pca.AcquireTokenSilent(ctx, graphScopes, confidential.WithSilentAccount(res.Account), confidential.WithTenantID(c.ID))
 		switch i {
 		case 3:
 			if err == nil || !strings.Contains(err.Error(), "AADSTS50173") {
@@ -226,8 +216,9 @@ func TestInteractiveAndCrossTenantRefresh(t *testing.T) {
 			}
 			continue
 		case 5:
-			if err == nil || !strings.Contains(err.Error(), "AADSTS65001") {
-				t.Errorf("not consented %s: err = %v, want AADSTS65001", c.DisplayName, err)
+			// The customer never received the app's service principal.
+			if err == nil || !strings.Contains(err.Error(), "AADSTS90099") {
+				t.Errorf("not consented %s: err = %v, want AADSTS90099", c.DisplayName, err)
 			}
 			continue
 		}
@@ -694,21 +685,68 @@ func TestLargeSimFullRead(t *testing.T) {
 	t.Logf("read %d users from %d tenants (%d not consented) in %v", total, len(srv.Customers())-failed, failed, time.Since(start))
 }
 
-func interactive(t *testing.T, srv *m365sim.Server) (public.Client, public.AuthResult) {
+// interactive signs the partner's GDAP service account in as tenantsync
+// does: the confidential client's authorization code flow with PKCE, the
+// code delivered to a loopback redirect registered under Web.
+func interactive(t *testing.T, srv *m365sim.Server) (confidential.Client, confidential.AuthResult) {
+	t.Helper()
+	cca := confidentialClient(t, srv, srv.Info().ClientSecret)
+	return cca, signInWeb(t, srv, cca, "")
+}
+
+// signInWeb runs one authorization code sign-in of cca (login hint
+// optional) through a loopback listener and returns its result.
+func signInWeb(t *testing.T, srv *m365sim.Server, cca confidential.Client, loginHint string) confidential.AuthResult {
+	t.Helper()
+	res, err := trySignInWeb(t, srv, cca, srv.Info().ClientID, loginHint)
+	if err != nil {
+		t.Fatalf("sign-in: %v", err)
+	}
+	return res
+}
+
+func trySignInWeb(t *testing.T, srv *m365sim.Server, cca confidential.Client, clientID, loginHint string) (confidential.AuthResult, error) {
 	t.Helper()
 	ctx := t.Context()
-	info := srv.Info()
-	pca, err := public.New(info.ClientID, public.WithAuthority(authority(srv, info.PartnerTenantID)),
-		public.WithHTTPClient(srv.HTTPClient()), public.WithInstanceDiscovery(false))
+	codes := make(chan string, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := pca.AcquireTokenInteractive(ctx, graphScopes, public.WithRedirectURI(info.RedirectURI),
-		public.WithOpenURL(func(u string) error { return srv.CompleteSignIn(ctx, u) }))
-	if err != nil {
-		t.Fatalf("AcquireTokenInteractive: %v", err)
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		answer := r.Form.Get("code")
+		if answer == "" {
+			answer = "error: " + r.Form.Get("error_description")
+		}
+		select {
+		case codes <- answer:
+		default:
+		}
+		fmt.Fprint(w, "ok")
+	})}
+	go hs.Serve(ln)
+	defer hs.Close()
+	redirect := "http://localhost:" + fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	verifier := "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8"
+	sum := sha256.Sum256([]byte(verifier))
+	var opts []confidential.AuthCodeURLOption
+	if loginHint != "" {
+		opts = append(opts, confidential.WithLoginHint(loginHint))
 	}
-	return pca, res
+	u, err := cca.AuthCodeURL(ctx, clientID, redirect, graphScopes, opts...)
+	if err != nil {
+		return confidential.AuthResult{}, err
+	}
+	u += "&code_challenge=" + base64.RawURLEncoding.EncodeToString(sum[:]) + "&code_challenge_method=S256"
+	if err := srv.CompleteSignIn(ctx, u); err != nil {
+		return confidential.AuthResult{}, err
+	}
+	code := <-codes
+	if msg, failed := strings.CutPrefix(code, "error: "); failed {
+		return confidential.AuthResult{}, errors.New(msg)
+	}
+	return cca.AcquireTokenByAuthCode(ctx, code, redirect, graphScopes, confidential.WithChallenge(verifier))
 }
 
 func TestGDAPMissingRoles(t *testing.T) {
@@ -717,7 +755,7 @@ func TestGDAPMissingRoles(t *testing.T) {
 	pca, res := interactive(t, srv)
 	c := srv.Customers()[0]
 	g, _ := graphFor(t, srv, func(ctx context.Context) (string, error) {
-		r, err := pca.AcquireTokenSilent(ctx, graphScopes, public.WithSilentAccount(res.Account), public.WithTenantID(c.ID))
+		r, err := pca.AcquireTokenSilent(ctx, graphScopes, confidential.WithSilentAccount(res.Account), confidential.WithTenantID(c.ID))
 		return r.AccessToken, err
 	})
 	if _, err := g.Users().Get(ctx, nil); err != nil {
@@ -914,7 +952,6 @@ func TestMissingPermissionIsForbidden(t *testing.T) {
 
 func TestSingleTenantSignInWithLoginHint(t *testing.T) {
 	srv := startSim(t, m365sim.Options{Seed: 19, Tenants: 1, UsersPerTenant: 40, CleanTenants: true})
-	ctx := t.Context()
 	info := srv.Info()
 	c := srv.Customers()[0]
 	all, _ := srv.Control().Users(c.ID)
@@ -927,21 +964,21 @@ func TestSingleTenantSignInWithLoginHint(t *testing.T) {
 			leaver = u
 		}
 	}
-	pca, err := public.New(info.ClientID, public.WithAuthority(authority(srv, c.DefaultDomain)),
-		public.WithHTTPClient(srv.HTTPClient()), public.WithInstanceDiscovery(false))
+	cred, err := confidential.NewCredFromSecret(info.ClientSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := public.WithOpenURL(func(u string) error { return srv.CompleteSignIn(ctx, u) })
-	r, err := pca.AcquireTokenInteractive(ctx, graphScopes, open, public.WithLoginHint(member.UPN))
+	cca, err := confidential.New(authority(srv, c.DefaultDomain), info.ClientID, cred,
+		confidential.WithHTTPClient(srv.HTTPClient()), confidential.WithInstanceDiscovery(false))
 	if err != nil {
-		t.Fatalf("sign-in as %s: %v", member.UPN, err)
+		t.Fatal(err)
 	}
+	r := signInWeb(t, srv, cca, member.UPN)
 	if r.Account.PreferredUsername != member.UPN || r.IDToken.TenantID != c.ID {
 		t.Errorf("signed in as %s in %s", r.Account.PreferredUsername, r.IDToken.TenantID)
 	}
 	if leaver.ID != "" {
-		_, err = pca.AcquireTokenInteractive(ctx, graphScopes, open, public.WithLoginHint(leaver.UPN))
+		_, err = trySignInWeb(t, srv, cca, info.ClientID, leaver.UPN)
 		if err == nil || !strings.Contains(err.Error(), "AADSTS50057") {
 			t.Errorf("disabled user sign-in: err = %v, want AADSTS50057", err)
 		}

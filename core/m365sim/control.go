@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Control changes the simulated tenants between syncs and reads counters.
@@ -300,43 +301,97 @@ func (c *Control) Flags(tenantID string) (TenantFlags, error) {
 	return t.flagsNow(), nil
 }
 
-// SetFlags replaces a tenant's flags.
+// SetFlags replaces a tenant's flags. NotConsented and NoGrants change
+// the tenant's directory: the service principal of every app registered in
+// the partner tenant is removed, or added with its customer admin's consent,
+// or keeps its principal without grants.
 func (c *Control) SetFlags(tenantID string, f TenantFlags) error {
 	t, err := c.tenant(tenantID)
 	if err != nil {
 		return err
 	}
 	t.mu.Lock()
+	old := t.flags
 	t.flags = f
 	t.mu.Unlock()
+	if t != c.s.partner && (old.NotConsented != f.NotConsented || old.NoGrants != f.NoGrants) {
+		c.s.dir.mu.Lock()
+		for _, app := range c.s.registeredAppsLocked() {
+			c.s.applyConsentFlagsLocked(t, app, f)
+		}
+		c.s.dir.mu.Unlock()
+	}
 	return nil
 }
 
-// AppFlags returns the app registration's conditions.
+// AppFlags returns the ready state's app registration conditions.
 func (c *Control) AppFlags() AppFlags {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	return c.s.app
 }
 
-// SetAppFlags expires or rotates the client secret.
+// SetAppFlags expires the ready state's client secret (its endDateTime
+// moves into the past) or rotates it (clients hold a secret the app no
+// longer has); the zero value restores it.
 func (c *Control) SetAppFlags(f AppFlags) {
-	c.s.mu.Lock()
-	c.s.app = f
-	c.s.mu.Unlock()
+	s := c.s
+	s.mu.Lock()
+	s.app = f
+	s.mu.Unlock()
+	s.dir.mu.Lock()
+	defer s.dir.mu.Unlock()
+	if s.readyApp == nil || len(s.readyApp.passwords) == 0 {
+		return
+	}
+	p := s.readyApp.passwords[0]
+	now := s.now().UTC()
+	switch {
+	case f.SecretExpired:
+		p.start, p.end = now.AddDate(-2, 0, 0), now.Add(-time.Minute)
+	case !now.Before(p.end):
+		p.start, p.end = now, now.AddDate(2, 0, 0)
+	}
+	p.secret = s.secret
+	if f.SecretRotated {
+		p.secret = newSecretText()
+	}
 }
 
-// SetPermissions changes the Graph permissions granted to the app (as
-// application permissions and delegated scopes). Tokens issued before keep
-// what they carry, as with Entra until they expire.
+// SetPermissions changes the Microsoft Graph permissions every registered
+// app requires and holds, as an administrator editing API permissions and
+// granting consent again would: in the partner tenant and in every
+// customer holding the app. Tokens issued before keep what they carry, as
+// with Entra until they expire.
 func (c *Control) SetPermissions(perms []string) {
-	c.s.mu.Lock()
-	c.s.perms = slices.Clone(perms)
-	c.s.mu.Unlock()
+	s := c.s
+	s.mu.Lock()
+	s.opt.Permissions = slices.Clone(perms)
+	s.mu.Unlock()
+	s.dir.mu.Lock()
+	defer s.dir.mu.Unlock()
+	for _, app := range s.registeredAppsLocked() {
+		app.required = requiredFor(perms)
+		for _, t := range append([]*tenant{s.partner}, s.tenants...) {
+			if s.clientSPLocked(t, app.appID) == nil {
+				continue
+			}
+			s.removeClientLocked(t, app.appID)
+			if t == s.partner {
+				s.adminConsentLocked(t, app)
+			} else {
+				s.applyConsentFlagsLocked(t, app, t.flagsNow())
+			}
+		}
+	}
 }
 
-// Permissions returns the Graph permissions new tokens carry.
-func (c *Control) Permissions() []string { return c.s.permissions() }
+// Permissions returns the Graph permissions registered apps hold.
+func (c *Control) Permissions() []string {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	return slices.Clone(c.s.opt.Permissions)
+}
 
 // RevokeRefreshTokens invalidates a user's refresh tokens (as a password
 // reset or "revoke sessions" does): the next redemption fails with

@@ -138,10 +138,14 @@ type TenantFlags struct {
 	NoEntraP1        bool `json:"no_entra_p1"`        // signInActivity answers 403
 	GDAPExpired      bool `json:"gdap_expired"`       // the partner's relationship ended
 	GDAPMissingRoles bool `json:"gdap_missing_roles"` // relationship holds Directory Readers only
-	NotConsented     bool `json:"not_consented"`      // the app has no consent: AADSTS65001 / 700016
-	// AppNotAuthorizedForPartner makes delegated partner sign-ins fail with
-	// AADSTS90099 (the customer never authorised the app for partner admins).
-	AppNotAuthorizedForPartner bool `json:"app_not_authorized_for_partner"`
+	// NotConsented: the tenant does not hold the app's service principal
+	// (never consented): a GDAP sign-in answers AADSTS90099, the app's own
+	// AADSTS700016, until Partner Center's consent API (or an admin of the
+	// customer) adds it. Changing the flag adds or removes the principal.
+	NotConsented bool `json:"not_consented"`
+	// NoGrants: the service principal is there but its permission grants
+	// were removed (AADSTS65001). Changing the flag removes or restores them.
+	NoGrants bool `json:"no_grants"`
 }
 
 type domainInfo struct {

@@ -2,6 +2,7 @@ package m365sim
 
 import (
 	"bufio"
+	"cmp"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -193,6 +194,7 @@ func (s *Server) authenticate(gr *graphReq, authz string) (*tokenClaims, *graphR
 
 // route describes one Graph operation.
 type route struct {
+	method      string // "" means GET
 	endpoint    string
 	class       throttleClass
 	cost        int
@@ -200,7 +202,11 @@ type route struct {
 	roles       []string // GDAP roles, any of, for delegated partner access
 	partnerOnly bool
 	permCode    string // error code when permissions are missing
-	fn          func(gr *graphReq) graphResp
+	alsoPerms   []string // a second permission needed besides one of perms (any of)
+	// adminWrite: a delegated caller must also be a Global Administrator
+	// of the tenant (see graph_apps.go).
+	adminWrite bool
+	fn         func(gr *graphReq) graphResp
 }
 
 var (
@@ -229,6 +235,9 @@ func (s *Server) route(gr *graphReq) (*route, []string) {
 			return segs[i]
 		}
 		return ""
+	}
+	if rt := s.appRoute(gr, segs); rt != nil {
+		return rt, segs
 	}
 	switch {
 	case n == 1 && at(0) == "users":
@@ -285,8 +294,9 @@ func (s *Server) execGraph(gr *graphReq) (graphResp, string) {
 		}
 		return s.gerr(gr, 400, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", last)), gr.method + " " + endpointOf(gr.path)
 	}
-	if gr.method != http.MethodGet {
-		return s.gerr(gr, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."), gr.method + strings.TrimPrefix(rt.endpoint, "GET")
+	if want := cmp.Or(rt.method, http.MethodGet); gr.method != want {
+		_, path, _ := strings.Cut(rt.endpoint, " ")
+		return s.gerr(gr, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."), gr.method + " " + path
 	}
 	// Random faults first: they model the service, not the caller.
 	rawURL := gr.path + "?" + gr.query.Encode()
@@ -405,6 +415,20 @@ func (s *Server) authorizeGraph(gr *graphReq, rt *route) *graphResp {
 			}
 			return deny("Authorization_RequestDenied", insufficient)
 		}
+	}
+	if rt.adminWrite && gr.claims.IdTyp == "user" {
+		if gr.isGDAP() {
+			return deny("Authorization_RequestDenied", insufficient)
+		}
+		t.mu.Lock()
+		idx, u := t.findUserLocked(gr.claims.Oid)
+		t.mu.Unlock()
+		if u == nil || !t.isGlobalAdmin(idx) {
+			return deny("Authorization_RequestDenied", insufficient)
+		}
+	}
+	if rt.alsoPerms != nil && !anyOf(rt.alsoPerms, gr.granted()) {
+		return deny("Authorization_RequestDenied", insufficient)
 	}
 	if !anyOf(rt.perms, gr.granted()) {
 		switch rt.permCode {

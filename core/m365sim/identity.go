@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -39,6 +38,7 @@ type AppFlags struct {
 
 type authCode struct {
 	clientID, redirectURI string
+	platform              string // "web" or "public": where the redirect URI is registered
 	challenge, method     string
 	scope                 string
 	home                  *tenant
@@ -84,6 +84,9 @@ type refreshClaims struct {
 	Iat    int64  `json:"i"`
 	Gen    int64  `json:"g"`
 	Scope  string `json:"s"`
+	// Public: issued to a public client (a "Mobile and desktop" redirect);
+	// redeeming it with a secret is refused as it was at first.
+	Public bool `json:"p,omitempty"`
 }
 
 var b64 = base64.RawURLEncoding
@@ -246,13 +249,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, t *tenant) {
 		fmt.Fprintf(w, authErrorPage, html.EscapeString(fmt.Sprintf("AADSTS%d: %s", code, msg)))
 	}
 	clientID := q.Get("client_id")
-	if clientID != s.info.ClientID {
-		pageErr(700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, s.partner.name))
+	app := s.lookupClient(clientID)
+	if app == nil {
+		pageErr(700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, s.tenantName(t)))
 		return
 	}
 	redirect := q.Get("redirect_uri")
-	if !redirectAllowed(redirect) {
-		pageErr(50011, fmt.Sprintf("The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.", redirect, clientID))
+	platform := app.redirectPlatform(redirect)
+	if platform == "" {
+		pageErr(50011, fmt.Sprintf("The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.", redirect, clientID))
 		return
 	}
 	mode := q.Get("response_mode")
@@ -293,8 +298,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, t *tenant) {
 		return
 	}
 	// Who signs in: login_hint, else the partner's service account (or a
-	// customer's admin when the authority names that customer).
+	// customer's admin when the authority names that customer). Through
+	// Microsoft's first-party client the partner's administrator signs in:
+	// that is who runs tenantsync's setup.
 	home, idx := s.partner, 1
+	if app.firstParty {
+		idx = 0
+	}
 	if t != nil && t != s.partner {
 		home, idx = t, 0
 	}
@@ -335,13 +345,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, t *tenant) {
 	if t != nil {
 		target = t
 	}
-	if msg, code, errCode := s.delegatedAccess(home, u, target); code != 0 {
-		fail(errCode, code, msg)
+	if _, _, d := s.delegatedGrant(app, home, idx, u, target, q.Get("scope"), true); d != nil {
+		fail(d.errCode, d.code, d.msg)
 		return
 	}
 	code := "1.A" + strings.ReplaceAll(randomID()+randomID(), "-", "")
 	s.mu.Lock()
-	s.codes[code] = &authCode{clientID: clientID, redirectURI: redirect, challenge: q.Get("code_challenge"),
+	s.codes[code] = &authCode{clientID: app.appID, redirectURI: redirect, platform: platform, challenge: q.Get("code_challenge"),
 		method: q.Get("code_challenge_method"), scope: q.Get("scope"), home: home, userIdx: idx, target: target,
 		expires: s.now().Add(10 * time.Minute)}
 	s.mu.Unlock()
@@ -353,28 +363,121 @@ func clientInfo(uid, utid string) string {
 	return b64.EncodeToString(b)
 }
 
-// delegatedAccess decides whether user u of home may get a token for target.
-// It returns a message, AADSTS code and OAuth error, or code 0.
-func (s *Server) delegatedAccess(home *tenant, u *User, target *tenant) (string, int, string) {
-	target.mu.Lock()
-	flags := target.flags
-	target.mu.Unlock()
+// relationshipAccess decides whether user u of home may reach target at
+// all: their own tenant, or a customer through an active GDAP relationship
+// of the partner. It returns nil or the sign-in error.
+func (s *Server) relationshipAccess(home *tenant, u *User, target *tenant, app *application) *signInDenial {
 	if target == home {
-		if flags.NotConsented {
-			return fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", s.info.ClientID, s.appName), 65001, "invalid_grant"
+		return nil
+	}
+	if home != s.partner || target.flagsNow().GDAPExpired {
+		return &signInDenial{"invalid_grant", 50020, fmt.Sprintf("User account '%s' from identity provider 'https://sts.windows.net/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Microsoft Entra user account.", u.UPN, home.id, target.name, app.appID, app.displayName)}
+	}
+	return nil
+}
+
+// signInDenial is a refused sign-in: OAuth error, AADSTS number, text.
+type signInDenial struct {
+	errCode string
+	code    int
+	msg     string
+}
+
+func consentMissing(app *application) *signInDenial {
+	return &signInDenial{"invalid_grant", 65001, fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", app.appID, app.displayName)}
+}
+
+// delegatedGrant decides what a delegated token of app for user u (of
+// home) in target may carry: the resource of the requested scopes and the
+// permissions granted there. interactive is the authorize endpoint: only
+// there may an administrator consent to a first-party client's scopes, as
+// the consent page lets them; a third-party app's consent must exist
+// already (granted by setup, the admin center or Partner Center).
+func (s *Server) delegatedGrant(app *application, home *tenant, idx int, u *User, target *tenant, scope string, interactive bool) (*resourceApp, []string, *signInDenial) {
+	if d := s.relationshipAccess(home, u, target, app); d != nil {
+		return nil, nil, d
+	}
+	if app.audience == audienceMyOrg && target != app.home {
+		return nil, nil, &signInDenial{"unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", app.appID, target.name)}
+	}
+	aud, ok := resourceOf(scope)
+	if !ok {
+		return nil, nil, &signInDenial{"invalid_scope", 28000, "Provided value for the input parameter scope is not valid because it contains more than one resource."}
+	}
+	res := resourceFor(aud)
+	if res == nil {
+		return nil, nil, &signInDenial{"invalid_resource", 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", aud, target.name)}
+	}
+	var named []string
+	dflt := false
+	for _, sc := range strings.Fields(scope) {
+		if oidcScope(sc) {
+			continue
 		}
-		return "", 0, ""
+		name := sc
+		if i := strings.LastIndex(sc, "/"); i >= 0 {
+			name = sc[i+1:]
+		}
+		if name == ".default" {
+			dflt = true
+			continue
+		}
+		named = append(named, name)
 	}
-	if home != s.partner || flags.GDAPExpired {
-		return fmt.Sprintf("User account '%s' from identity provider 'https://sts.windows.net/%s/' does not exist in tenant '%s' and cannot access the application '%s'(%s) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Microsoft Entra user account.", u.UPN, home.id, target.name, s.info.ClientID, s.appName), 50020, "invalid_grant"
+	admin := home == target && home.isGlobalAdmin(idx)
+	s.dir.mu.Lock()
+	defer s.dir.mu.Unlock()
+	rsp := s.resourceSPLocked(target, res)
+	if rsp == nil {
+		return nil, nil, &signInDenial{"invalid_client", 650052, fmt.Sprintf("The app is trying to access a service '%s'(%s) that your organization '%s' lacks a service principal for. Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.", res.appID, res.displayName, target.id)}
 	}
-	if flags.AppNotAuthorizedForPartner {
-		return fmt.Sprintf("The application '%s' (%s) has not been authorized in the tenant '%s'. Applications must be authorized to access the customer tenant before partner delegated administrators can use them.", s.info.ClientID, s.appName, target.id), 90099, "invalid_grant"
+	client := s.clientSPLocked(target, app.appID)
+	if client == nil && app.firstParty && interactive && home == target {
+		// The consent page creates the first-party client's principal; a
+		// user may consent only to what needs no administrator.
+		for _, n := range named {
+			if p := res.perm(n); p != nil && !p.userConsent && !admin {
+				return nil, nil, &signInDenial{"invalid_grant", 90094, "Admin consent is required for the permissions requested by this application. An admin consent request may be sent to the admin."}
+			}
+		}
+		client = s.createServicePrincipalLocked(target, app)
 	}
-	if flags.NotConsented {
-		return fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", s.info.ClientID, s.appName), 65001, "invalid_grant"
+	if client == nil {
+		if home != target {
+			return nil, nil, &signInDenial{"invalid_grant", 90099, fmt.Sprintf("The application '%s' (%s) has not been authorized in the tenant '%s'. Applications must be authorized to access the customer tenant before partner delegated administrators can use them.", app.appID, app.displayName, target.id)}
+		}
+		return nil, nil, consentMissing(app)
 	}
-	return "", 0, ""
+	granted := s.grantedScopesLocked(target, client, rsp, u.ID)
+	var missing []string
+	for _, n := range named {
+		if !slices.ContainsFunc(granted, func(g string) bool { return strings.EqualFold(g, n) }) {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 && app.firstParty && interactive {
+		// The consent page: a user may consent to what needs no admin; an
+		// administrator to the rest too. Recorded for this user only.
+		for _, n := range missing {
+			p := res.perm(n)
+			if p == nil || p.scopeID == "" {
+				return nil, nil, &signInDenial{"invalid_scope", 70011, fmt.Sprintf("The provided value for scope %s is not valid.", n)}
+			}
+			if !p.userConsent && !admin {
+				return nil, nil, &signInDenial{"invalid_grant", 90094, "Admin consent is required for the permissions requested by this application. An admin consent request may be sent to the admin."}
+			}
+		}
+		s.grantDelegatedLocked(client, rsp, consentPrincipal, u.ID, strings.Join(missing, " "))
+		granted = s.grantedScopesLocked(target, client, rsp, u.ID)
+		missing = nil
+	}
+	if len(missing) > 0 || (dflt && len(granted) == 0) || (!dflt && len(named) == 0 && len(granted) == 0) {
+		return nil, nil, consentMissing(app)
+	}
+	if dflt {
+		return res, granted, nil
+	}
+	return res, named, nil
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, t *tenant, multi bool) {
@@ -391,44 +494,86 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, t *tenant, multi 
 		s.aadError(w, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
 		return
 	}
-	tenantName := s.partner.name
-	if t != nil {
-		tenantName = t.name
-	}
-	if clientID != s.info.ClientID {
-		s.aadError(w, 400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, tenantName))
+	app := s.lookupClient(clientID)
+	if app == nil {
+		s.aadError(w, 400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", clientID, s.tenantName(t)))
 		return
 	}
-	s.mu.Lock()
-	app, current := s.app, s.secret
-	s.mu.Unlock()
-	if secret != "" {
-		if app.SecretRotated || subtle.ConstantTimeCompare([]byte(secret), []byte(current)) != 1 {
-			s.aadError(w, 401, "invalid_client", 7000215, fmt.Sprintf("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", clientID))
-			return
-		}
-		if app.SecretExpired {
-			s.aadError(w, 401, "invalid_client", 7000222, fmt.Sprintf("The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", clientID))
-			return
-		}
-	}
 	grant := f.Get("grant_type")
+	// Whether the client must, or must not, authenticate depends on how
+	// the grant began: a code redeemed for a "Mobile and desktop" redirect
+	// (or a refresh token from one) belongs to a public client.
+	var (
+		ac *authCode
+		rc refreshClaims
+	)
+	public := false
 	switch grant {
-	case "client_credentials":
-		if secret == "" {
-			s.aadError(w, 401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+	case "authorization_code":
+		s.mu.Lock()
+		ac = s.codes[f.Get("code")]
+		s.mu.Unlock()
+		public = ac != nil && ac.platform == "public"
+	case "refresh_token":
+		raw := strings.TrimPrefix(f.Get("refresh_token"), "0.A")
+		if err := s.verify(raw, &rc); err != nil || rc.Kind != "rt" {
+			s.aadError(w, 400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
 			return
 		}
-		s.clientCredentials(w, f, t, multi)
-	case "authorization_code":
-		s.redeemCode(w, f, t, clientID)
-	case "refresh_token":
-		s.redeemRefresh(w, f, t, clientID)
+		public = rc.Public
+	case "client_credentials":
 	case "":
 		s.aadError(w, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+		return
 	default:
 		s.aadError(w, 400, "unsupported_grant_type", 70003, fmt.Sprintf("The app requested an unsupported grant type '%s'.", grant))
+		return
 	}
+	if app.firstParty {
+		public = true
+	}
+	switch {
+	case public && (secret != "" || f.Get("client_assertion") != ""):
+		s.aadError(w, 401, "invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.")
+		return
+	case !public && secret == "" && f.Get("client_assertion") == "":
+		s.aadError(w, 401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+		return
+	case !public:
+		s.dir.mu.Lock()
+		ok, expired := app.checkSecret(secret, s.now())
+		s.dir.mu.Unlock()
+		if expired {
+			s.aadError(w, 401, "invalid_client", 7000222, fmt.Sprintf("The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", app.appID))
+			return
+		}
+		if !ok {
+			s.aadError(w, 401, "invalid_client", 7000215, fmt.Sprintf("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", app.appID))
+			return
+		}
+	}
+	switch grant {
+	case "client_credentials":
+		s.clientCredentials(w, f, t, multi, app)
+	case "authorization_code":
+		s.redeemCode(w, f, t, app, ac)
+	case "refresh_token":
+		s.redeemRefresh(w, f, t, app, rc)
+	}
+}
+
+func (s *Server) tenantName(t *tenant) string {
+	if t == nil {
+		return "organizations"
+	}
+	return t.name
+}
+
+// lookupClient finds an application by its client id.
+func (s *Server) lookupClient(clientID string) *application {
+	s.dir.mu.Lock()
+	defer s.dir.mu.Unlock()
+	return s.lookupClientLocked(clientID)
 }
 
 // resourceOf returns the resource of the scopes (".default" or named
@@ -457,10 +602,10 @@ func resourceOf(scope string) (string, bool) {
 	return res, true
 }
 
-func (s *Server) clientCredentials(w http.ResponseWriter, f url.Values, t *tenant, multi bool) {
+func (s *Server) clientCredentials(w http.ResponseWriter, f url.Values, t *tenant, multi bool, app *application) {
 	scope := f.Get("scope")
 	if multi || t == nil {
-		s.aadError(w, 400, "invalid_request", 700016, "Application with identifier '"+s.info.ClientID+"' was not found in the directory 'organizations'. Use a tenant-specific endpoint for the client credentials flow.")
+		s.aadError(w, 400, "invalid_request", 700016, "Application with identifier '"+app.appID+"' was not found in the directory 'organizations'. Use a tenant-specific endpoint for the client credentials flow.")
 		return
 	}
 	// MSAL adds openid, profile and offline_access; Entra ignores them here.
@@ -474,39 +619,55 @@ func (s *Server) clientCredentials(w http.ResponseWriter, f url.Values, t *tenan
 		s.aadError(w, 400, "invalid_scope", 1002012, fmt.Sprintf("The provided value for scope %s is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope))
 		return
 	}
-	res, _ := resourceOf(resScopes[0])
-	t.mu.Lock()
-	flags := t.flags
-	t.mu.Unlock()
-	if flags.NotConsented && t != s.partner {
-		s.aadError(w, 400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", s.info.ClientID, t.name))
+	aud, _ := resourceOf(resScopes[0])
+	notFound := func() {
+		s.aadError(w, 400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", app.appID, t.name))
+	}
+	if app.audience == audienceMyOrg && t != app.home {
+		notFound()
 		return
 	}
+	res := resourceFor(aud)
+	s.dir.mu.Lock()
+	client := s.clientSPLocked(t, app.appID)
+	var rsp *servicePrincipal
+	if res != nil {
+		rsp = s.resourceSPLocked(t, res)
+	}
+	var roles []string
+	if client != nil && rsp != nil {
+		roles = s.grantedRolesLocked(client, rsp)
+	}
+	s.dir.mu.Unlock()
+	if client == nil {
+		notFound()
+		return
+	}
+	if rsp == nil {
+		s.aadError(w, 400, "invalid_resource", 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", aud, t.name))
+		return
+	}
+	// An app without any granted application permission still gets a
+	// token, without a roles claim: Graph then refuses each request.
 	now := s.now()
 	exp := now.Add(s.opt.TokenLifetime)
-	c := tokenClaims{Aud: res, Iss: "https://sts.windows.net/" + t.id + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(),
-		AppID: s.info.ClientID, AppDisplayName: s.appName, IdTyp: "app", Oid: s.servicePrincipalID(t), Sub: s.servicePrincipalID(t),
-		Roles: s.permissions(), Tid: t.id, Uti: randomID(), Ver: "1.0"}
+	c := tokenClaims{Aud: res.audience, Iss: "https://sts.windows.net/" + t.id + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(),
+		AppID: app.appID, AppDisplayName: app.displayName, IdTyp: "app", Oid: client.objectID, Sub: client.objectID,
+		Roles: roles, Tid: t.id, Uti: randomID(), Ver: "1.0"}
 	writeJSON(w, 200, map[string]any{
 		"token_type": "Bearer", "expires_in": int(s.opt.TokenLifetime.Seconds()), "ext_expires_in": int(s.opt.TokenLifetime.Seconds()),
 		"access_token": s.sign(c),
 	})
 }
 
-func (s *Server) servicePrincipalID(t *tenant) string {
-	return guid(uint64(s.opt.Seed), saltApp, 3, hstr(t.id))
-}
-
-func (s *Server) redeemCode(w http.ResponseWriter, f url.Values, t *tenant, clientID string) {
-	code := f.Get("code")
-	s.mu.Lock()
-	ac := s.codes[code]
+func (s *Server) redeemCode(w http.ResponseWriter, f url.Values, t *tenant, app *application, ac *authCode) {
 	var used bool
 	if ac != nil {
+		s.mu.Lock()
 		used = ac.used
 		ac.used = true
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 	switch {
 	case ac == nil:
 		s.aadError(w, 400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
@@ -517,7 +678,7 @@ func (s *Server) redeemCode(w http.ResponseWriter, f url.Values, t *tenant, clie
 	case s.now().After(ac.expires):
 		s.aadError(w, 400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.")
 		return
-	case ac.clientID != clientID:
+	case ac.clientID != app.appID:
 		s.aadError(w, 400, "invalid_grant", 70000, "Provided grant is invalid or malformed.")
 		return
 	case f.Get("redirect_uri") != ac.redirectURI:
@@ -556,7 +717,7 @@ func (s *Server) redeemCode(w http.ResponseWriter, f url.Values, t *tenant, clie
 			scope += " " + sc
 		}
 	}
-	s.issueUserTokens(w, ac.home, ac.userIdx, u, ac.target, strings.TrimSpace(scope))
+	s.issueUserTokens(w, app, ac.platform == "public", ac.home, ac.userIdx, u, ac.target, strings.TrimSpace(scope))
 }
 
 func oidcScope(sc string) bool {
@@ -567,14 +728,8 @@ func oidcScope(sc string) bool {
 	return false
 }
 
-func (s *Server) redeemRefresh(w http.ResponseWriter, f url.Values, t *tenant, clientID string) {
-	var rc refreshClaims
-	raw := strings.TrimPrefix(f.Get("refresh_token"), "0.A")
-	if err := s.verify(raw, &rc); err != nil || rc.Kind != "rt" {
-		s.aadError(w, 400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
-		return
-	}
-	if rc.Client != clientID {
+func (s *Server) redeemRefresh(w http.ResponseWriter, f url.Values, t *tenant, app *application, rc refreshClaims) {
+	if rc.Client != app.appID {
 		s.aadError(w, 400, "invalid_grant", 700005, "Provided Authorization Code is intended to use against other tenant, thus rejected.")
 		return
 	}
@@ -608,33 +763,31 @@ func (s *Server) redeemRefresh(w http.ResponseWriter, f url.Values, t *tenant, c
 	if t != nil {
 		target = t
 	}
-	if msg, code, errCode := s.delegatedAccess(home, u, target); code != 0 {
-		s.aadError(w, 400, errCode, code, msg)
-		return
-	}
 	scope := f.Get("scope")
 	if scope == "" {
 		scope = rc.Scope
 	}
-	s.issueUserTokens(w, home, rc.User, u, target, scope)
+	s.issueUserTokens(w, app, rc.Public, home, rc.User, u, target, scope)
 }
 
-func (s *Server) issueUserTokens(w http.ResponseWriter, home *tenant, idx int, u *User, target *tenant, scope string) {
-	res, ok := resourceOf(scope)
-	if !ok {
-		s.aadError(w, 400, "invalid_scope", 28000, "Provided value for the input parameter scope is not valid because it contains more than one resource.")
+// issueUserTokens answers a delegated grant: the access token carries the
+// permissions granted in target for the requested resource.
+func (s *Server) issueUserTokens(w http.ResponseWriter, app *application, public bool, home *tenant, idx int, u *User, target *tenant, scope string) {
+	res, scp, d := s.delegatedGrant(app, home, idx, u, target, scope, false)
+	if d != nil {
+		s.aadError(w, 400, d.errCode, d.code, d.msg)
 		return
 	}
 	now := s.now()
 	exp := now.Add(s.opt.TokenLifetime)
-	at := tokenClaims{Aud: res, Iss: "https://sts.windows.net/" + target.id + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(),
-		AppID: s.info.ClientID, AppDisplayName: s.appName, IdTyp: "user", Name: u.DisplayName, Oid: u.ID, Upn: u.UPN,
-		Scp: strings.Join(s.permissions(), " "), Sub: hex.EncodeToString(hmacSum(s.hmacKey, u.ID+s.info.ClientID))[:43],
+	at := tokenClaims{Aud: res.audience, Iss: "https://sts.windows.net/" + target.id + "/", Iat: now.Unix(), Nbf: now.Unix(), Exp: exp.Unix(),
+		AppID: app.appID, AppDisplayName: app.displayName, IdTyp: "user", Name: u.DisplayName, Oid: u.ID, Upn: u.UPN,
+		Scp: strings.Join(scp, " "), Sub: hex.EncodeToString(hmacSum(s.hmacKey, u.ID+app.appID))[:43],
 		Tid: target.id, Uti: randomID(), Ver: "1.0", HomeTid: home.id}
 	if home != target {
 		at.Idp = "https://sts.windows.net/" + home.id + "/"
 	}
-	id := tokenClaims{Aud: s.info.ClientID, Iss: "https://" + s.info.AuthorityHost + "/" + target.id + "/v2.0", Iat: now.Unix(),
+	id := tokenClaims{Aud: app.appID, Iss: "https://" + s.info.AuthorityHost + "/" + target.id + "/v2.0", Iat: now.Unix(),
 		Nbf: now.Unix(), Exp: exp.Unix(), Name: u.DisplayName, Oid: u.ID, PreferredUsername: u.UPN, Sub: at.Sub,
 		Tid: target.id, Ver: "2.0"}
 	if home != target {
@@ -643,7 +796,7 @@ func (s *Server) issueUserTokens(w http.ResponseWriter, home *tenant, idx int, u
 	s.mu.Lock()
 	gen := s.rtGen[u.ID]
 	s.mu.Unlock()
-	rt := "0.A" + s.sign(refreshClaims{Kind: "rt", Client: s.info.ClientID, Home: home.id, User: idx, Oid: u.ID, Iat: now.Unix(), Gen: gen, Scope: scope})
+	rt := "0.A" + s.sign(refreshClaims{Kind: "rt", Client: app.appID, Home: home.id, User: idx, Oid: u.ID, Iat: now.Unix(), Gen: gen, Scope: scope, Public: public})
 	body := map[string]any{
 		"token_type": "Bearer", "scope": scope, "expires_in": int(s.opt.TokenLifetime.Seconds()),
 		"ext_expires_in": int(s.opt.TokenLifetime.Seconds()), "access_token": s.sign(at),
@@ -661,9 +814,3 @@ func hmacSum(key []byte, msg string) []byte {
 	return m.Sum(nil)
 }
 
-// permissions are what new tokens carry; Control.SetPermissions changes them.
-func (s *Server) permissions() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.perms)
-}

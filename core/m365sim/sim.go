@@ -12,10 +12,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tenantsync/tenantsync/core/permissions"
 )
 
 // Options configure a simulation. The zero value is usable: 5 customer
@@ -54,9 +55,20 @@ type Options struct {
 	// 410 (default) or 400. Both have been observed from Graph.
 	DeltaExpiredStatus int
 
-	// Permissions granted to the app (application) and to the delegated
-	// sign-in (scopes); nil means DefaultPermissions.
+	// Permissions are the Microsoft Graph permissions the ready state's
+	// app registration requests and is granted, as delegated and as
+	// application permissions; nil means DefaultPermissions (the required
+	// list tenantsync publishes). Tests drop one to see what breaks.
 	Permissions []string
+
+	// FreshPartner starts with no tenantsync app registered anywhere: the
+	// partner's administrator (Info.AdminAccount) must set it up, as a new
+	// partner would. Info then has no client id or secret.
+	FreshPartner bool
+	// Unconsented is how many customers (the last ones) do not hold the
+	// app's service principal yet: Partner Center's consent API, or an
+	// administrator of the customer, must add it.
+	Unconsented int
 
 	// Epoch anchors every generated date (sign-ins "3 days ago"); default
 	// today 00:00 UTC, so a seed gives the same data all day.
@@ -70,24 +82,30 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// DefaultPermissions are the Microsoft Graph permissions the simulated app
-// registration holds (as application permissions and as delegated scopes).
-var DefaultPermissions = []string{
-	"AuditLog.Read.All", "DeviceManagementManagedDevices.Read.All", "Directory.Read.All",
-	"Reports.Read.All", "User.Read.All", "ReportSettings.Read.All", "DelegatedAdminRelationship.Read.All",
-}
+// DefaultPermissions are the Microsoft Graph permissions of the ready
+// state's app registration: what tenantsync's required list asks for.
+var DefaultPermissions = permissions.Names(permissions.GraphAppID, true)
 
 // Info is what a client needs to connect; cmd/m365sim prints it as JSON.
 type Info struct {
 	AuthorityHost   string `json:"authority_host"` // "127.0.0.1:PORT"; authority is https://HOST/{tenant}
 	GraphBase       string `json:"graph_base"`     // "https://127.0.0.1:PORT/v1.0"
 	PartnerTenantID string `json:"partner_tenant_id"`
-	ClientID        string `json:"client_id"`
-	ClientSecret    string `json:"client_secret"`
-	RedirectURI     string `json:"redirect_uri"` // "http://localhost"; any port is accepted, as Entra does
-	CAPEMPath       string `json:"ca_pem"`
-	ControlToken    string `json:"control_token"`
-	ServiceAccount  string `json:"service_account"` // UPN of the partner's GDAP service account
+	// PartnerCenterBase is the Partner Center API root (the real one is
+	// https://api.partnercenter.microsoft.com): /v1/customers/... below it.
+	PartnerCenterBase string `json:"partner_center_base"`
+	// The app registration of the ready state; empty with FreshPartner.
+	ClientID     string `json:"client_id,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	RedirectURI  string `json:"redirect_uri"` // "http://localhost", registered under Web; the port is ignored for loopback, as Entra does
+	CAPEMPath    string `json:"ca_pem"`
+	ControlToken string `json:"control_token"`
+	// AdminAccount is the partner's administrator (Global Administrator and
+	// Partner Center admin agent), who sets tenantsync up; ServiceAccount
+	// the GDAP service account that syncs (an admin agent, not an
+	// administrator of the partner tenant).
+	AdminAccount   string `json:"admin_account"`
+	ServiceAccount string `json:"service_account"`
 }
 
 // TenantInfo describes a customer tenant for demo data and tests.
@@ -120,12 +138,13 @@ type Server struct {
 	byID     map[string]*tenant
 	byDomain map[string]*tenant
 	appName  string
-	spIDs    sync.Map // tenant id -> service principal object id
+	dir      *directory
+	readyApp *application // the ready state's app registration; nil with FreshPartner
 
 	mu         sync.Mutex
 	codes      map[string]*authCode
 	app        AppFlags
-	secret     string
+	secret     string // the ready state's client secret, stable for a seed
 	rtGen      map[string]int64 // user object id -> tokens-valid-from generation
 	downloads  map[string]downloadTicket
 	faultTries map[string]int
@@ -133,7 +152,7 @@ type Server struct {
 	// earlyRetries counts requests that came back sooner.
 	notBefore    map[string]time.Time
 	earlyRetries int
-	perms        []string
+	pcLimiter    *pcLimiter
 
 	thr      *throttler
 	counters *counters
@@ -201,8 +220,8 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		opt: opt, epoch: opt.Epoch.UTC(), byID: map[string]*tenant{}, byDomain: map[string]*tenant{},
 		codes: map[string]*authCode{}, rtGen: map[string]int64{}, downloads: map[string]downloadTicket{},
 		faultTries: map[string]int{}, notBefore: map[string]time.Time{}, closed: make(chan struct{}), appName: "tenantsync",
+		dir: newDirectory(), pcLimiter: newPCLimiter(opt.Now),
 	}
-	s.perms = slices.Clone(opt.Permissions)
 	s.hmacKey = make([]byte, 32)
 	if _, err := rand.Read(s.hmacKey); err != nil {
 		return nil, err
@@ -215,7 +234,6 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 	// The client secret looks like Entra's (40 characters, "~" inside) and
 	// is stable for a seed, so a saved connection keeps working across runs.
 	sec := rngFor(seed, saltApp, 2)
-	const secretChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
 	b := make([]byte, 40)
 	for i := range b {
 		b[i] = secretChars[sec.IntN(len(secretChars))]
@@ -237,6 +255,9 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		}
 		t := s.newTenant(i, names[i].name, names[i].domain, names[i].culture, used)
 		t.size = size
+		if i >= opt.Tenants-opt.Unconsented {
+			t.flags.NotConsented = true
+		}
 		s.tenants = append(s.tenants, t)
 		s.register(t)
 	}
@@ -265,15 +286,18 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 	s.ln = ln
 	host := ln.Addr().String()
 	s.info = Info{
-		AuthorityHost:   host,
-		GraphBase:       "https://" + host + "/v1.0",
-		PartnerTenantID: s.partner.id,
-		ClientID:        guid(seed, saltApp, 1),
-		ClientSecret:    s.secret,
-		RedirectURI:     "http://localhost",
-		CAPEMPath:       caPath,
-		ControlToken:    hex.EncodeToString(ctlTok),
-		ServiceAccount:  s.partner.user(1).UPN,
+		AuthorityHost:     host,
+		GraphBase:         "https://" + host + "/v1.0",
+		PartnerCenterBase: "https://" + host + partnerCenterPrefix,
+		PartnerTenantID:   s.partner.id,
+		RedirectURI:       "http://localhost",
+		CAPEMPath:         caPath,
+		ControlToken:      hex.EncodeToString(ctlTok),
+		AdminAccount:      s.partner.user(0).UPN,
+		ServiceAccount:    s.partner.user(1).UPN,
+	}
+	if !opt.FreshPartner {
+		s.info.ClientID, s.info.ClientSecret = s.setUpApp(guid(seed, saltApp, 1), s.secret)
 	}
 	s.thr = newThrottler(&s.opt)
 	s.counters = newCounters()
@@ -454,6 +478,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case strings.HasPrefix(path, "/v1.0/") || path == "/v1.0":
 		s.serveGraph(sw, r, meta)
+	case strings.HasPrefix(path, partnerCenterPrefix+"/"):
+		s.servePartnerCenter(sw, r, meta)
 	case strings.HasPrefix(path, "/_download/"):
 		s.serveDownload(sw, r, meta)
 	default:

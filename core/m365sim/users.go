@@ -131,3 +131,14 @@ func (t *tenant) changedSinceLocked(v int64) (order []int, fields map[int]uint64
 	}
 	return order, fields
 }
+
+// isGlobalAdmin reports whether user idx holds Global Administrator: the
+// first user of every tenant ("admin@").
+func (t *tenant) isGlobalAdmin(idx int) bool { return idx == 0 }
+
+// isAdminAgent reports whether user idx of the partner may call Partner
+// Center on behalf of customers (the Admin Agents group): the partner's
+// administrator and its GDAP service account.
+func (t *tenant) isAdminAgent(idx int) bool {
+	return t.idx < 0 && (idx == 0 || idx == 1)
+}
