@@ -149,8 +149,8 @@ type application struct {
 type servicePrincipal struct {
 	objectID, appID, displayName string
 	tenant                       *tenant
-	app                          *application  // a registered or first-party client
-	res                          *resourceApp  // a Microsoft resource
+	app                          *application // a registered or first-party client
+	res                          *resourceApp // a Microsoft resource
 	created                      time.Time
 }
 
@@ -174,9 +174,9 @@ type permissionGrant struct {
 // per token.
 type directory struct {
 	mu          sync.Mutex
-	apps        map[string]*application     // by appId
-	appsByObj   map[string]*application     // by object id
-	sps         map[string]*servicePrincipal // by object id
+	apps        map[string]*application                 // by appId
+	appsByObj   map[string]*application                 // by object id
+	sps         map[string]*servicePrincipal            // by object id
 	spIn        map[string]map[string]*servicePrincipal // tenant id -> appId -> SP
 	assignments []*appRoleAssignment
 	grants      []*permissionGrant

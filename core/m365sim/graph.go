@@ -201,7 +201,7 @@ type route struct {
 	perms       []string
 	roles       []string // GDAP roles, any of, for delegated partner access
 	partnerOnly bool
-	permCode    string // error code when permissions are missing
+	permCode    string   // error code when permissions are missing
 	alsoPerms   []string // a second permission needed besides one of perms (any of)
 	// adminWrite: a delegated caller must also be a Global Administrator
 	// of the tenant (see graph_apps.go).

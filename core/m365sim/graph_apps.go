@@ -107,7 +107,7 @@ func (s *Server) filterEq(gr *graphReq, allowed ...string) (string, string, *gra
 	}
 	m := eqFilter.FindStringSubmatch(f)
 	if m == nil || !slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, m[1]) }) {
-		r := s.gerr(gr, 400, "Request_UnsupportedQuery", fmt.Sprintf("Unsupported or invalid query filter clause specified for property '%s' of resource.", strings.Fields(f+" x")[0]))
+		r := s.gerr(gr, 400, "Request_UnsupportedQuery", fmt.Sprintf("Unsupported or invalid query filter clause specified for property '%s' of resource.", strings.Fields(f + " x")[0]))
 		return "", "", &r
 	}
 	return strings.ToLower(m[1]), strings.ReplaceAll(m[2], "''", "'"), nil

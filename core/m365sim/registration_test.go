@@ -201,8 +201,10 @@ func permIDIn(sp map[string]any, list, name string) string {
 	return ""
 }
 
-func scopeID(sp map[string]any, name string) string { return permIDIn(sp, "oauth2PermissionScopes", name) }
-func roleID(sp map[string]any, name string) string  { return permIDIn(sp, "appRoles", name) }
+func scopeID(sp map[string]any, name string) string {
+	return permIDIn(sp, "oauth2PermissionScopes", name)
+}
+func roleID(sp map[string]any, name string) string { return permIDIn(sp, "appRoles", name) }
 
 func clientFor(t *testing.T, srv *m365sim.Server, appID, secret, tenant string) confidential.Client {
 	t.Helper()

@@ -144,7 +144,7 @@ type Server struct {
 	mu         sync.Mutex
 	codes      map[string]*authCode
 	app        AppFlags
-	secret     string // the ready state's client secret, stable for a seed
+	secret     string           // the ready state's client secret, stable for a seed
 	rtGen      map[string]int64 // user object id -> tokens-valid-from generation
 	downloads  map[string]downloadTicket
 	faultTries map[string]int
