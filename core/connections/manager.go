@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -267,21 +265,3 @@ var defaultTransport = func() http.RoundTripper {
 	t.ForceAttemptHTTP2 = true
 	return t
 }()
-
-// OpenBrowser opens url in the system browser.
-func OpenBrowser(url string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
-	case "darwin":
-		cmd = exec.Command("open", url)
-	default:
-		cmd = exec.Command("xdg-open", url)
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("open the browser: %w; open this address yourself: %s", err, url)
-	}
-	go cmd.Wait()
-	return nil
-}
