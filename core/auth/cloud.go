@@ -38,6 +38,12 @@ type Cloud struct {
 	PartnerCenterBase string // Partner Center REST root URL, "" when none
 	AdminPortal       string // Microsoft 365 admin center, "" when none
 	EntraPortal       string // Microsoft Entra admin center, "" when none
+
+	// The resource identifiers tokens are asked for (the audience). A
+	// cloud file replaces hosts, never these: the simulator, reached at
+	// 127.0.0.1, still issues tokens for https://graph.microsoft.com.
+	GraphResource         string
+	PartnerCenterResource string // "" when the cloud has no Partner Center
 }
 
 // Sources of the hosts below; each cloud's comments say which row of which
@@ -45,7 +51,9 @@ type Cloud struct {
 //
 //	[graph]   https://learn.microsoft.com/graph/deployments
 //	[entra]   https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud
+//	[graphsdk] https://learn.microsoft.com/graph/sdks/national-clouds (scopes use the cloud's Graph host)
 //	[pc]      https://learn.microsoft.com/partner-center/developer/partner-center-rest-urls
+//	[pcauth]  https://learn.microsoft.com/partner-center/developer/partner-center-authentication
 //	[m365gov] https://learn.microsoft.com/entra/fundamentals/whats-new-microsoft-365-government
 //	          ("Endpoint mapping": portals, authority and Graph for GCC High and DoD)
 //	[m365cn]  https://learn.microsoft.com/microsoft-365/admin/get-help-with-domains/remove-a-domain?view=o365-21vianet
@@ -64,6 +72,9 @@ var (
 		PartnerCenterBase: "https://api.partnercenter.microsoft.com", // [pc]
 		AdminPortal:       "https://admin.microsoft.com",             // https://learn.microsoft.com/microsoft-365/admin/admin-overview/admin-center-overview
 		EntraPortal:       "https://entra.microsoft.com",             // [entrafaq]
+
+		GraphResource:         "https://graph.microsoft.com",             // [graph]
+		PartnerCenterResource: "https://api.partnercenter.microsoft.com", // [pcauth]
 	}
 
 	// USGov is Microsoft 365 GCC High on Azure Government.
@@ -80,6 +91,8 @@ var (
 		PartnerCenterBase: "",
 		AdminPortal:       "https://portal.office365.us", // [m365gov] "Microsoft 365 Government – GCC High"
 		EntraPortal:       "https://entra.microsoft.us",  // [entrafaq]
+
+		GraphResource: "https://graph.microsoft.us", // [graph], [graphsdk]
 	}
 
 	// USGovDoD is Microsoft 365 DoD on Azure Government.
@@ -92,6 +105,8 @@ var (
 		PartnerCenterBase: "",
 		AdminPortal:       "https://portal.apps.mil",    // [m365gov] "Microsoft 365 Government – DoD"
 		EntraPortal:       "https://entra.microsoft.us", // [entrafaq] (one Entra admin center for Azure Government)
+
+		GraphResource: "https://dod-graph.microsoft.us", // [graph]
 	}
 
 	// China is Microsoft 365 and Azure operated by 21Vianet.
@@ -106,6 +121,12 @@ var (
 		PartnerCenterBase: "https://partner.partnercenterapi.microsoftonline.cn", // [pc] "Partner Center operated by 21Vianet"
 		AdminPortal:       "https://portal.partner.microsoftonline.cn",           // [m365cn]
 		EntraPortal:       "https://entra.microsoftonline.cn",                    // [entrafaq]; app registration also at https://portal.azure.cn ([graph], [entra])
+
+		GraphResource: "https://microsoftgraph.chinacloudapi.cn", // [graph]
+		// No page names the 21Vianet Partner Center's token audience
+		// ([pcauth] shows only the worldwide one); its REST host is the
+		// best guess and a wrong one fails at sign-in, not silently.
+		PartnerCenterResource: "https://partner.partnercenterapi.microsoftonline.cn",
 	}
 )
 
@@ -122,19 +143,31 @@ func CloudByName(name CloudName) (Cloud, bool) {
 	return Cloud{}, false
 }
 
-// GraphScope is the ".default" scope of the cloud's Graph host: every Graph
-// permission the app was granted there. National clouds need their own host
-// in the scope ([graph]: "Access national cloud deployments with the
-// Microsoft Graph SDKs", https://learn.microsoft.com/graph/sdks/national-clouds).
-func (c Cloud) GraphScope() string { return defaultScope(c.GraphBase) }
+// GraphScope is the ".default" scope of the cloud's Graph resource: every
+// Graph permission the app was granted there. A national cloud's scope
+// names its own Graph host ([graphsdk]).
+func (c Cloud) GraphScope() string {
+	if c.GraphResource != "" {
+		return strings.TrimSuffix(c.GraphResource, "/") + "/.default"
+	}
+	return originScope(c.GraphBase)
+}
 
 // PartnerCenterScope is the ".default" scope of the cloud's Partner Center
-// host, or "" when the cloud has no Partner Center. For 21Vianet no page
-// names a separate token audience, so the REST host's origin is used.
-func (c Cloud) PartnerCenterScope() string { return defaultScope(c.PartnerCenterBase) }
+// resource, or "" when the cloud has no Partner Center.
+func (c Cloud) PartnerCenterScope() string {
+	switch {
+	case c.PartnerCenterBase == "":
+		return ""
+	case c.PartnerCenterResource != "":
+		return strings.TrimSuffix(c.PartnerCenterResource, "/") + "/.default"
+	}
+	return originScope(c.PartnerCenterBase)
+}
 
-// defaultScope turns a resource's root URL into its ".default" scope.
-func defaultScope(base string) string {
+// originScope is the ".default" scope of a root URL's origin, for a cloud
+// built by hand without resource identifiers.
+func originScope(base string) string {
 	u, err := url.Parse(base)
 	if base == "" || err != nil || u.Host == "" {
 		return ""

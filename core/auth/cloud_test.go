@@ -23,6 +23,12 @@ func TestCloudsAreComplete(t *testing.T) {
 		if c.Label == "" {
 			t.Errorf("cloud %q has no label", c.Name)
 		}
+		if c.GraphResource == "" {
+			t.Errorf("cloud %q has no Graph resource", c.Name)
+		}
+		if (c.PartnerCenterBase == "") != (c.PartnerCenterResource == "") {
+			t.Errorf("cloud %q: Partner Center base %q but resource %q", c.Name, c.PartnerCenterBase, c.PartnerCenterResource)
+		}
 		if _, err := checkAuthorityHost(c.AuthorityHost); err != nil {
 			t.Errorf("cloud %q: %v", c.Name, err)
 		}
@@ -56,6 +62,8 @@ func TestCloudScopes(t *testing.T) {
 		{USGovDoD, "https://dod-graph.microsoft.us/.default", ""},
 		{China, "https://microsoftgraph.chinacloudapi.cn/.default", "https://partner.partnercenterapi.microsoftonline.cn/.default"},
 		{Cloud{GraphBase: "https://127.0.0.1:8443/v1.0", PartnerCenterBase: "https://127.0.0.1:8443/pc"}, "https://127.0.0.1:8443/.default", "https://127.0.0.1:8443/.default"},
+		{func() Cloud { c := Global; c.GraphBase = "https://127.0.0.1:8443/v1.0"; return c }(), "https://graph.microsoft.com/.default", "https://api.partnercenter.microsoft.com/.default"},
+		{func() Cloud { c := Global; c.PartnerCenterBase = ""; return c }(), "https://graph.microsoft.com/.default", ""},
 		{Cloud{}, "", ""},
 	}
 	for _, tt := range tests {
