@@ -68,6 +68,10 @@ func openWindow(ctx context.Context, dataDir string, logger *slog.Logger) error 
 			return err
 		}
 	} else {
+		net, err := cli.NetworkFromEnv(os.Getenv)
+		if err != nil {
+			return err
+		}
 		s, err := store.Open(filepath.Join(dataDir, store.DBFile), store.Options{})
 		if errors.Is(err, store.ErrLocked) {
 			return fmt.Errorf("tenantsync is already open with the data folder %s: switch to that window (or wait for the scheduled sync to finish)", dataDir)
@@ -78,7 +82,7 @@ func openWindow(ctx context.Context, dataDir string, logger *slog.Logger) error 
 		engines.onStop(func() { s.Close() })
 		kc := secrets.NewKeychain("")
 		vault := secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) })
-		mgr := connections.NewManager(s, kc, vault, connections.Network{})
+		mgr := connections.NewManager(s, kc, vault, net)
 		core = engines.start(s, mgr, false)
 	}
 

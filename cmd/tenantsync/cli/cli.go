@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/store"
 )
@@ -39,12 +40,32 @@ type Env struct {
 	// build has no window (tests).
 	OpenWindow func(ctx context.Context, dataDir string, logger *slog.Logger) error
 	// Network overrides how connections reach Microsoft (tests use the
-	// simulated cloud); nil means Microsoft's global cloud.
+	// simulated cloud); nil means NetworkFromEnv.
 	Network *connections.Network
 }
 
 // DataDirEnv overrides the data directory, like --data-dir.
 const DataDirEnv = "TENANTSYNC_DATA_DIR"
+
+// CloudFileEnv names a JSON file whose authority_host, graph_base and
+// partner_center_base replace the cloud's hosts, for tests and private
+// endpoints. The simulator's ready line is such a file.
+const CloudFileEnv = "TENANTSYNC_CLOUD_FILE"
+
+// NetworkFromEnv is how new connections reach Microsoft when nothing
+// overrides it: the global cloud, with the hosts in $TENANTSYNC_CLOUD_FILE
+// over it. TLS trust stays the OS's (on Linux, SSL_CERT_FILE adds a CA);
+// nothing here replaces the system pool.
+func NetworkFromEnv(getenv func(string) string) (connections.Network, error) {
+	cloud := auth.Global
+	if path := getenv(CloudFileEnv); path != "" {
+		var err error
+		if cloud, err = auth.LoadCloudFile(path, cloud); err != nil {
+			return connections.Network{}, fmt.Errorf("%s: %w", CloudFileEnv, err)
+		}
+	}
+	return connections.Network{Cloud: cloud}, nil
+}
 
 type command struct {
 	name    string
@@ -111,6 +132,8 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintf(w, "\nThe data directory is %s unless --data-dir or %s says otherwise.\n", describeDefaultDataDir(), DataDirEnv)
+	fmt.Fprintf(w, "%s names a JSON file (authority_host, graph_base, partner_center_base) that replaces Microsoft's hosts.\n", CloudFileEnv)
+	fmt.Fprintln(w, "Sign-in pages open with $BROWSER when it is set, else the system browser.")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage error.")
 }
 

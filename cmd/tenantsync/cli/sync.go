@@ -27,16 +27,21 @@ type app struct {
 }
 
 func openApp(env *Env, dataDirFlag string) (*app, error) {
+	var net connections.Network
+	if env.Network != nil {
+		net = *env.Network
+	} else {
+		var err error
+		if net, err = NetworkFromEnv(env.Getenv); err != nil {
+			return nil, err
+		}
+	}
 	s, logger, closeAll, err := openStore(env, dataDirFlag)
 	if err != nil {
 		return nil, err
 	}
 	kc := secrets.NewKeychain("")
 	vault := secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) })
-	var net connections.Network
-	if env.Network != nil {
-		net = *env.Network
-	}
 	mgr := connections.NewManager(s, kc, vault, net)
 	eng := syncer.New(s, mgr, syncer.Options{Logger: logger})
 	return &app{store: s, mgr: mgr, engine: eng, logger: logger, close: closeAll}, nil
