@@ -161,6 +161,13 @@ type Connection struct {
 	LastRunID       uint64        `json:"last_run_id,omitempty"`
 	LastRunCounts   Counts        `json:"last_run_counts"`
 	PreflightDoneAt time.Time     `json:"preflight_done_at"`
+	// The client secret as Microsoft lists it (passwordCredentials keyId
+	// and endDateTime), for the warnings before it expires; zero when unknown.
+	SecretKeyID   string    `json:"secret_key_id,omitempty"`
+	SecretExpires time.Time `json:"secret_expires,omitzero"`
+	// RetiringSecretKeyID is the secret a renewal replaced: removed from
+	// the app after the next successful sync with the new one.
+	RetiringSecretKeyID string `json:"retiring_secret_key_id,omitempty"`
 }
 
 // SyncSettings says what a connection syncs.

@@ -15,6 +15,7 @@ import (
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/graph"
+	"github.com/tenantsync/tenantsync/core/permissions"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -149,49 +150,44 @@ func (v *connectView) steps() fyne.CanvasObject {
 	copyBtn := func(text func() string) *widget.Button {
 		return widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { v.env.app.Clipboard().SetContent(text()) })
 	}
+	steps := connections.RegistrationSteps(v.portNumber(), v.env.core.Manager.Network().Cloud)
 	box := container.NewVBox(
-		heading("Register tenantsync in Microsoft Entra"),
-		note("1. In the Entra admin center (entra.microsoft.com) of your partner tenant open App registrations → New registration. "+
-			"Name it \"tenantsync\"; for GDAP choose \"Accounts in any organizational directory (multitenant)\"."),
-		note("2. Under Authentication → Add a platform → Mobile and desktop applications, add this redirect URI exactly:"),
+		heading("Or register tenantsync in Microsoft Entra yourself"),
+		note("1. "+steps[0]),
+		note("2. Under Authentication > Add a platform choose Web (not \"Mobile and desktop applications\": Microsoft would then refuse the client secret) and add this redirect URI exactly:"),
 		container.NewBorder(nil, nil, nil, copyBtn(v.redirectURI), v.redirect),
-		note("3. Under API permissions → Add a permission → Microsoft Graph, add each of these as delegated and as application permissions, then Grant admin consent:"),
+		note("3. "+steps[2]),
 	)
-	for _, p := range connections.Permissions {
+	for _, p := range permissions.Required {
 		name := p.Name
 		label := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-		var uses []string
-		for _, dt := range p.DataTypes {
-			uses = append(uses, dataTypeTitle(dt))
-		}
-		whatText := "for " + strings.Join(uses, ", ")
-		if len(uses) == 0 {
-			whatText = "lets the preflight check report settings"
-		}
-		what := widget.NewLabel(whatText)
+		what := widget.NewLabel(connections.PermissionKinds(p) + " · " + p.Resource() + " · " + connections.PermissionUse(p))
 		what.Importance = widget.LowImportance
-		box.Add(container.NewBorder(nil, nil, nil, copyBtn(func() string { return name }), container.NewHBox(label, what)))
+		what.Truncation = fyne.TextTruncateEllipsis
+		box.Add(container.NewBorder(nil, nil, label, copyBtn(func() string { return name }), what))
 	}
 	box.Add(container.NewHBox(widget.NewButtonWithIcon("Copy all permission names", theme.ContentCopyIcon(), func() {
 		var names []string
-		for _, p := range connections.Permissions {
+		for _, p := range permissions.Required {
 			names = append(names, p.Name)
 		}
 		v.env.app.Clipboard().SetContent(strings.Join(names, "\n"))
 	})))
-	box.Add(note("4. Under Certificates & secrets → New client secret, copy its Value (not its ID) into the form, and the Application (client) ID from Overview."))
-	box.Add(note("5. GDAP: give the service account that signs in a relationship with each customer holding at least Directory Readers, Reports Reader " +
-		"and Intune Administrator (or Global Reader). Connect opens your browser to sign in; tenantsync then checks every tenant and says what is missing."))
+	for i, st := range steps[3:] {
+		box.Add(note(fmt.Sprintf("%d. %s", i+4, st)))
+	}
 	return box
 }
 
-func (v *connectView) redirectURI() string {
+func (v *connectView) portNumber() int {
 	p, err := strconv.Atoi(strings.TrimSpace(v.port.Text))
 	if err != nil {
-		p = connections.DefaultRedirectPort
+		return connections.DefaultRedirectPort
 	}
-	return auth.RedirectURI(p)
+	return p
 }
+
+func (v *connectView) redirectURI() string { return auth.RedirectURI(v.portNumber()) }
 
 func (v *connectView) formValues() connections.Form {
 	port, _ := strconv.Atoi(strings.TrimSpace(v.port.Text))

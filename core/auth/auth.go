@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
@@ -23,11 +24,6 @@ import (
 
 	"github.com/tenantsync/tenantsync/store"
 )
-
-// GraphScope asks for every Graph permission the app was granted.
-const GraphScope = "https://graph.microsoft.com/.default"
-
-var graphScopes = []string{GraphScope}
 
 // Sealer keeps the token cache encrypted; *secrets.Vault is one.
 type Sealer interface {
@@ -47,6 +43,8 @@ type Config struct {
 	OpenURL func(url string) error
 	// NotFound recognizes the Vault's "nothing stored" error.
 	NotFound func(error) bool
+	// Cloud names the resources tokens are for; its hosts come from Conn.
+	Cloud Cloud
 }
 
 // Account is the signed-in home account of a delegated connection.
@@ -59,9 +57,10 @@ type Account struct {
 // Session is one connection's MSAL client and token cache. Its methods are
 // safe for concurrent use.
 type Session struct {
-	cfg   Config
-	cca   confidential.Client
-	cache *sealedCache
+	cfg         Config
+	graphScopes []string // every Graph permission granted, in the connection's cloud
+	cca         confidential.Client
+	cache       *sealedCache
 
 	mu      sync.Mutex
 	account *confidential.Account
@@ -88,7 +87,10 @@ func NewSession(cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{cfg: cfg}
+	if cfg.Cloud.Name == "" {
+		cfg.Cloud = Global
+	}
+	s := &Session{cfg: cfg, graphScopes: []string{cfg.Cloud.GraphScope()}}
 	opts := []confidential.Option{confidential.WithInstanceDiscovery(host == Global.AuthorityHost)}
 	if cfg.HTTP != nil {
 		opts = append(opts, confidential.WithHTTPClient(cfg.HTTP))
@@ -126,7 +128,7 @@ func (s *Session) SignIn(ctx context.Context) (Account, error) {
 	}
 	defer lb.close()
 
-	authURL, err := s.cca.AuthCodeURL(ctx, s.cfg.Conn.ClientID, redirect, graphScopes)
+	authURL, err := s.cca.AuthCodeURL(ctx, s.cfg.Conn.ClientID, redirect, s.graphScopes)
 	if err != nil {
 		return Account{}, fmt.Errorf("sign-in: %w", Classify(err))
 	}
@@ -151,7 +153,7 @@ func (s *Session) SignIn(ctx context.Context) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	res, err := s.cca.AcquireTokenByAuthCode(ctx, code, redirect, graphScopes, confidential.WithChallenge(verifier))
+	res, err := s.cca.AcquireTokenByAuthCode(ctx, code, redirect, s.graphScopes, confidential.WithChallenge(verifier))
 	if err != nil {
 		return Account{}, fmt.Errorf("sign-in: %w", Classify(err))
 	}
@@ -192,9 +194,27 @@ func (s *Session) signedInAccount(ctx context.Context) (confidential.Account, er
 // Token returns an access token for Graph in tenantID, from the cache when
 // it is still valid.
 func (s *Session) Token(ctx context.Context, tenantID string) (string, error) {
+	return s.TokenFor(ctx, tenantID, s.graphScopes)
+}
+
+// ErrNoPartnerCenter means the connection's cloud has no Partner Center.
+var ErrNoPartnerCenter = errors.New("this Microsoft cloud has no Partner Center API: consent the app in each customer tenant instead")
+
+// PartnerCenterToken returns the signed-in account's token for Partner
+// Center in the partner tenant: the same sign-in, another resource.
+func (s *Session) PartnerCenterToken(ctx context.Context) (string, error) {
+	scope := s.cfg.Cloud.PartnerCenterScope()
+	if scope == "" {
+		return "", ErrNoPartnerCenter
+	}
+	return s.TokenFor(ctx, s.cfg.Conn.TenantID, []string{scope})
+}
+
+// TokenFor returns an access token for scopes (of one resource) in tenantID.
+func (s *Session) TokenFor(ctx context.Context, tenantID string, scopes []string) (string, error) {
 	// Requests of one tenant run in parallel and would all miss the cache
 	// at once; the first fetches the token, the others then find it cached.
-	l, _ := s.tenants.LoadOrStore(tenantID, &sync.Mutex{})
+	l, _ := s.tenants.LoadOrStore(tenantID+" "+strings.Join(scopes, " "), &sync.Mutex{})
 	l.(*sync.Mutex).Lock()
 	defer l.(*sync.Mutex).Unlock()
 	var (
@@ -206,9 +226,9 @@ func (s *Session) Token(ctx context.Context, tenantID string) (string, error) {
 		if aerr != nil {
 			return "", aerr
 		}
-		res, err = s.cca.AcquireTokenSilent(ctx, graphScopes, confidential.WithSilentAccount(acc), confidential.WithTenantID(tenantID))
+		res, err = s.cca.AcquireTokenSilent(ctx, scopes, confidential.WithSilentAccount(acc), confidential.WithTenantID(tenantID))
 	} else {
-		res, err = s.cca.AcquireTokenByCredential(ctx, graphScopes, confidential.WithTenantID(tenantID))
+		res, err = s.cca.AcquireTokenByCredential(ctx, scopes, confidential.WithTenantID(tenantID))
 	}
 	if err != nil {
 		return "", Classify(err)

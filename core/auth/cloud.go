@@ -292,3 +292,10 @@ func checkHTTPSBase(key, s string) (string, error) {
 	}
 	return strings.TrimSuffix(s, "/"), nil
 }
+
+// At returns the cloud with its service hosts replaced (a simulator, a
+// private endpoint): tokens still name the cloud's own resources.
+func (c Cloud) At(authorityHost, graphBase, partnerCenterBase string) Cloud {
+	c.AuthorityHost, c.GraphBase, c.PartnerCenterBase = authorityHost, graphBase, partnerCenterBase
+	return c
+}

@@ -74,10 +74,6 @@ func TestCloudScopes(t *testing.T) {
 			t.Errorf("%q.PartnerCenterScope() = %q, want %q", tt.cloud.Name, got, tt.pcenter)
 		}
 	}
-	// The package's global scope constant and the global cloud agree.
-	if Global.GraphScope() != GraphScope {
-		t.Errorf("Global.GraphScope() = %q, want %q", Global.GraphScope(), GraphScope)
-	}
 }
 
 func writeCloudFile(t *testing.T, body string) string {

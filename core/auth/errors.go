@@ -24,7 +24,15 @@ const (
 	CodeOffline         = "offline"
 	CodeNotSignedIn     = "not_signed_in"
 	CodeSignInFailed    = "sign_in_failed"
+	CodePublicRedirect  = "redirect_registered_as_public"
+	CodeWebNeedsSecret  = "web_redirect_needs_secret"
+	CodeRedirectUnknown = "redirect_not_registered"
+	CodeServiceMissing  = "service_not_in_tenant"
+	CodeAdminConsent    = "admin_consent_required"
 )
+
+// consentFixText is how a missing consent in a customer is fixed.
+const consentFixText = "Consent tenantsync in the customer: Integrations > Consent in customers, or `tenantsync consent`; it uses Partner Center's consent API with the GDAP service account. (Without Partner Center: an administrator of the customer grants admin consent to the app in its Entra admin center.)"
 
 // Error is a sign-in failure said in plain words, with the fix.
 type Error struct {
@@ -75,8 +83,23 @@ func Classify(err error) error {
 		e.Code, e.Message = CodeSecretExpired, "The client secret has expired."
 		e.Fix = "In the Entra admin center open App registrations > your app > Certificates & secrets, add a new client secret, then use Edit credentials to enter it."
 	case 65001:
-		e.Code, e.Message = CodeConsentMissing, "The app has not been granted consent in this tenant."
-		e.Fix = "Grant admin consent for the app in this tenant (Entra admin center > Enterprise applications > your app > Permissions > Grant admin consent), then sync again."
+		e.Code, e.Message = CodeConsentMissing, "The app has no consent for its permissions in this tenant."
+		e.Fix = "In the partner tenant: run setup again (Integrations > Set it up for me, or `tenantsync setup`), or grant admin consent to the app under Enterprise applications > Permissions. In a customer tenant: " + consentFixText
+	case 700025:
+		e.Code, e.Message = CodePublicRedirect, "The redirect URI is registered under \"Mobile and desktop applications\", so Microsoft treats tenantsync as a public client and refuses its client secret."
+		e.Fix = "In the Entra admin center open App registrations > your app > Authentication: remove http://localhost:PORT from \"Mobile and desktop applications\" and add it under \"Web\" (or run `tenantsync setup`, which corrects it)."
+	case 7000218:
+		e.Code, e.Message = CodeWebNeedsSecret, "The app's redirect is registered under Web, which needs the client secret, and none was sent."
+		e.Fix = "Enter the client secret's Value with Edit credentials."
+	case 50011, 500113:
+		e.Code, e.Message = CodeRedirectUnknown, "The redirect URI tenantsync uses is not registered on the app."
+		e.Fix = "In the Entra admin center open App registrations > your app > Authentication > Add a platform > Web, and add the redirect URI the connect screen shows (http://localhost:PORT, exactly, no path)."
+	case 650052:
+		e.Code, e.Message = CodeServiceMissing, "The tenant has no service principal for an API the app asks for (Partner Center exists only in partner tenants)."
+		e.Fix = "Partner Center is used in the partner tenant only; if this is the partner tenant, check that it is enrolled in the Cloud Solution Provider program."
+	case 90094, 90008:
+		e.Code, e.Message = CodeAdminConsent, "The permissions need an administrator's consent."
+		e.Fix = "Sign in with a Global Administrator of the partner tenant."
 	case 90002:
 		e.Code, e.Message = CodeTenantNotFound, "This tenant does not exist or has no active subscriptions."
 		e.Fix = "Check the tenant id or domain; a deleted customer tenant can be removed from the sync settings."
@@ -90,8 +113,8 @@ func Classify(err error) error {
 		e.Code, e.Message = CodeGDAPNoAccess, "The GDAP service account has no access to this customer tenant."
 		e.Fix = "In Partner Center check the customer's GDAP relationship: it must be active and grant the service account's security group a role such as Global Reader."
 	case 90099:
-		e.Code, e.Message = CodeAppNotPermitted, "The app is not authorized for partner delegated administration in this customer tenant."
-		e.Fix = "Consent the app in the customer tenant for GDAP (for example with the Partner Center application consent API), then sync again."
+		e.Code, e.Message = CodeAppNotPermitted, "tenantsync is not consented in this customer tenant, so the GDAP service account cannot use it there."
+		e.Fix = consentFixText
 	case 0:
 		var ne net.Error
 		var oe *net.OpError

@@ -183,7 +183,7 @@ func (m *Manager) Session(c store.Connection) (*auth.Session, error) {
 		return k.sess, nil
 	}
 	sess, err := auth.NewSession(auth.Config{
-		Conn: c, Secret: secret, HTTP: m.net.HTTP, Vault: m.vault, OpenURL: m.net.OpenURL,
+		Conn: c, Secret: secret, HTTP: m.net.HTTP, Vault: m.vault, OpenURL: m.net.OpenURL, Cloud: m.cloudOf(c),
 		NotFound: func(err error) bool { return errors.Is(err, secrets.ErrNotFound) },
 	})
 	if err != nil {
@@ -194,6 +194,19 @@ func (m *Manager) Session(c store.Connection) (*auth.Session, error) {
 	}
 	m.sessions[c.ID] = keptSession{from: from, sess: sess}
 	return sess, nil
+}
+
+// cloudOf is the cloud a connection lives in: the network's when it names
+// the same cloud (a cloud file may have replaced its hosts), else the named
+// cloud's own.
+func (m *Manager) cloudOf(c store.Connection) auth.Cloud {
+	if c.Cloud == "" || c.Cloud == m.net.Cloud.Name {
+		return m.net.Cloud
+	}
+	if cl, ok := auth.CloudByName(c.Cloud); ok {
+		return cl
+	}
+	return m.net.Cloud
 }
 
 // forgetSession drops a connection's kept session: its token cache was

@@ -12,27 +12,12 @@ import (
 
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/graph"
+	"github.com/tenantsync/tenantsync/core/permissions"
 	"github.com/tenantsync/tenantsync/store"
 )
 
 // DataTypes are the kinds of data a sync reads, in the order they are shown.
 var DataTypes = []string{graph.DataDirectory, graph.DataContacts, graph.DataLicenses, graph.DataMailboxes, graph.DataSignIns, graph.DataDevices}
-
-// Permissions the app registration needs (Microsoft Graph, application and
-// delegated), and which data types each one unlocks.
-var Permissions = []struct {
-	Name      string
-	DataTypes []string
-}{
-	{"Directory.Read.All", []string{graph.DataDirectory, graph.DataLicenses}},
-	{"User.Read.All", []string{graph.DataContacts}},
-	{"Reports.Read.All", []string{graph.DataMailboxes}},
-	{"AuditLog.Read.All", []string{graph.DataSignIns}},
-	{"DeviceManagementManagedDevices.Read.All", []string{graph.DataDevices}},
-	// Reading whether usage reports conceal names (admin/reportSettings);
-	// without it tenantsync cannot warn about concealed names.
-	{"ReportSettings.Read.All", nil},
-}
 
 // GDAP roles (role template ids) and what each lets the service account read.
 var gdapRoles = map[string][]string{
@@ -272,21 +257,21 @@ func (m *Manager) checkTenant(ctx context.Context, c store.Connection, sess *aut
 		return ch
 	}
 	if perms, ok := tokenPermissions(token); ok {
-		for _, p := range Permissions {
-			if perms[p.Name] {
+		for _, p := range permissions.Required {
+			if perms[p.Name] || p.ResourceAppID != permissions.GraphAppID {
 				continue
 			}
-			if len(p.DataTypes) == 0 {
+			if len(p.Unlocks) == 0 {
 				ch.Findings = append(ch.Findings, store.Finding{Severity: "warning", Code: graph.CodePermissionMissing,
-					Message: fmt.Sprintf("The app's token for this tenant lacks %s, so tenantsync cannot tell whether reports conceal user names.", p.Name),
+					Message: fmt.Sprintf("The app's token for this tenant lacks %s: tenantsync cannot read %s.", p.Name, p.Why),
 					Fix:     fmt.Sprintf("Add the Microsoft Graph permission %s to the app registration, then grant admin consent again in this tenant.", p.Name)})
 				continue
 			}
-			for _, dt := range p.DataTypes {
+			for _, dt := range p.Unlocks {
 				allowed[dt] = false
 			}
-			ch.Findings = append(ch.Findings, store.Finding{Severity: "error", Code: graph.CodePermissionMissing, DataType: p.DataTypes[0],
-				Message: fmt.Sprintf("The app's token for this tenant lacks %s, so %s will not sync.", p.Name, strings.Join(p.DataTypes, " and ")),
+			ch.Findings = append(ch.Findings, store.Finding{Severity: "error", Code: graph.CodePermissionMissing, DataType: p.Unlocks[0],
+				Message: fmt.Sprintf("The app's token for this tenant lacks %s, so %s will not sync.", p.Name, strings.Join(p.Unlocks, " and ")),
 				Fix:     fmt.Sprintf("Add the Microsoft Graph permission %s to the app registration (application and delegated), then grant admin consent again in this tenant.", p.Name)})
 		}
 	}

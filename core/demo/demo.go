@@ -172,7 +172,7 @@ func NewManager(ctx context.Context, s *store.Store, sim *m365sim.Server) *conne
 func Network(ctx context.Context, sim *m365sim.Server) connections.Network {
 	info := sim.Info()
 	return connections.Network{
-		Cloud:     auth.Cloud{Name: "sim", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase},
+		Cloud:     Cloud(info),
 		HTTP:      sim.HTTPClient(),
 		Transport: sim.Transport(),
 		OpenURL:   func(u string) error { return sim.CompleteSignIn(ctx, u) },
@@ -262,4 +262,11 @@ func (s *Sealer) Delete(_ context.Context, name string) error {
 	defer s.mu.Unlock()
 	delete(s.blobs, name)
 	return nil
+}
+
+// Cloud is Microsoft's global cloud served by the simulator at info's hosts.
+func Cloud(info m365sim.Info) auth.Cloud {
+	c := auth.Global.At(info.AuthorityHost, info.GraphBase, info.PartnerCenterBase)
+	c.Name, c.Label = "sim", "Simulated Microsoft cloud"
+	return c
 }

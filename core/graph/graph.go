@@ -228,14 +228,12 @@ func wrap(err error, dataType string) error {
 	return e
 }
 
-// Permissions the app needs, by data type.
-var permissionFor = map[string]string{
-	DataDirectory: "Directory.Read.All",
-	DataContacts:  "User.Read.All",
-	DataLicenses:  "Directory.Read.All",
-	DataMailboxes: "Reports.Read.All",
-	DataSignIns:   "AuditLog.Read.All",
-	DataDevices:   "DeviceManagementManagedDevices.Read.All",
+// permissionFor names the permission a data type needs.
+func permissionFor(dataType string) string {
+	if ps := permissions.For(dataType); len(ps) > 0 {
+		return ps[0].Name
+	}
+	return "the Microsoft Graph permission " + dataType + " needs"
 }
 
 // Finding codes for Graph problems.
@@ -263,7 +261,7 @@ func Finding(err error, dataType string) store.Finding {
 	if !errors.As(err, &ge) {
 		return auth.Finding(err, dataType) // network errors read as "cannot reach Microsoft"
 	}
-	perm := permissionFor[dataType]
+	perm := permissionFor(dataType)
 	switch {
 	case ge.Code == "Authentication_RequestFromNonPremiumTenantOrB2CTenant":
 		f.Severity, f.Code = "warning", CodeNoP1

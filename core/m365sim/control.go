@@ -581,3 +581,47 @@ func (c *Control) routes() *http.ServeMux {
 	m.HandleFunc("POST /_sim/counters/reset", func(w http.ResponseWriter, r *http.Request) { c.ResetCounters(); reply(w, nil, nil) })
 	return m
 }
+
+// Registration describes an app registered in the partner tenant.
+type Registration struct {
+	AppID       string   `json:"app_id"`
+	DisplayName string   `json:"display_name"`
+	Web         []string `json:"web_redirect_uris"`
+	Public      []string `json:"public_client_redirect_uris"`
+	Secrets     int      `json:"secrets"`
+	// Tenants holding its service principal (the partner's included).
+	ServicePrincipals int `json:"service_principals"`
+	Grants            int `json:"grants"`
+	RoleAssignments   int `json:"role_assignments"`
+}
+
+// Registrations lists the apps registered in the partner tenant, oldest
+// first, with how many objects each has: tests check that setup run twice
+// creates nothing new.
+func (c *Control) Registrations() []Registration {
+	s := c.s
+	s.dir.mu.Lock()
+	defer s.dir.mu.Unlock()
+	var out []Registration
+	for _, a := range s.registeredAppsLocked() {
+		r := Registration{AppID: a.appID, DisplayName: a.displayName, Web: slices.Clone(a.web), Public: slices.Clone(a.public), Secrets: len(a.passwords)}
+		for _, sp := range s.dir.sps {
+			if sp.appID != a.appID {
+				continue
+			}
+			r.ServicePrincipals++
+			for _, g := range s.dir.grants {
+				if g.clientID == sp.objectID {
+					r.Grants++
+				}
+			}
+			for _, as := range s.dir.assignments {
+				if as.principalID == sp.objectID {
+					r.RoleAssignments++
+				}
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}

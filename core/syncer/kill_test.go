@@ -19,8 +19,8 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
@@ -96,7 +96,7 @@ func TestKillDuringSync(t *testing.T) {
 	}
 	kc := secrets.NewKeychain("tenantsync-test")
 	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, nil), connections.Network{
-		Cloud: auth.Cloud{Name: "sim", AuthorityHost: info.AuthorityHost, GraphBase: info.GraphBase}})
+		Cloud: demo.Cloud(info)})
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Apps", Mode: store.ModeApp, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: 8400})
 	if err != nil {

@@ -80,7 +80,9 @@ func commands() map[string]command {
 		{"status", "show the data directory, schema version and record counts", runStatus},
 		{"version", "print the version", runVersion},
 		{"sync", "sync now, headless (for the OS scheduler); --dry-run shows what would change", runSync},
-		{"connect", "set up a connection to Microsoft 365 and sign in", runConnect},
+		{"connect", "connect to an app registration you made yourself, and sign in", runConnect},
+		{"setup", "register tenantsync in your partner tenant and connect (one click)", runSetup},
+		{"consent", "consent tenantsync into GDAP customer tenants through Partner Center", runConsent},
 		{"logs", "print recent sync runs, or one run in detail", runLogs},
 		{"demo", "sync a simulated partner with demo data, no Microsoft account needed", runDemo},
 	}

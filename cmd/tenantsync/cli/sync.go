@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
@@ -248,12 +249,28 @@ func runConnect(ctx context.Context, env *Env, args []string) int {
 	f.StringVar(&form.ClientID, "client-id", "", "application (client) id of the app registration (required)")
 	secretStdin := f.Bool("secret-stdin", false, "read the client secret from standard input (keeps it out of shell history)")
 	f.StringVar(&form.Secret, "secret", "", "the client secret's value (prefer --secret-stdin)")
-	f.IntVar(&form.RedirectPort, "port", connections.DefaultRedirectPort, "loopback port for the sign-in; register http://localhost:PORT as a redirect URI")
+	f.IntVar(&form.RedirectPort, "port", connections.DefaultRedirectPort, "loopback port for the sign-in; register http://localhost:PORT under the Web platform")
+	consent := f.Bool("consent", false, "consent tenantsync into customers that lack it without asking")
+	f.Usage = func() {
+		fmt.Fprintln(env.Stderr, "Usage: tenantsync connect [flags]\n\nConnects to an app registration you made yourself (`tenantsync setup` makes it for you):")
+		cloud := auth.Global
+		if nw, err := NetworkFromEnv(env.Getenv); err == nil {
+			cloud = nw.Cloud
+		}
+		for i, st := range connections.RegistrationSteps(form.RedirectPort, cloud) {
+			fmt.Fprintf(env.Stderr, "  %d. %s\n", i+1, st)
+		}
+		fmt.Fprintln(env.Stderr, "\nPermissions:")
+		fmt.Fprint(env.Stderr, permissionList())
+		fmt.Fprintln(env.Stderr, "\nFlags:")
+		f.PrintDefaults()
+	}
 	if code, ok := f.parse(args); !ok {
 		return code
 	}
+	in := bufio.NewReader(env.Stdin)
 	if *secretStdin {
-		line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+		line, err := in.ReadString('\n')
 		if err != nil && line == "" {
 			return fail(env, "read the secret from standard input: %v", err)
 		}
@@ -297,5 +314,8 @@ func runConnect(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	fmt.Fprintf(env.Stdout, "%d of %d tenant(s) ready for every data type. Run `tenantsync sync --connection %q` or open the app.\n", ok, len(checks), conn.Name)
+	if conn.Mode == store.ModeGDAP {
+		return offerConsent(ctx, env, in, a, conn, *consent)
+	}
 	return ExitOK
 }
