@@ -167,7 +167,9 @@ type Connection struct {
 	SecretExpires time.Time `json:"secret_expires,omitzero"`
 	// RetiringSecretKeyID is the secret a renewal replaced: removed from
 	// the app after the next successful sync with the new one.
-	RetiringSecretKeyID string `json:"retiring_secret_key_id,omitempty"`
+	RetiringSecretKeyID string    `json:"retiring_secret_key_id,omitempty"`
+	SecretChecked       time.Time `json:"secret_checked,omitzero"`       // when the end date was last read
+	SecretWarnedLevel   int       `json:"secret_warned_level,omitempty"` // highest warning notified (connections.Secret*)
 }
 
 // SyncSettings says what a connection syncs.
@@ -179,11 +181,14 @@ type SyncSettings struct {
 	IncludeGuests     bool     `json:"include_guests,omitempty"`
 	IncludeDisabled   bool     `json:"include_disabled,omitempty"`
 	IncludeShared     bool     `json:"include_shared,omitempty"`
-	Contacts          bool     `json:"contacts"`
-	Licenses          bool     `json:"licenses"`
-	Mailboxes         bool     `json:"mailboxes"`
-	SignIns           bool     `json:"sign_ins"`
-	Devices           bool     `json:"devices"`
+	// NoAutoConsent stops a GDAP sync from consenting tenantsync into
+	// customers that lack it (through Partner Center) on its own.
+	NoAutoConsent bool `json:"no_auto_consent,omitempty"`
+	Contacts      bool `json:"contacts"`
+	Licenses      bool `json:"licenses"`
+	Mailboxes     bool `json:"mailboxes"`
+	SignIns       bool `json:"sign_ins"`
+	Devices       bool `json:"devices"`
 }
 
 // DefaultSyncSettings syncs every data type of every tenant.

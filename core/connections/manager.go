@@ -44,6 +44,7 @@ type Manager struct {
 
 	mu       sync.Mutex
 	sessions map[string]keptSession // by connection id
+	retire   retiring
 }
 
 // keptSession is a connection's MSAL session, kept from run to run while

@@ -291,6 +291,9 @@ func (m *Manager) setSecretEnd(ctx context.Context, id, keyID string, end time.T
 		if err != nil {
 			return err
 		}
+		if c.SecretKeyID != keyID {
+			c.SecretWarnedLevel = SecretOK
+		}
 		c.SecretKeyID, c.SecretExpires = keyID, end
 		return tx.PutConnection(&c)
 	})

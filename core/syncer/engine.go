@@ -362,6 +362,14 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 		detail = fmt.Sprintf("%d tenant(s) with errors, %d with warnings", errorsN, warnings)
 	}
 	run.Status = status
+	if runErr == nil && !rs.dryRun && rs.conn.RetiringSecretKeyID != "" && status != "cancelled" {
+		switch removed, err := e.mgr.RetireSecret(context.WithoutCancel(ctx), rs.conn.ID); {
+		case err != nil:
+			rs.logf("warning", "", "the old client secret is still on the app registration: %v", err)
+		case removed:
+			rs.logf("info", "", "removed the old client secret: the new one works")
+		}
+	}
 	rs.logf("info", "", "finished in %s: %d created, %d updated, %d unchanged, %d flagged, %d requests",
 		run.End.Sub(run.Start).Round(time.Millisecond), run.Totals.Created, run.Totals.Updated, run.Totals.Unchanged, run.Totals.Flagged, run.Totals.Requests)
 	if rs.sess != nil {

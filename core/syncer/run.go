@@ -79,6 +79,7 @@ func (rs *runState) execute(ctx context.Context) error {
 		return err
 	}
 	rs.sess = sess
+	rs.checkSecret(ctx)
 	began := time.Now()
 	// The matching index needs only the documentation base: build it while
 	// the customers are listed.
@@ -149,12 +150,105 @@ feed:
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() == nil {
+		rs.consentAndRetry(ctx, tenants, results)
+	}
 	for _, r := range results {
 		if r.TenantID != "" {
 			rs.run.Tenants = append(rs.run.Tenants, r)
 		}
 	}
 	return ctx.Err()
+}
+
+// secretCheckEvery is how often a run reads the client secret's end date.
+const secretCheckEvery = 24 * time.Hour
+
+// checkSecret reads the client secret's end date once a day and warns in
+// the sync log 30 and 7 days before it ends, with a notification the first
+// time each threshold is crossed.
+func (rs *runState) checkSecret(ctx context.Context) {
+	if rs.dryRun || rs.conn.Mode == store.ModeDemo {
+		return
+	}
+	now := rs.e.now()
+	if now.Sub(rs.conn.SecretChecked) >= secretCheckEvery {
+		c, err := rs.e.mgr.RefreshSecretExpiry(ctx, rs.conn, rs.sess)
+		if err != nil {
+			rs.logf("warning", "", "could not read the client secret's end date: %v", err)
+			return
+		}
+		rs.conn = c
+		err = rs.e.store.Update(ctx, func(tx *store.Tx) error {
+			cur, err := tx.Connection(c.ID)
+			if err != nil {
+				return err
+			}
+			cur.SecretChecked = now
+			return tx.PutConnection(&cur)
+		})
+		if err != nil {
+			rs.logf("warning", "", "could not save when the client secret was checked: %v", err)
+		}
+	}
+	level, text := connections.SecretWarning(rs.conn, now)
+	if level == connections.SecretOK {
+		return
+	}
+	rs.logf("warning", "", "%s", text)
+	if level <= rs.conn.SecretWarnedLevel {
+		return
+	}
+	if rs.e.opt.Notify != nil {
+		rs.e.opt.Notify("tenantsync: client secret expiring", text)
+	}
+	err := rs.e.store.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Connection(rs.conn.ID)
+		if err != nil {
+			return err
+		}
+		cur.SecretWarnedLevel = level
+		return tx.PutConnection(&cur)
+	})
+	if err != nil {
+		rs.logf("warning", "", "could not save the secret warning: %v", err)
+	}
+}
+
+// consentAndRetry consents tenantsync, through Partner Center, into the
+// GDAP customers whose sign-in failed for want of it, and syncs those again.
+func (rs *runState) consentAndRetry(ctx context.Context, tenants []store.Tenant, results []store.TenantResult) {
+	if rs.dryRun || rs.conn.Mode != store.ModeGDAP || rs.conn.Settings.NoAutoConsent {
+		return
+	}
+	var need []store.Tenant
+	at := map[string]int{}
+	for i, r := range results {
+		for _, f := range r.Findings {
+			if f.Code == auth.CodeAppNotPermitted || f.Code == auth.CodeConsentMissing {
+				need = append(need, tenants[i])
+				at[tenants[i].TenantID] = i
+				break
+			}
+		}
+	}
+	if len(need) == 0 {
+		return
+	}
+	consented, err := rs.e.mgr.Consent(ctx, rs.conn.ID, need, nil)
+	if err != nil {
+		rs.logf("warning", "", "could not consent tenantsync into %d customer tenant(s): %v", len(need), err)
+		return
+	}
+	for _, c := range consented {
+		if c.Outcome == connections.ConsentFailed {
+			rs.logf("warning", c.TenantID, "consent through Partner Center failed: %v", c.Err)
+			continue
+		}
+		rs.logf("info", c.TenantID, "%s: tenantsync %s through Partner Center", c.DisplayName, c.Outcome)
+		i := at[c.TenantID]
+		results[i] = rs.syncTenant(ctx, tenants[i])
+	}
 }
 
 // slot is a tenant's place among the tenants working at once.
