@@ -7,15 +7,15 @@ PKGS     := ./...
 NOCGO_PKGS := ./store/... ./core/... ./cmd/tenantsync/cli/... ./cmd/m365sim/...
 
 # Debian/Ubuntu packages: cgo and the X11/GL headers Fyne needs, Xvfb for the
-# window smoke test, D-Bus and gnome-keyring for the keychain test, mingw-w64
-# for the Windows cross-build.
+# window smoke test, D-Bus and gnome-keyring for the keychain tests, mingw-w64
+# for the Windows cross-build, curl for the first-contact script's browser.
 APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxrandr-dev libxxf86vm-dev \
 	libxi-dev libxcursor-dev libxinerama-dev libxkbcommon-dev xvfb xauth dbus dbus-x11 \
-	gnome-keyring gcc-mingw-w64-x86-64
+	gnome-keyring gcc-mingw-w64-x86-64 curl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test check vet unit test-keychain cross fmt-check build
+.PHONY: deps run test check vet unit test-keychain cross fmt-check build binaries first-contact
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is not installed: get it from go.dev/dl (see README)"; exit 1; }
@@ -37,7 +37,7 @@ run: deps
 
 # Every test: formatting, vet, unit and integration tests with the race
 # detector, the real keychain, and the Windows and macOS builds.
-test: deps fmt-check vet unit test-keychain cross smoke
+test: deps fmt-check vet unit test-keychain cross smoke first-contact
 
 fmt-check:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -71,11 +71,22 @@ cross:
 SMOKE_DIR   ?= out/smoke
 SMOKE_VIEWS := first-run syncing integrations matching organizations organization contact logs settings sync-settings connect
 .PHONY: smoke
-smoke: deps
-	$(GO) build -o out/tenantsync ./cmd/tenantsync
+smoke: deps binaries
 	rm -rf $(SMOKE_DIR) out/smoke-data
 	TENANTSYNC_SMOKE_DIR=$(SMOKE_DIR) LC_ALL=en_US.UTF-8 timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" \
 		out/tenantsync --data-dir out/smoke-data
 	@for v in $(SMOKE_VIEWS); do f=$(SMOKE_DIR)/$$v.png; \
 		if [ ! -f $$f ] || [ $$(wc -c < $$f) -lt 20000 ]; then echo "smoke: $$f is missing or blank"; exit 1; fi; \
 	done; echo "smoke: $(words $(SMOKE_VIEWS)) views captured in $(SMOKE_DIR)"
+
+# The real binaries, built once for the smoke test and the first-contact script.
+binaries: deps
+	$(GO) build -o out/tenantsync ./cmd/tenantsync
+	$(GO) build -o out/m365sim ./cmd/m365sim
+
+# First contact from the outside: the real binaries against m365sim
+# --fresh-partner: tenantsync setup, consent, sync and status, with
+# TENANTSYNC_CLOUD_FILE, SSL_CERT_FILE and a $BROWSER script playing the
+# browser, the secret in a real Secret Service (see .ci/first-contact.sh).
+first-contact: binaries
+	LC_ALL=C.UTF-8 bash .ci/first-contact.sh out/tenantsync out/m365sim

@@ -297,14 +297,55 @@ func runStatus(ctx context.Context, env *Env, args []string) int {
 	fmt.Fprintf(w, "Connections:     %d\n", info.Connections)
 	fmt.Fprintf(w, "Tenants:         %d\n", info.Tenants)
 	fmt.Fprintf(w, "Sync runs:       %d\n", info.Runs)
-	var conns []store.Connection
-	_ = s.View(ctx, func(tx *store.Tx) error { conns, err = tx.Connections(); return err })
+	var (
+		conns []store.Connection
+		runs  = map[string]store.SyncRun{}
+	)
+	err = s.View(ctx, func(tx *store.Tx) error {
+		if conns, err = tx.Connections(); err != nil {
+			return err
+		}
+		for _, c := range conns {
+			if c.LastRunID == 0 {
+				continue
+			}
+			r, err := tx.Run(c.LastRunID)
+			if err != nil {
+				return fmt.Errorf("last run of %q: %w", c.Name, err)
+			}
+			runs[c.ID] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(env, "%v", err)
+	}
 	for _, c := range conns {
 		fmt.Fprintf(w, "\nConnection %q (%s): %s", c.Name, c.Mode, c.Status)
 		if c.StatusDetail != "" {
 			fmt.Fprintf(w, " (%s)", c.StatusDetail)
 		}
 		fmt.Fprintf(w, "\n  last sync: %s, next sync: %s\n", when(c.LastSync), when(c.NextSync))
+		if r, ok := runs[c.ID]; ok {
+			synced := 0
+			for _, t := range r.Tenants {
+				if t.Status != store.StatusError {
+					synced++
+				}
+			}
+			fmt.Fprintf(w, "  last run: %d of %d tenant(s) synced\n", synced, len(r.Tenants))
+			for _, t := range r.Tenants {
+				if t.Status == store.StatusError && len(t.Findings) > 0 {
+					fmt.Fprintf(w, "    %s: %s\n      fix: %s\n", t.DisplayName, t.Findings[0].Message, t.Findings[0].Fix)
+				}
+			}
+		}
+		if !c.SecretExpires.IsZero() {
+			fmt.Fprintf(w, "  client secret: expires %s\n", c.SecretExpires.Local().Format("2006-01-02"))
+			if _, text := connections.SecretWarning(c, time.Now()); text != "" {
+				fmt.Fprintf(w, "    %s\n", text)
+			}
+		}
 	}
 	return ExitOK
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# First contact from the outside: the real binaries, as a technician would
+# run them against Microsoft, here against the simulated cloud.
+#
+#   1. m365sim --fresh-partner --unconsented 5: a partner without tenantsync;
+#   2. tenantsync setup: the administrator's sign-in, app registration,
+#      secret (into a real Secret Service), admin consent, the GDAP service
+#      account's sign-in, consent into every customer through Partner Center;
+#   3. tenantsync sync, then tenantsync status: every tenant synced;
+#   4. tenantsync setup again: nothing new is created.
+#
+# Sign-in pages open through $BROWSER (.ci/browser.sh plays the browser);
+# the cloud's hosts come from TENANTSYNC_CLOUD_FILE (the simulator's ready
+# line), its CA from SSL_CERT_FILE. Usage: first-contact.sh TENANTSYNC M365SIM
+set -euo pipefail
+tenantsync=$(realpath "$1")
+m365sim=$(realpath "$2")
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+sim_pid=
+cleanup() {
+	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+	echo "first-contact: $*" >&2
+	for f in "$work"/*.out "$work"/browser.log "$work"/sim.err; do
+		[ -f "$f" ] && { echo "--- $(basename "$f")"; cat "$f"; } >&2
+	done
+	exit 1
+}
+tenants=12
+"$m365sim" --fresh-partner --unconsented 5 --tenants "$tenants" --users 8 --clean --quiet --dir "$work" \
+	>"$work/ready.json" 2>"$work/sim.err" &
+sim_pid=$!
+for _ in $(seq 1 300); do # the ready line, within 30 s
+	[ -s "$work/ready.json" ] && break
+	kill -0 "$sim_pid" 2>/dev/null || fail "m365sim exited before it was ready"
+	sleep 0.1
+done
+[ -s "$work/ready.json" ] || fail "m365sim printed no ready line in 30 s"
+field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$work/ready.json"; }
+grep -q '"client_id"' "$work/ready.json" && fail "a fresh partner's ready line names a client id"
+
+export TENANTSYNC_CLOUD_FILE="$work/ready.json"
+SSL_CERT_FILE=$(field ca_pem)
+export SSL_CERT_FILE
+export BROWSER="$here/browser.sh"
+export BROWSER_LOG="$work/browser.log"
+export TENANTSYNC_DATA_DIR="$work/data"
+port=$(( 20000 + RANDOM % 20000 ))
+
+# The keychain: a real Secret Service in a private D-Bus session.
+export HOME="$work/home"
+mkdir -p "$HOME"
+run() { # run NAME ARGS...: tenantsync ARGS with output in NAME.out
+	local name=$1
+	shift
+	timeout 120 "$tenantsync" "$@" >"$work/$name.out" 2>&1
+}
+session() {
+	echo test-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+	run setup setup --name Partner --port "$port" || fail "tenantsync setup failed"
+	grep -q "Signed in as $(field admin_account)" "$work/setup.out" || fail "setup did not sign the administrator in"
+	grep -q "Signed in as $(field service_account)" "$work/setup.out" || fail "setup did not sign the GDAP service account in"
+	grep -q "created: app registration tenantsync" "$work/setup.out" || fail "setup created no app registration"
+	grep -q "Consented in $tenants of $tenants customer tenant(s)." "$work/setup.out" || fail "setup did not consent into every customer"
+	run sync sync --connection Partner || fail "tenantsync sync failed"
+	grep -q "Partner: synced $tenants tenant(s)" "$work/sync.out" || fail "sync did not sync $tenants tenants"
+	run status status || fail "tenantsync status failed"
+	grep -q "last run: $tenants of $tenants tenant(s) synced" "$work/status.out" || fail "status does not show every tenant synced"
+	grep -q "client secret: expires" "$work/status.out" || fail "status does not show the secret's end date"
+	run setup2 setup --name Partner --port "$port" || fail "second setup failed"
+	grep -q "Everything was already set up; nothing was created." "$work/setup2.out" || fail "second setup created something"
+	cat "$work/status.out"
+}
+export -f session run fail field
+export work tenantsync tenants port
+dbus-run-session -- bash -c session
+echo "first-contact: ok (setup, consent into $tenants customers, sync, status, setup again)"
