@@ -37,9 +37,16 @@ type connectView struct {
 	cancel                             context.CancelFunc
 	body                               *fyne.Container
 
+	// one-click setup (GDAP), and the manual path's heading below it
+	setup         *setupCard
+	setupUI       fyne.CanvasObject
+	manualHeading *widget.Label
+	setupDone     string // what setup created, shown over the preflight
+
 	// after preflight
 	checks      []connections.Check
 	continueBtn *widget.Button
+	consent     *consentAction // nil when every customer holds consent
 }
 
 var modeChoices = []struct{ mode, label string }{
@@ -87,13 +94,17 @@ func (v *connectView) buildUI() fyne.CanvasObject {
 	if v.editID != "" {
 		secretHint = "leave empty to keep the stored secret"
 	}
-	v.form = widget.NewForm(
+	// Name, type and port serve both paths: one-click setup and the
+	// registration done by hand.
+	common := widget.NewForm(
 		&widget.FormItem{Text: "Name", Widget: v.name, HintText: "how this connection is listed"},
 		&widget.FormItem{Text: "Connection type", Widget: v.mode},
+		&widget.FormItem{Text: "Redirect port", Widget: v.port, HintText: "sign-in returns to localhost on this port"},
+	)
+	v.form = widget.NewForm(
 		&widget.FormItem{Text: "Tenant ID", Widget: v.tenant, HintText: "your partner tenant, or the customer's"},
 		&widget.FormItem{Text: "Application (client) ID", Widget: v.client, HintText: "app registration → Overview"},
 		&widget.FormItem{Text: "Client secret", Widget: v.secret, HintText: secretHint},
-		&widget.FormItem{Text: "Redirect port", Widget: v.port, HintText: "sign-in returns to localhost on this port"},
 	)
 
 	title := "Connect to Microsoft 365"
@@ -114,11 +125,15 @@ func (v *connectView) buildUI() fyne.CanvasObject {
 	v.busy.Hide()
 	v.redirect = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 
+	v.setup = newSetupCard(v)
+	v.setupUI = v.setup.buildUI()
+	v.manualHeading = heading("")
+
 	left := container.NewVBox(v.form, container.NewHBox(v.connectBtn, v.cancelBtn), v.busy, v.status)
-	right := v.steps()
-	split := container.NewHSplit(container.NewVScroll(left), container.NewScroll(right))
-	split.Offset = 0.45
-	v.body = container.NewStack(split)
+	manual := container.NewHSplit(left, v.steps())
+	manual.Offset = 0.4
+	page := container.NewVBox(common, v.setupUI, v.manualHeading, manual)
+	v.body = container.NewStack(container.NewVScroll(page))
 	v.onChanged()
 	return container.NewBorder(container.NewBorder(nil, nil, back, nil, heading(title)), nil, nil, nil, v.body)
 }
@@ -152,7 +167,6 @@ func (v *connectView) steps() fyne.CanvasObject {
 	}
 	steps := connections.RegistrationSteps(v.portNumber(), v.env.core.Manager.Network().Cloud)
 	box := container.NewVBox(
-		heading("Or register tenantsync in Microsoft Entra yourself"),
 		note("1. "+steps[0]),
 		note("2. Under Authentication > Add a platform choose Web (not \"Mobile and desktop applications\": Microsoft would then refuse the client secret) and add this redirect URI exactly:"),
 		container.NewBorder(nil, nil, nil, copyBtn(v.redirectURI), v.redirect),
@@ -207,7 +221,20 @@ func (v *connectView) onChanged() {
 		return
 	}
 	v.redirect.SetText(v.redirectURI())
-	if fe := v.formValues().Check(v.editID != ""); fe != nil {
+	f := v.formValues()
+	if f.Mode == store.ModeGDAP {
+		v.setupUI.Show()
+		v.manualHeading.SetText("Or register tenantsync yourself")
+	} else {
+		v.setupUI.Hide()
+		v.manualHeading.SetText("Register tenantsync in Microsoft Entra")
+	}
+	v.setup.validate(f)
+	if v.setup.stop != nil {
+		v.connectBtn.Disable() // setup is running
+		return
+	}
+	if fe := f.Check(v.editID != ""); fe != nil {
 		v.connectBtn.Disable()
 	} else {
 		v.connectBtn.Enable()
@@ -233,6 +260,7 @@ func (v *connectView) setBusy(text string) {
 	v.busy.Start()
 	v.cancelBtn.Show()
 	v.connectBtn.Disable()
+	v.setup.btn.Disable()
 }
 
 // onConnect saves the connection, signs in (the browser, or the simulator's
@@ -267,19 +295,36 @@ func (v *connectView) onConnect() {
 			}
 		}
 		v.env.do(func() { v.setBusy("Checking what each tenant lets tenantsync read…") })
-		checks, err := mgr.Preflight(ctx, c.ID, func(done, total int) {
-			v.env.do(func() { v.status.SetText(fmt.Sprintf("Checking tenants: %d of %d…", done, total)) })
-		})
-		v.env.do(func() {
-			v.setBusy("")
-			if err != nil {
-				v.env.showError(err, "check the tenants")
-				return
-			}
-			v.showPreflight(c, checks)
-			v.env.shell.updateStatus()
-		})
+		v.preflight(ctx, c)
 	}()
+}
+
+// runPreflight checks a connection that is signed in (setup did it) and
+// shows the results.
+func (v *connectView) runPreflight(c store.Connection) {
+	ctx, cancel := context.WithCancel(v.env.ctx)
+	v.cancel = cancel
+	v.setBusy("Checking what each tenant lets tenantsync read…")
+	go func() {
+		defer cancel()
+		v.preflight(ctx, c)
+	}()
+}
+
+// preflight runs in a goroutine the view owns and shows its results.
+func (v *connectView) preflight(ctx context.Context, c store.Connection) {
+	checks, err := v.env.core.Manager.Preflight(ctx, c.ID, func(done, total int) {
+		v.env.do(func() { v.status.SetText(fmt.Sprintf("Checking tenants: %d of %d…", done, total)) })
+	})
+	v.env.do(func() {
+		v.setBusy("")
+		if err != nil {
+			v.env.showError(err, "check the tenants")
+			return
+		}
+		v.showPreflight(c, checks)
+		v.env.shell.updateStatus()
+	})
 }
 
 // showPreflight replaces the form with what each tenant allows, and the
@@ -293,6 +338,13 @@ func (v *connectView) showPreflight(c store.Connection, checks []connections.Che
 		}
 	}
 	summary := note(fmt.Sprintf("Signed in. %d of %d tenants allow every data type; the others sync what they allow. The fix for each problem is below.", ok, len(checks)))
+	top := container.NewVBox(heading("Preflight: " + c.Name))
+	if v.setupDone != "" {
+		done := note(v.setupDone)
+		done.Importance = widget.SuccessImportance
+		top.Add(done)
+	}
+	top.Add(summary)
 	header := container.NewHBox()
 	for _, dt := range connections.DataTypes {
 		header.Add(widget.NewLabel(dt))
@@ -339,9 +391,17 @@ func (v *connectView) showPreflight(c store.Connection, checks []connections.Che
 	again := widget.NewButtonWithIcon("Check again", theme.ViewRefreshIcon(), func() {
 		v.env.shell.showConnect(c.ID)
 	})
-	v.body.Objects = []fyne.CanvasObject{container.NewBorder(
-		container.NewVBox(heading("Preflight: "+c.Name), summary),
-		container.NewHBox(v.continueBtn, again), nil, nil, list)}
+	actions := container.NewHBox(v.continueBtn, again)
+	v.consent = nil
+	if c.Mode == store.ModeGDAP {
+		v.consent = newConsentAction(v.env, c.ID, checksNeedingConsent(checks), func(checks []connections.Check) { v.showPreflight(c, checks) })
+	}
+	if v.consent != nil {
+		top.Add(note(fmt.Sprintf("tenantsync is not yet consented in %s, so nothing can be read there. "+
+			"Consent it through Partner Center with one click:", plural(len(v.consent.tenants), "customer tenant"))))
+		top.Add(container.NewHBox(v.consent.btn))
+	}
+	v.body.Objects = []fyne.CanvasObject{container.NewBorder(top, actions, nil, nil, list)}
 	v.body.Refresh()
 }
 
