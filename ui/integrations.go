@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -10,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -20,6 +24,8 @@ type integrationsView struct {
 	cards *fyne.Container
 	// buttons by connection id and action, for tests
 	buttons map[string]map[string]*widget.Button
+	// consent actions by connection id, for tests
+	consents map[string]*consentAction
 }
 
 // Integration actions, as keys of integrationsView.buttons.
@@ -32,6 +38,8 @@ const (
 	actPause       = "pause"
 	actLogs        = "logs"
 	actDisconnect  = "disconnect"
+	actConsent     = "consent"
+	actRenewSecret = "renew_secret"
 )
 
 func newIntegrationsView(e *env) *integrationsView { return &integrationsView{env: e} }
@@ -52,6 +60,7 @@ func (v *integrationsView) refresh() {
 		return
 	}
 	v.buttons = map[string]map[string]*widget.Button{}
+	v.consents = map[string]*consentAction{}
 	v.cards.Objects = nil
 	for _, c := range conns {
 		v.cards.Add(v.card(c))
@@ -105,6 +114,23 @@ func (v *integrationsView) card(c store.Connection) fyne.CanvasObject {
 		btns[key] = b
 		return b
 	}
+	if c.Mode != store.ModeDemo {
+		secret := widget.NewLabel(secretText(c, time.Now()))
+		secret.Importance = secretImportance(c, time.Now())
+		secret.Truncation = fyne.TextTruncateEllipsis
+		renew := mk(actRenewSecret, "Renew secret", theme.ViewRefreshIcon(), func() { v.onRenewSecret(c) })
+		facts.Add(widget.NewLabel("Client secret"))
+		facts.Add(container.NewBorder(nil, nil, nil, renew, secret))
+	}
+	consent := container.NewVBox()
+	if c.Mode == store.ModeGDAP {
+		if a := newConsentAction(v.env, c.ID, consentNeeded(tenants), func([]connections.Check) { v.env.shell.RefreshNow() }); a != nil {
+			v.consents[c.ID] = a
+			btns[actConsent] = a.btn
+			consent.Add(container.NewBorder(nil, nil, nil, a.btn,
+				note(plural(len(a.tenants), "customer tenant")+" cannot be read until tenantsync is consented there.")))
+		}
+	}
 	syncBtn := mk(actSync, "Sync now", theme.ViewRefreshIcon(), func() { v.env.core.Engine.SyncNow(c.ID); v.env.shell.queueRefresh() })
 	syncBtn.Importance = widget.HighImportance
 	if c.Paused || c.Status == store.StatusSyncing {
@@ -131,7 +157,92 @@ func (v *integrationsView) card(c store.Connection) fyne.CanvasObject {
 	btns[actDisconnect].Importance = widget.DangerImportance
 	title := c.Name
 	sub := modeText(c.Mode) + " · tenant " + c.TenantID + " · app " + c.ClientID
-	return widget.NewCard(title, sub, container.NewVBox(status, detail, facts, actions))
+	return widget.NewCard(title, sub, container.NewVBox(status, detail, facts, consent, actions))
+}
+
+// secretText is when the connection's client secret ends.
+func secretText(c store.Connection, now time.Time) string {
+	if c.SecretExpires.IsZero() {
+		return "unknown"
+	}
+	date := c.SecretExpires.Local().Format("2 Jan 2006")
+	left := c.SecretExpires.Sub(now)
+	text := "expires " + date + " (in " + plural(int(left.Hours()/24), "day") + ")"
+	switch {
+	case left <= 0:
+		text = "expired on " + date + ": syncs fail until it is renewed"
+	case left < 24*time.Hour:
+		text = "expires " + date + " (today)"
+	}
+	if c.RetiringSecretKeyID != "" {
+		text += " · the old secret is removed after the next successful sync"
+	}
+	return text
+}
+
+func secretImportance(c store.Connection, now time.Time) widget.Importance {
+	switch level, _ := connections.SecretWarning(c, now); level {
+	case connections.SecretSoon:
+		return widget.WarningImportance
+	case connections.SecretUrgent, connections.SecretExpired:
+		return widget.DangerImportance
+	}
+	return widget.MediumImportance
+}
+
+// onRenewSecret adds a new client secret through the administrator's
+// sign-in (the browser opens), step by step in a small dialog.
+func (v *integrationsView) onRenewSecret(c store.Connection) {
+	e := v.env
+	ctx, cancel := context.WithCancel(e.ctx)
+	btn := v.buttons[c.ID][actRenewSecret]
+	btn.Disable()
+	rows := map[connections.SetupStep]*setupStepRow{}
+	list := container.NewVBox()
+	for _, st := range []connections.SetupStep{connections.StepAdminSignIn, connections.StepSecret} {
+		r := &setupStepRow{icon: widget.NewIcon(stepPending.icon()), title: widget.NewLabel(connections.StepText(st)), msg: note("")}
+		r.msg.Importance = widget.LowImportance
+		rows[st] = r
+		list.Add(container.NewBorder(nil, nil, container.NewHBox(r.icon, r.title), nil, r.msg))
+	}
+	result := note("The browser opens: sign in as a Global Administrator (or Application Administrator) of the partner tenant.")
+	var d dialog.Dialog
+	closeBtn := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { cancel(); d.Hide() })
+	d = dialog.NewCustomWithoutButtons("Renew the client secret of "+c.Name, container.NewVBox(result, list, container.NewHBox(closeBtn)), e.w)
+	d.Resize(fyne.NewSize(600, 300))
+	d.Show()
+	go func() {
+		defer cancel()
+		err := e.core.Manager.RenewSecret(ctx, c.ID, func(p connections.SetupProgress) {
+			e.do(func() {
+				if r := rows[p.Step]; r != nil {
+					st := stepRunning
+					if p.Done {
+						st = stepDone
+					}
+					r.set(st, p.Message)
+				}
+			})
+		})
+		e.do(func() {
+			btn.Enable()
+			closeBtn.SetText("Close")
+			closeBtn.SetIcon(theme.ConfirmIcon())
+			switch {
+			case errors.Is(err, context.Canceled):
+			case err != nil:
+				text := setupErrorText(err)
+				result.SetText(text)
+				result.Importance = widget.DangerImportance
+				result.Refresh()
+			default:
+				result.SetText("The new secret is in the keychain; the next sync uses it.")
+				result.Importance = widget.SuccessImportance
+				result.Refresh()
+				v.env.shell.RefreshNow()
+			}
+		})
+	}()
 }
 
 func nextSyncText(c store.Connection) string {
