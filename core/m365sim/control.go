@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tenantsync/tenantsync/core/permissions"
 )
 
 // Control changes the simulated tenants between syncs and reads counters.
@@ -624,4 +626,59 @@ func (c *Control) Registrations() []Registration {
 		out = append(out, r)
 	}
 	return out
+}
+
+// AppSpec is an app registration made by hand in the Entra admin center.
+type AppSpec struct {
+	DisplayName string
+	Web         []string // "Web" platform redirect URIs
+	Public      []string // "Mobile and desktop applications" redirect URIs
+	// Graph permissions requested, as delegated and (where Graph has one)
+	// application permissions; PartnerCenter adds user_impersonation.
+	Graph         []string
+	PartnerCenter bool
+	SingleTenant  bool
+	// NoAdminConsent skips "Grant admin consent" in the partner tenant.
+	NoAdminConsent bool
+	// ConsentIn lists customers (by index) whose administrator granted
+	// consent to the app; the others do not hold it.
+	ConsentIn []int
+}
+
+// RegisteredApp is what the technician copies from the admin center.
+type RegisteredApp struct {
+	ClientID, Secret string
+}
+
+// RegisterApp does what a technician does by hand in the Entra admin center:
+// new registration, redirect URIs, API permissions, a client secret, admin
+// consent; the same directory objects Graph's endpoints create.
+func (c *Control) RegisterApp(spec AppSpec) RegisteredApp {
+	s := c.s
+	s.dir.mu.Lock()
+	defer s.dir.mu.Unlock()
+	aud := audienceMultipleOr
+	if spec.SingleTenant {
+		aud = audienceMyOrg
+	}
+	var pc []string
+	if spec.PartnerCenter {
+		pc = []string{permissions.PartnerCenterScopeName}
+	}
+	name := spec.DisplayName
+	if name == "" {
+		name = "tenantsync"
+	}
+	app := s.createApplicationLocked(s.partner, &application{displayName: name, audience: aud,
+		web: slices.Clone(spec.Web), public: slices.Clone(spec.Public), required: requiredAccess(spec.Graph, spec.Graph, pc)})
+	p := s.addPasswordLocked(app, "tenantsync", "", time.Time{})
+	if !spec.NoAdminConsent {
+		s.adminConsentLocked(s.partner, app)
+	}
+	for _, i := range spec.ConsentIn {
+		if i >= 0 && i < len(s.tenants) {
+			s.adminConsentLocked(s.tenants[i], app)
+		}
+	}
+	return RegisteredApp{ClientID: app.appID, Secret: p.secret}
 }
