@@ -15,7 +15,9 @@
 // Interactive sign-in completes without a browser: pass
 // func(u string) error { return srv.CompleteSignIn(ctx, u) } as MSAL's
 // WithOpenURL. It signs in the partner's GDAP service account
-// (Info.ServiceAccount), or the user named by login_hint.
+// (Info.ServiceAccount), the partner's administrator (Info.AdminAccount)
+// through Microsoft Graph PowerShell's client, or the user named by
+// login_hint.
 //
 // # What is served
 //
@@ -39,21 +41,31 @@
 //
 // Errors have the shapes of the real services: the token endpoint answers
 // {"error","error_description":"AADSTSnnnn: ...","error_codes",...} with the
-// real codes (7000215 wrong secret, 7000222 expired secret, 700016 app not in
-// tenant, 65001 consent missing, 90002 tenant not found, 50020 no GDAP
-// relationship, 90099 app not authorised for partners, 50173 revoked and
-// 700082 expired refresh tokens, 501481 PKCE mismatch, 54005 code reused);
+// real codes (7000215 wrong secret, 7000222 expired secret, 700025 secret
+// from a public client, 7000218 no secret for a Web redirect, 50011 redirect
+// not registered, 700016 app not in tenant, 65001 consent missing, 90094
+// admin consent required, 650052 resource not in tenant, 90002 tenant not
+// found, 50020 no GDAP relationship, 90099 app not in the GDAP customer,
+// 50173 revoked and 700082 expired refresh tokens, 501481 PKCE mismatch,
+// 54005 code reused);
 // Graph answers {"error":{"code","message","innerError":{"date",
 // "request-id","client-request-id"}}}.
 //
 // # Access
 //
-// A delegated token of the partner's service account works in a customer
-// tenant only while the GDAP relationship is active, and each endpoint
-// needs one of the relationship's roles (TenantFlags.GDAPMissingRoles leaves
-// Directory Readers only: users work, reports and devices answer 403). An app
-// token works where the app is consented. signInActivity needs
-// AuditLog.Read.All and Entra ID P1 (else 403
+// Nothing is implicit (directory.go): applications registered in the
+// partner tenant, service principals, app role assignments and delegated
+// grants per tenant decide every token. The ready state registers
+// tenantsync's app by the steps its setup takes (ready.go); FreshPartner
+// leaves that to the client, through Graph's application endpoints
+// (graph_apps.go) as the partner's administrator, and Partner Center's
+// consent API (partnercenter.go, under /partnercenter). A delegated token
+// of the partner's service account works in a customer tenant only while
+// the GDAP relationship is active and the customer holds the app, and
+// each endpoint needs one of the relationship's roles
+// (TenantFlags.GDAPMissingRoles leaves Directory Readers only). Tokens
+// carry what was granted; Graph checks each endpoint's permissions.
+// signInActivity needs AuditLog.Read.All and Entra ID P1 (else 403
 // Authentication_RequestFromNonPremiumTenantOrB2CTenant).
 //
 // # Throttling and faults
