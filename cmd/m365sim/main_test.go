@@ -34,7 +34,8 @@ func TestRunPrintsInfoAndStops(t *testing.T) {
 		t.Fatalf("ready line %q: %v", line, err)
 	}
 	if info.AuthorityHost == "" || info.GraphBase == "" || info.PartnerTenantID == "" || info.ClientID == "" ||
-		info.ClientSecret == "" || info.RedirectURI == "" || info.CAPEMPath == "" || info.ControlToken == "" {
+		info.ClientSecret == "" || info.RedirectURI == "" || info.CAPEMPath == "" || info.ControlToken == "" ||
+		info.PartnerCenterBase == "" || info.AdminAccount == "" || info.ServiceAccount == "" {
 		t.Fatalf("ready line misses fields: %s", line)
 	}
 	pemBytes, err := os.ReadFile(info.CAPEMPath)
@@ -83,4 +84,36 @@ func TestParseTenantFlags(t *testing.T) {
 	if _, err := parseTenantFlags("1=sparkly"); err == nil {
 		t.Error("unknown flag accepted")
 	}
+}
+
+// TestFreshPartnerReadyLine: --fresh-partner has no app to name, and
+// --unconsented marks the last customers.
+func TestFreshPartnerReadyLine(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--tenants", "4", "--fresh-partner", "--unconsented", "2", "--dir", t.TempDir(), "--quiet"}, outW, io.Discard)
+		outW.Close()
+	}()
+	line, err := bufio.NewReader(outR).ReadBytes('\n')
+	if err != nil {
+		t.Fatalf("read ready line: %v", err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(line, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := raw["client_id"]; ok {
+		t.Errorf("fresh partner ready line names a client id: %s", line)
+	}
+	if raw["admin_account"] == "" || raw["partner_center_base"] == "" {
+		t.Errorf("fresh partner ready line lacks admin_account or partner_center_base: %s", line)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+	go io.Copy(io.Discard, outR)
 }

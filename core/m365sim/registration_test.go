@@ -438,6 +438,15 @@ func TestPartnerCenterRules(t *testing.T) {
 			t.Errorf("%s: %s = %d %v, want %d", c.name, method, st, out, c.want)
 		}
 	}
+	// Application-only tokens are refused: the consent API is App+User.
+	appTok, err := clientFor(t, srv, reg.appID, reg.secret, srv.Info().PartnerTenantID).AcquireTokenByCredential(t.Context(),
+		[]string{permissions.PartnerCenterResource + "/.default"})
+	if err != nil {
+		t.Fatalf("app-only Partner Center token: %v", err)
+	}
+	if st, out := call(t, srv, appTok.AccessToken, "POST", base+cs[0].ID+"/applicationconsents", body("User.Read.All")); st != 403 {
+		t.Errorf("app-only token: %d %v, want 403", st, out)
+	}
 	// 50 requests per second per application; the clock stands still.
 	throttled := 0
 	for i := 0; i < 60; i++ {
