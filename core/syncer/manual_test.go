@@ -3,7 +3,6 @@ package syncer_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,13 +10,11 @@ import (
 
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/graph"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/permissions"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // The manual path: a technician registers the app by hand, as the connect
@@ -40,15 +37,9 @@ func manualFixture(t *testing.T, opt m365sim.Options, spec func(port int) m365si
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	s, err := store.Open(filepath.Join(t.TempDir(), store.DBFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, mgr := openManager(t, ctx, sim)
 	port := freePort(t)
 	app := sim.Control().RegisterApp(spec(port))
-	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: sim.Info().PartnerTenantID,
 		ClientID: app.ClientID, Secret: app.Secret, RedirectPort: port})
 	if err != nil {

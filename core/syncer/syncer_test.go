@@ -44,14 +44,8 @@ func newFixture(t *testing.T, opt m365sim.Options) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	s, err := store.Open(filepath.Join(t.TempDir(), store.DBFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	kc := secrets.NewKeychain("tenantsync-test")
+	s, mgr := openManager(t, ctx, sim)
 	info := sim.Info()
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: freePort(t)})
 	if err != nil {
@@ -61,6 +55,19 @@ func newFixture(t *testing.T, opt m365sim.Options) *fixture {
 		t.Fatal(err)
 	}
 	return &fixture{t: t, sim: sim, store: s, mgr: mgr, engine: syncer.New(s, mgr, syncer.Options{}), conn: conn, ctx: ctx}
+}
+
+// openManager opens a store in a temp dir and a connections manager that
+// reaches sim, with the keychain mocked.
+func openManager(t *testing.T, ctx context.Context, sim *m365sim.Server) (*store.Store, *connections.Manager) {
+	t.Helper()
+	s, err := store.Open(filepath.Join(t.TempDir(), store.DBFile), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	kc := secrets.NewKeychain("tenantsync-test")
+	return s, connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
 }
 
 func freePort(t *testing.T) int {
