@@ -129,9 +129,13 @@ func (v *connectView) buildUI() fyne.CanvasObject {
 	v.setupUI = v.setup.buildUI()
 	v.manualHeading = heading("")
 
-	left := container.NewVBox(v.form, container.NewHBox(v.connectBtn, v.cancelBtn), v.busy, v.status)
-	manual := container.NewHSplit(left, v.steps())
-	manual.Offset = 0.4
+	// Full width, so that ids and secrets show whole: the steps, then
+	// the form to enter what they made (editing: the form first).
+	form := container.NewVBox(v.form, container.NewHBox(v.connectBtn, v.cancelBtn), v.busy, v.status)
+	manual := container.NewVBox(v.steps(), heading("Then enter what you registered"), form)
+	if v.editID != "" {
+		manual = container.NewVBox(form, heading("How the app registration should look"), v.steps())
+	}
 	page := container.NewVBox(common, v.setupUI, v.manualHeading, manual)
 	v.body = container.NewStack(container.NewVScroll(page))
 	v.onChanged()
@@ -356,7 +360,10 @@ func (v *connectView) showPreflight(c store.Connection, checks []connections.Che
 			works := widget.NewLabel("")
 			finding := widget.NewLabel("")
 			finding.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(container.NewHBox(name, works), finding)
+			name.Truncation = fyne.TextTruncateEllipsis
+			// Fixed columns: an HBox sized for the template's name would
+			// let a longer name run into the data types.
+			return container.NewVBox(row(columns{1, 3}, name, works), finding)
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			ch := checks[id]

@@ -83,13 +83,14 @@ func (s *setupCard) buildUI() fyne.CanvasObject {
 	s.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.onCancel)
 	s.cancel.Hide()
 	s.rows = map[connections.SetupStep]*setupStepRow{}
-	s.steps = container.NewVBox()
+	s.steps = container.New(&formLayout{}) // the messages line up
 	for _, st := range connections.SetupSteps {
 		r := &setupStepRow{icon: widget.NewIcon(stepPending.icon()), title: widget.NewLabel(connections.StepText(st)), msg: widget.NewLabel("")}
 		r.msg.Importance = widget.LowImportance
 		r.msg.Truncation = fyne.TextTruncateEllipsis
 		s.rows[st] = r
-		s.steps.Add(container.NewBorder(nil, nil, container.NewHBox(r.icon, r.title), nil, r.msg))
+		s.steps.Add(container.NewHBox(r.icon, r.title))
+		s.steps.Add(r.msg)
 	}
 	s.steps.Hide()
 	s.failed = note("")
@@ -137,6 +138,7 @@ func (s *setupCard) onSetup() {
 		r.set(stepPending, "")
 	}
 	s.steps.Show()
+	v.body.Refresh() // the scroll takes the rows in
 	v.connectBtn.Disable()
 	opt := connections.SetupOptions{Name: strings.TrimSpace(f.Name), RedirectPort: f.RedirectPort, ConnectionID: s.connID,
 		Progress: func(p connections.SetupProgress) {
@@ -208,6 +210,7 @@ func (s *setupCard) onFailed(res connections.SetupResult, err error) {
 	}
 	s.failed.SetText(setupErrorText(err))
 	s.failed.Show()
+	s.view.body.Refresh()
 }
 
 // setupSummary says what setup created and changed.
@@ -215,15 +218,28 @@ func setupSummary(res connections.SetupResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Set up by %s.", res.Admin)
 	if len(res.Created) > 0 {
-		b.WriteString(" Created: " + strings.Join(res.Created, "; ") + ".")
+		b.WriteString(" Created: " + strings.Join(shortItems(res.Created), "; ") + ".")
 	}
 	if len(res.Updated) > 0 {
-		b.WriteString(" Corrected: " + strings.Join(res.Updated, "; ") + ".")
+		b.WriteString(" Corrected: " + strings.Join(shortItems(res.Updated), "; ") + ".")
 	}
 	if len(res.Created)+len(res.Updated) == 0 {
 		b.WriteString(" Everything already existed; nothing was created.")
 	}
 	return b.String()
+}
+
+// shortItems shortens "what: a, b, c, …" (the admin consent's list of
+// fourteen permissions) to "what (14)", so the summary stays a few lines.
+func shortItems(items []string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it
+		if what, list, ok := strings.Cut(it, ": "); ok && strings.Count(list, ", ") >= 3 {
+			out[i] = fmt.Sprintf("%s (%d)", what, strings.Count(list, ", ")+1)
+		}
+	}
+	return out
 }
 
 // needsConsentCode reports whether a finding means tenantsync's app is
