@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -25,6 +26,9 @@ type Form struct {
 	ClientID     string // application (client) id: GUID
 	Secret       string // client secret value; empty on edit keeps the stored one
 	RedirectPort int
+	// Cloud names the Microsoft cloud (auth.CloudGlobal, ...); empty means
+	// the manager's network's.
+	Cloud auth.CloudName
 }
 
 // Form field names, as FieldErrors keys.

@@ -87,9 +87,13 @@ func (m *Manager) Create(ctx context.Context, f Form) (store.Connection, error) 
 	if fe := f.Check(false); fe != nil {
 		return store.Connection{}, fe
 	}
+	cloud, err := m.cloudNamed(f.Cloud)
+	if err != nil {
+		return store.Connection{}, err
+	}
 	c := store.Connection{
-		ID: newID(), Name: strings.TrimSpace(f.Name), Mode: f.Mode, Cloud: m.net.Cloud.Name,
-		AuthorityHost: m.net.Cloud.AuthorityHost, GraphBase: m.net.Cloud.GraphBase,
+		ID: newID(), Name: strings.TrimSpace(f.Name), Mode: f.Mode, Cloud: cloud.Name,
+		AuthorityHost: cloud.AuthorityHost, GraphBase: cloud.GraphBase,
 		TenantID: normalizeTenant(f.TenantID), ClientID: strings.ToLower(strings.Trim(strings.TrimSpace(f.ClientID), "{}")),
 		RedirectPort: f.RedirectPort, Status: store.StatusNeverSynced, Settings: store.DefaultSyncSettings(),
 	}
@@ -208,6 +212,18 @@ func (m *Manager) cloudOf(c store.Connection) auth.Cloud {
 		return cl
 	}
 	return m.net.Cloud
+}
+
+// cloudNamed is the cloud a new connection uses: the network's unless the
+// form names another.
+func (m *Manager) cloudNamed(name auth.CloudName) (auth.Cloud, error) {
+	if name == "" || name == m.net.Cloud.Name {
+		return m.net.Cloud, nil
+	}
+	if cl, ok := auth.CloudByName(name); ok {
+		return cl, nil
+	}
+	return auth.Cloud{}, fmt.Errorf("unknown Microsoft cloud %q", name)
 }
 
 // forgetSession drops a connection's kept session: its token cache was

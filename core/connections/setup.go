@@ -63,6 +63,7 @@ type SetupOptions struct {
 	RedirectPort int    // default 8400
 	// ConnectionID repeats setup for an existing connection (same app).
 	ConnectionID string
+	Cloud        auth.CloudName // empty: the network's cloud
 	Progress     func(SetupProgress)
 }
 
@@ -131,18 +132,22 @@ func (m *Manager) Setup(ctx context.Context, opt SetupOptions) (SetupResult, err
 		opt.Name, opt.RedirectPort = c.Name, c.RedirectPort
 	}
 
-	report(StepAdminSignIn, false, "Sign in as an administrator of the partner tenant (Global Administrator) in the browser.")
+	cloud, err := m.cloudNamed(opt.Cloud)
+	if err != nil {
+		return res, err
+	}
 	tenantHint := ""
 	if existing != nil {
-		tenantHint = existing.TenantID
+		tenantHint, cloud = existing.TenantID, m.cloudOf(*existing)
 	}
-	admin, err := auth.AdminSignIn(ctx, auth.AdminConfig{Cloud: m.net.Cloud, HTTP: m.net.HTTP, OpenURL: m.net.OpenURL, Tenant: tenantHint})
+	report(StepAdminSignIn, false, "Sign in as an administrator of the partner tenant (Global Administrator) in the browser.")
+	admin, err := auth.AdminSignIn(ctx, auth.AdminConfig{Cloud: cloud, HTTP: m.net.HTTP, OpenURL: m.net.OpenURL, Tenant: tenantHint})
 	if err != nil {
 		return res, &SetupError{StepAdminSignIn, err, "Sign in with a Global Administrator of your partner tenant and accept the permissions Microsoft Graph Command Line Tools asks for."}
 	}
 	res.Admin = admin.Username
 	report(StepAdminSignIn, true, "Signed in as %s.", admin.Username)
-	g := &adminGraph{base: m.net.Cloud.GraphBase, client: m.httpClient(), token: admin.Token}
+	g := &adminGraph{base: cloud.GraphBase, client: m.httpClient(), token: admin.Token}
 
 	graphSP, err := g.servicePrincipal(ctx, permissions.GraphAppID)
 	if err != nil || graphSP == nil {
@@ -237,7 +242,7 @@ func (m *Manager) Setup(ctx context.Context, opt SetupOptions) (SetupResult, err
 
 	// 6. The connection and the service account's sign-in.
 	report(StepConnection, false, "Saving the connection.")
-	form := Form{Name: opt.Name, Mode: store.ModeGDAP, TenantID: admin.TenantID, ClientID: app.AppID, RedirectPort: opt.RedirectPort}
+	form := Form{Name: opt.Name, Mode: store.ModeGDAP, TenantID: admin.TenantID, ClientID: app.AppID, RedirectPort: opt.RedirectPort, Cloud: cloud.Name}
 	if newSecret != nil {
 		form.Secret = secret
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/store"
 )
@@ -37,6 +38,7 @@ Flags:`)
 	port := f.Int("port", connections.DefaultRedirectPort, "loopback port for the sign-ins (registered as http://localhost:PORT under Web)")
 	existing := f.String("connection", "", "set up an existing connection again (name or id)")
 	noConsent := f.Bool("no-consent", false, "do not consent tenantsync into customer tenants")
+	cloud := cloudFlag(f)
 	if code, ok := f.parse(args); !ok {
 		return code
 	}
@@ -45,7 +47,7 @@ Flags:`)
 		return fail(env, "%v", err)
 	}
 	defer a.close()
-	opt := connections.SetupOptions{Name: *name, RedirectPort: *port, Progress: func(p connections.SetupProgress) {
+	opt := connections.SetupOptions{Name: *name, RedirectPort: *port, Cloud: auth.CloudName(*cloud), Progress: func(p connections.SetupProgress) {
 		mark := "…"
 		if p.Done {
 			mark = "✓"
@@ -176,4 +178,13 @@ func permissionList() string {
 		}
 	}
 	return b.String()
+}
+
+// cloudFlag adds --cloud, naming the clouds auth.Clouds knows.
+func cloudFlag(f *flags) *string {
+	var names []string
+	for _, c := range auth.Clouds {
+		names = append(names, string(c.Name)+" ("+c.Label+")")
+	}
+	return f.String("cloud", "", "Microsoft cloud: "+strings.Join(names, ", ")+"; default global")
 }

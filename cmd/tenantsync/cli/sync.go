@@ -251,6 +251,7 @@ func runConnect(ctx context.Context, env *Env, args []string) int {
 	f.StringVar(&form.Secret, "secret", "", "the client secret's value (prefer --secret-stdin)")
 	f.IntVar(&form.RedirectPort, "port", connections.DefaultRedirectPort, "loopback port for the sign-in; register http://localhost:PORT under the Web platform")
 	consent := f.Bool("consent", false, "consent tenantsync into customers that lack it without asking")
+	cloud := cloudFlag(f)
 	f.Usage = func() {
 		fmt.Fprintln(env.Stderr, "Usage: tenantsync connect [flags]\n\nConnects to an app registration you made yourself (`tenantsync setup` makes it for you):")
 		cloud := auth.Global
@@ -268,6 +269,7 @@ func runConnect(ctx context.Context, env *Env, args []string) int {
 	if code, ok := f.parse(args); !ok {
 		return code
 	}
+	form.Cloud = auth.CloudName(*cloud)
 	in := bufio.NewReader(env.Stdin)
 	if *secretStdin {
 		line, err := in.ReadString('\n')
