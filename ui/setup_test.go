@@ -95,6 +95,10 @@ func TestSetUpForMeThenConsent(t *testing.T) {
 			t.Errorf("consent in %s failed: %v (fix: %s)", r.DisplayName, r.Err, r.Fix)
 		}
 	}
+	test.Tap(a.closeBtn)
+	if h.overlayButton("Close") != nil {
+		t.Error("Close leaves the consent dialog open")
+	}
 	if v.consent != nil {
 		t.Errorf("after consent the preflight still offers %q", v.consent.btn.Text)
 	}
@@ -111,6 +115,18 @@ func TestSetUpForMeThenConsent(t *testing.T) {
 	need, err := h.core.Manager.NeedsConsent(ctx, c.ID)
 	if err != nil || len(need) != 0 {
 		t.Errorf("NeedsConsent after consent = %d tenants, %v; want none", len(need), err)
+	}
+
+	// Renew secret: the administrator signs in again, a new secret replaces
+	// the old in the keychain, the old one waits for the next good sync.
+	test.Tap(h.shell.integrations.buttons[c.ID][actRenewSecret])
+	h.waitFor("the renewal", func() bool { return h.overlayButton("Close") != nil })
+	if !h.overlayText("The new secret is in the keychain") {
+		t.Error("the renewal does not say it succeeded")
+
+	}
+	if got := h.connection(); got.RetiringSecretKeyID == "" || got.SecretKeyID == c.SecretKeyID {
+		t.Errorf("after renewal key %q (was %q), retiring %q", got.SecretKeyID, c.SecretKeyID, got.RetiringSecretKeyID)
 	}
 }
 
