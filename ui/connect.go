@@ -28,6 +28,8 @@ type connectView struct {
 
 	name, tenant, client, secret, port *widget.Entry
 	mode                               *widget.Select
+	cloud                              *widget.Select // nil on a simulated cloud
+	stepsBox                           *fyne.Container
 	form                               *widget.Form
 	redirect                           *widget.Label
 	connectBtn                         *widget.Button
@@ -99,8 +101,17 @@ func (v *connectView) buildUI() fyne.CanvasObject {
 	common := widget.NewForm(
 		&widget.FormItem{Text: "Name", Widget: v.name, HintText: "how this connection is listed"},
 		&widget.FormItem{Text: "Connection type", Widget: v.mode},
-		&widget.FormItem{Text: "Redirect port", Widget: v.port, HintText: "sign-in returns to localhost on this port"},
 	)
+	if v.isMicrosoftCloud() {
+		clouds := make([]string, len(auth.Clouds))
+		for i, cl := range auth.Clouds {
+			clouds[i] = cl.Label
+		}
+		v.cloud = widget.NewSelect(clouds, func(string) { v.onCloudChanged() })
+		v.selectCloud(v.env.core.Manager.Network().Cloud.Name)
+		common.Append("Microsoft cloud", v.cloud)
+	}
+	common.AppendItem(&widget.FormItem{Text: "Redirect port", Widget: v.port, HintText: "sign-in returns to localhost on this port"})
 	v.form = widget.NewForm(
 		&widget.FormItem{Text: "Tenant ID", Widget: v.tenant, HintText: "your partner tenant, or the customer's"},
 		&widget.FormItem{Text: "Application (client) ID", Widget: v.client, HintText: "app registration → Overview"},
@@ -132,9 +143,10 @@ func (v *connectView) buildUI() fyne.CanvasObject {
 	// Full width, so that ids and secrets show whole: the steps, then
 	// the form to enter what they made (editing: the form first).
 	form := container.NewVBox(v.form, container.NewHBox(v.connectBtn, v.cancelBtn), v.busy, v.status)
-	manual := container.NewVBox(v.steps(), heading("Then enter what you registered"), form)
+	v.stepsBox = container.NewStack(v.steps())
+	manual := container.NewVBox(v.stepsBox, heading("Then enter what you registered"), form)
 	if v.editID != "" {
-		manual = container.NewVBox(form, heading("How the app registration should look"), v.steps())
+		manual = container.NewVBox(form, heading("How the app registration should look"), v.stepsBox)
 	}
 	page := container.NewVBox(common, v.setupUI, v.manualHeading, manual)
 	v.body = container.NewStack(container.NewVScroll(page))
@@ -157,6 +169,7 @@ func (v *connectView) loadExisting() {
 			v.mode.SetSelectedIndex(i)
 		}
 	}
+	v.selectCloud(c.Cloud)
 	if c.Mode == store.ModeDemo {
 		v.mode.Options = append(v.mode.Options, "Demo (simulated)")
 		v.mode.SetSelected("Demo (simulated)")
@@ -169,7 +182,7 @@ func (v *connectView) steps() fyne.CanvasObject {
 	copyBtn := func(text func() string) *widget.Button {
 		return widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { v.env.app.Clipboard().SetContent(text()) })
 	}
-	steps := connections.RegistrationSteps(v.portNumber(), v.env.core.Manager.Network().Cloud)
+	steps := connections.RegistrationSteps(v.portNumber(), v.chosenCloud())
 	box := container.NewVBox(
 		note("1. "+steps[0]),
 		note("2. Under Authentication > Add a platform choose Web (not \"Mobile and desktop applications\": Microsoft would then refuse the client secret) and add this redirect URI exactly:"),
@@ -215,7 +228,55 @@ func (v *connectView) formValues() connections.Form {
 	} else if i >= len(modeChoices) {
 		mode = store.ModeDemo
 	}
-	return connections.Form{Name: v.name.Text, Mode: mode, TenantID: v.tenant.Text, ClientID: v.client.Text, Secret: v.secret.Text, RedirectPort: port}
+	return connections.Form{Name: v.name.Text, Mode: mode, TenantID: v.tenant.Text, ClientID: v.client.Text, Secret: v.secret.Text, RedirectPort: port, Cloud: v.cloudName()}
+}
+
+// isMicrosoftCloud reports whether the window reaches one of Microsoft's
+// clouds, not the simulator: only then is there a cloud to choose.
+func (v *connectView) isMicrosoftCloud() bool {
+	_, ok := auth.CloudByName(v.env.core.Manager.Network().Cloud.Name)
+	return ok
+}
+
+// cloudName is the chosen cloud, "" for the network's own.
+func (v *connectView) cloudName() auth.CloudName {
+	if v.cloud == nil {
+		return ""
+	}
+	if i := v.cloud.SelectedIndex(); i >= 0 && i < len(auth.Clouds) {
+		return auth.Clouds[i].Name
+	}
+	return ""
+}
+
+// chosenCloud is the cloud the steps describe.
+func (v *connectView) chosenCloud() auth.Cloud {
+	if cl, ok := auth.CloudByName(v.cloudName()); ok {
+		return cl
+	}
+	return v.env.core.Manager.Network().Cloud
+}
+
+func (v *connectView) selectCloud(name auth.CloudName) {
+	if v.cloud == nil {
+		return
+	}
+	for i, cl := range auth.Clouds {
+		if cl.Name == name {
+			v.cloud.SetSelectedIndex(i)
+			return
+		}
+	}
+	v.cloud.SetSelectedIndex(0)
+}
+
+// onCloudChanged rewrites the steps for the chosen cloud's portals.
+func (v *connectView) onCloudChanged() {
+	if v.stepsBox == nil {
+		return
+	}
+	v.stepsBox.Objects = []fyne.CanvasObject{v.steps()}
+	v.stepsBox.Refresh()
 }
 
 // onChanged validates as the technician types: the button works only with

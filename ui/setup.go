@@ -140,7 +140,7 @@ func (s *setupCard) onSetup() {
 	s.steps.Show()
 	v.body.Refresh() // the scroll takes the rows in
 	v.connectBtn.Disable()
-	opt := connections.SetupOptions{Name: strings.TrimSpace(f.Name), RedirectPort: f.RedirectPort, ConnectionID: s.connID,
+	opt := connections.SetupOptions{Name: strings.TrimSpace(f.Name), RedirectPort: f.RedirectPort, ConnectionID: s.connID, Cloud: f.Cloud,
 		Progress: func(p connections.SetupProgress) {
 			e.do(func() {
 				if r := s.rows[p.Step]; r != nil {

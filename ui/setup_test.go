@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
@@ -42,6 +44,9 @@ func TestSetUpForMeThenConsent(t *testing.T) {
 	v := h.shell.connect
 	if !v.setupUI.Visible() {
 		t.Fatal("a new GDAP connection offers no \"Set it up for me\"")
+	}
+	if v.cloud != nil {
+		t.Error("the simulated cloud offers a choice of Microsoft clouds")
 	}
 	test.Type(v.name, "Partner")
 	v.port.SetText(strconv.Itoa(freePort(t)))
@@ -151,4 +156,39 @@ func TestSecretText(t *testing.T) {
 			t.Errorf("secretImportance(%v) = %v, want %v", tc.expires, got, tc.imp)
 		}
 	}
+}
+
+// On Microsoft's clouds the form offers the four clouds, and the steps
+// name the chosen cloud's Entra admin center; the simulator has no choice.
+func TestConnectCloudChoice(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(filepath.Join(t.TempDir(), store.DBFile), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := &harness{t: t, ctx: ctx, app: test.NewTempApp(t), pump: newPump(), notify: make(chan string, 16)}
+	h.start(s, connections.NewManager(s, demo.NewKeychain(), demo.NewSealer(), connections.Network{Cloud: auth.Global}), false)
+	h.shell.showConnect("")
+	v := h.shell.connect
+	if v.cloud == nil || len(v.cloud.Options) != len(auth.Clouds) || v.cloud.Selected != auth.Global.Label {
+		t.Fatalf("cloud choice %+v, want the %d clouds with Global chosen", v.cloud, len(auth.Clouds))
+	}
+	v.cloud.SetSelected(auth.USGov.Label)
+	if got := v.formValues().Cloud; got != auth.CloudUSGov {
+		t.Errorf("form cloud = %q, want %q", got, auth.CloudUSGov)
+	}
+	if !labelContains(v.stepsBox, auth.USGov.EntraPortal) {
+		t.Errorf("the steps do not name %s", auth.USGov.EntraPortal)
+	}
+}
+
+func labelContains(o fyne.CanvasObject, text string) bool {
+	found := false
+	walk(o, func(obj fyne.CanvasObject) {
+		if l, ok := obj.(*widget.Label); ok && strings.Contains(l.Text, text) {
+			found = true
+		}
+	})
+	return found
 }
