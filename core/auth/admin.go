@@ -15,7 +15,7 @@ import (
 // SetupScopes are the delegated Graph permissions one-click setup asks the
 // partner's administrator for: register an app, give it a secret and a
 // service principal, grant its application and delegated permissions.
-var SetupScopes = []string{"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"}
+var SetupScopes = []string{"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"}
 
 // AdminSession is the partner administrator's sign-in through Microsoft
 // Graph PowerShell's first-party public client: before tenantsync's own app

@@ -103,7 +103,7 @@ func (m *Manager) NeedsConsent(ctx context.Context, id string) ([]store.Tenant, 
 // PartnerCenterError is Partner Center's error answer.
 type PartnerCenterError struct {
 	Status      int
-	Code        int    `json:"code"`
+	Code        string `json:"code"`
 	Description string `json:"description"`
 }
 

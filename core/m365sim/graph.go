@@ -203,14 +203,19 @@ type route struct {
 	partnerOnly bool
 	permCode    string   // error code when permissions are missing
 	alsoPerms   []string // a second permission needed besides one of perms (any of)
-	// adminWrite: a delegated caller must also be a Global Administrator
-	// of the tenant (see graph_apps.go).
-	adminWrite bool
+	// needsAdmin: a delegated caller must also hold a directory role that
+	// the endpoint lists; the simulator models Global Administrator only
+	// (see graph_apps.go).
+	needsAdmin bool
 	fn         func(gr *graphReq) graphResp
 }
 
 var (
-	dirPerms    = []string{"Directory.Read.All", "Directory.ReadWrite.All", "User.Read.All", "User.ReadWrite.All", "Organization.Read.All"}
+	// As each endpoint's API reference lists them (least privileged first).
+	orgPerms      = []string{"Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
+	domainPerms   = []string{"Domain.Read.All", "Directory.Read.All", "Domain.ReadWrite.All", "Directory.ReadWrite.All"}
+	skuPerms      = []string{"LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
+	contractPerms = []string{"Directory.Read.All", "Directory.ReadWrite.All"}
 	userPerms   = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "User.ReadBasic.All"}
 	groupPerms  = []string{"Group.Read.All", "GroupMember.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"}
 	repPerms    = []string{"Reports.Read.All"}
@@ -249,11 +254,11 @@ func (s *Server) route(gr *graphReq) (*route, []string) {
 	case n == 1 && at(0) == "me":
 		return &route{endpoint: "GET /me", class: classDirectory, cost: 1, perms: append(userPerms, "User.Read"), roles: nil, fn: s.getMe}, segs
 	case n == 1 && at(0) == "organization", n == 2 && at(0) == "organization":
-		return &route{endpoint: "GET /organization", class: classDirectory, cost: 1, perms: dirPerms, roles: dirRoles, fn: s.organization}, segs
+		return &route{endpoint: "GET /organization", class: classDirectory, cost: 1, perms: orgPerms, roles: dirRoles, fn: s.organization}, segs
 	case n == 1 && at(0) == "domains":
-		return &route{endpoint: "GET /domains", class: classDirectory, cost: 1, perms: append(dirPerms, "Domain.Read.All"), roles: dirRoles, fn: s.domains}, segs
+		return &route{endpoint: "GET /domains", class: classDirectory, cost: 1, perms: domainPerms, roles: dirRoles, fn: s.domains}, segs
 	case n == 1 && at(0) == "subscribedSkus":
-		return &route{endpoint: "GET /subscribedSkus", class: classDirectory, cost: 3, perms: append(dirPerms, "LicenseAssignment.Read.All"), roles: dirRoles, fn: s.subscribedSkus}, segs
+		return &route{endpoint: "GET /subscribedSkus", class: classDirectory, cost: 3, perms: skuPerms, roles: dirRoles, fn: s.subscribedSkus}, segs
 	case n == 1 && at(0) == "groups":
 		return &route{endpoint: "GET /groups", class: classDirectory, cost: 1, perms: groupPerms, roles: dirRoles, fn: s.listGroups}, segs
 	case n == 3 && at(0) == "groups" && at(2) == "members":
@@ -269,7 +274,7 @@ func (s *Server) route(gr *graphReq) (*route, []string) {
 	case n == 2 && at(0) == "tenantRelationships" && at(1) == "delegatedAdminRelationships":
 		return &route{endpoint: "GET /tenantRelationships/delegatedAdminRelationships", class: classNone, cost: 1, perms: gdapPerms, partnerOnly: true, fn: s.gdapRelationships}, segs
 	case n == 1 && at(0) == "contracts":
-		return &route{endpoint: "GET /contracts", class: classDirectory, cost: 3, perms: dirPerms, partnerOnly: true, fn: s.contracts}, segs
+		return &route{endpoint: "GET /contracts", class: classDirectory, cost: 3, perms: contractPerms, partnerOnly: true, fn: s.contracts}, segs
 	}
 	return nil, segs
 }
@@ -416,7 +421,7 @@ func (s *Server) authorizeGraph(gr *graphReq, rt *route) *graphResp {
 			return deny("Authorization_RequestDenied", insufficient)
 		}
 	}
-	if rt.adminWrite && gr.claims.IdTyp == "user" {
+	if rt.needsAdmin && gr.claims.IdTyp == "user" {
 		if gr.isGDAP() {
 			return deny("Authorization_RequestDenied", insufficient)
 		}

@@ -1,6 +1,7 @@
 package m365sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -39,14 +40,20 @@ import (
 // assignment 400 "Permission being assigned already exists on the object",
 // a second grant for the same client, resource and principal 409.
 
+// Permission lists as the API reference documents them (least privileged
+// first). Application.ReadWrite.OwnedBy is documented for several of them
+// but only for apps the caller owns; the simulator models no owners, so it
+// refuses OwnedBy (stricter).
 var (
-	appReadPerms   = []string{"Application.Read.All", "Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.Read.All", "Directory.ReadWrite.All"}
-	appWritePerms  = []string{"Application.ReadWrite.All", "AppRegistration.Create", "Application.ReadWrite.OwnedBy", "Directory.ReadWrite.All"}
-	appPwdPerms    = []string{"Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.ReadWrite.All"}
-	spWritePerms   = []string{"Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.ReadWrite.All"}
-	assignPerms    = []string{"AppRoleAssignment.ReadWrite.All"}
-	grantReadPerms = []string{"Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
-	grantPerms     = []string{"DelegatedPermissionGrant.ReadWrite.All"}
+	appReadPerms      = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	appCreatePerms    = []string{"AppRegistration.Create", "Application.ReadWrite.All"}
+	appWritePerms     = []string{"Application.ReadWrite.All"}
+	spCreatePerms     = []string{"Application.ReadWrite.All", "Directory.ReadWrite.All"}
+	assignReadPerms   = []string{"Application.Read.All", "Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All", "Directory.ReadWrite.All"}
+	assignPerms       = []string{"AppRoleAssignment.ReadWrite.All"}
+	assignAlsoPerms   = []string{"Application.Read.All", "Directory.Read.All"} // "AppRoleAssignment.ReadWrite.All and Application.Read.All" (or Directory.Read.All)
+	grantReadPerms    = []string{"Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
+	grantPerms        = []string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
 )
 
 // appRoute routes the directory-object endpoints; nil when path is not one.
@@ -60,36 +67,40 @@ func (s *Server) appRoute(gr *graphReq, segs []string) *route {
 	}
 	r := func(method, ep string, perms []string, fn func(gr *graphReq, segs []string) graphResp) *route {
 		return &route{method: method, endpoint: method + " " + ep, class: classNone, cost: 1, perms: perms,
-			adminWrite: method != http.MethodGet, fn: func(gr *graphReq) graphResp { return fn(gr, segs) }}
+			needsAdmin: method != http.MethodGet, fn: func(gr *graphReq) graphResp { return fn(gr, segs) }}
 	}
 	m := gr.method
 	switch {
 	case at(0) == "applications" && n == 1 && m == http.MethodPost:
-		return r(m, "/applications", appWritePerms, s.createApplication)
+		return r(m, "/applications", appCreatePerms, s.createApplication)
 	case at(0) == "applications" && n == 1:
 		return r(http.MethodGet, "/applications", appReadPerms, s.listApplications)
 	case at(0) == "applications" && n == 2 && m == http.MethodPatch:
-		return r(m, "/applications/{id}", appPwdPerms, s.patchApplication)
+		return r(m, "/applications/{id}", appWritePerms, s.patchApplication)
 	case at(0) == "applications" && n == 2:
 		return r(http.MethodGet, "/applications/{id}", appReadPerms, s.getApplication)
 	case at(0) == "applications" && n == 3 && (at(2) == "addPassword" || at(2) == "microsoft.graph.addPassword"):
-		return r(http.MethodPost, "/applications/{id}/addPassword", appPwdPerms, s.addPassword)
+		return r(http.MethodPost, "/applications/{id}/addPassword", appWritePerms, s.addPassword)
 	case at(0) == "applications" && n == 3 && (at(2) == "removePassword" || at(2) == "microsoft.graph.removePassword"):
-		return r(http.MethodPost, "/applications/{id}/removePassword", appPwdPerms, s.removePassword)
+		return r(http.MethodPost, "/applications/{id}/removePassword", appWritePerms, s.removePassword)
 	case at(0) == "servicePrincipals" && n == 1 && m == http.MethodPost:
-		return r(m, "/servicePrincipals", spWritePerms, s.createServicePrincipal)
+		return r(m, "/servicePrincipals", spCreatePerms, s.createServicePrincipal)
 	case at(0) == "servicePrincipals" && n == 1:
 		return r(http.MethodGet, "/servicePrincipals", appReadPerms, s.listServicePrincipals)
 	case at(0) == "servicePrincipals" && n == 3 && at(2) == "appRoleAssignedTo" && m == http.MethodPost:
 		rt := r(m, "/servicePrincipals/{id}/appRoleAssignedTo", assignPerms, s.assignAppRole)
-		rt.alsoPerms = appReadPerms[:2] // "AppRoleAssignment.ReadWrite.All and Application.Read.All"
+		rt.alsoPerms = assignAlsoPerms
 		return rt
 	case at(0) == "servicePrincipals" && n == 3 && (at(2) == "appRoleAssignedTo" || at(2) == "appRoleAssignments"):
-		return r(http.MethodGet, "/servicePrincipals/{id}/"+at(2), appReadPerms, s.listAssignments)
+		rt := r(http.MethodGet, "/servicePrincipals/{id}/"+at(2), assignReadPerms, s.listAssignments)
+		rt.needsAdmin = true // delegated reads need a directory role (rbac-*-apis-read)
+		return rt
 	case at(0) == "oauth2PermissionGrants" && n == 1 && m == http.MethodPost:
 		return r(m, "/oauth2PermissionGrants", grantPerms, s.createGrant)
 	case at(0) == "oauth2PermissionGrants" && n == 1:
-		return r(http.MethodGet, "/oauth2PermissionGrants", grantReadPerms, s.listGrants)
+		rt := r(http.MethodGet, "/oauth2PermissionGrants", grantReadPerms, s.listGrants)
+		rt.needsAdmin = true // delegated reads need a directory role (rbac-*-apis-read)
+		return rt
 	case at(0) == "oauth2PermissionGrants" && n == 2 && m == http.MethodPatch:
 		return r(m, "/oauth2PermissionGrants/{id}", grantPerms, s.patchGrant)
 	}
@@ -113,9 +124,15 @@ func (s *Server) filterEq(gr *graphReq, allowed ...string) (string, string, *gra
 	return strings.ToLower(m[1]), strings.ReplaceAll(m[2], "''", "'"), nil
 }
 
+// decodeBody reads a JSON body, refusing properties the simulator does not
+// know: Graph's reference does not say what it does with them, so the
+// stricter answer (400) keeps a misspelt property from passing unnoticed.
+// (encoding/json matches names case-insensitively; Graph's are exact.)
 func (s *Server) decodeBody(gr *graphReq, into any) *graphResp {
-	if err := json.Unmarshal(gr.body, into); err != nil {
-		r := s.gerr(gr, 400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+	dec := json.NewDecoder(bytes.NewReader(gr.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		r := s.gerr(gr, 400, "BadRequest", "Unable to read JSON request payload: "+err.Error())
 		return &r
 	}
 	return nil
@@ -124,6 +141,10 @@ func (s *Server) decodeBody(gr *graphReq, into any) *graphResp {
 // --- applications -------------------------------------------------------
 
 type appBody struct {
+	// "Adding passwordCredential when creating applications is not
+	// supported" and "Using PATCH to set passwordCredential is not
+	// supported": use addPassword.
+	PasswordCredentials    json.RawMessage  `json:"passwordCredentials"`
 	DisplayName            *string          `json:"displayName"`
 	SignInAudience         *string          `json:"signInAudience"`
 	IsFallbackPublicClient *bool            `json:"isFallbackPublicClient"`
@@ -140,6 +161,9 @@ func (s *Server) applyAppBody(gr *graphReq, a *application, b appBody) *graphRes
 	bad := func(msg string) *graphResp {
 		r := s.gerr(gr, 400, "Request_BadRequest", msg)
 		return &r
+	}
+	if b.PasswordCredentials != nil {
+		return bad("Adding or changing passwordCredentials is not supported here: use the addPassword action.")
 	}
 	if b.DisplayName != nil {
 		if strings.TrimSpace(*b.DisplayName) == "" {
@@ -329,8 +353,9 @@ func (s *Server) addPassword(gr *graphReq, segs []string) graphResp {
 	}
 	var b struct {
 		PasswordCredential struct {
-			DisplayName string     `json:"displayName"`
-			EndDateTime *time.Time `json:"endDateTime"`
+			DisplayName   string     `json:"displayName"`
+			StartDateTime *time.Time `json:"startDateTime"`
+			EndDateTime   *time.Time `json:"endDateTime"`
 		} `json:"passwordCredential"`
 	}
 	if len(gr.body) > 0 {
@@ -347,6 +372,14 @@ func (s *Server) addPassword(gr *graphReq, segs []string) graphResp {
 	}
 	s.dir.mu.Lock()
 	p := s.addPasswordLocked(a, b.PasswordCredential.DisplayName, "", end)
+	if st := b.PasswordCredential.StartDateTime; st != nil {
+		// "startDateTime … Optional. The default value is 'now'."
+		p.start = st.UTC()
+		if !p.end.After(p.start) {
+			s.dir.mu.Unlock()
+			return s.gerr(gr, 400, "Request_BadRequest", "Invalid value specified for property 'startDateTime' of resource 'PasswordCredential': it must be before endDateTime.")
+		}
+	}
 	body := passwordJSON(p, true)
 	s.dir.mu.Unlock()
 	body["@odata.context"] = s.info.GraphBase + "/$metadata#microsoft.graph.passwordCredential"
@@ -438,6 +471,15 @@ func (s *Server) createServicePrincipal(gr *graphReq, _ []string) graphResp {
 	}
 	s.dir.mu.Lock()
 	defer s.dir.mu.Unlock()
+	if res := resourceFor(b.AppID); res != nil {
+		// A Microsoft API's principal (the consent page creates them too).
+		if s.resourceSPLocked(gr.t, res) != nil {
+			return s.gerr(gr, 409, "Request_MultipleObjectsWithSameKeyValue", "The service principal cannot be created, updated, or restored because the service principal name "+res.appID+" is already in use.")
+		}
+		sp := &servicePrincipal{objectID: randomID(), appID: res.appID, displayName: res.displayName, tenant: gr.t, res: res, created: s.now().UTC()}
+		s.addSPLocked(sp)
+		return s.gjson(201, s.spJSONLocked(sp))
+	}
 	a := s.lookupClientLocked(b.AppID)
 	if a == nil || (a.audience == audienceMyOrg && a.home != gr.t) {
 		return s.gerr(gr, 400, "Request_BadRequest", fmt.Sprintf("The appId '%s' of the service principal does not reference a valid application object.", b.AppID))

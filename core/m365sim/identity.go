@@ -132,11 +132,14 @@ func randomID() string {
 func (s *Server) aadError(w http.ResponseWriter, status int, errCode string, code int, desc string) {
 	trace, corr := randomID(), randomID()
 	now := s.now().UTC()
-	full := fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s", code, desc, trace, corr, now.Format("2006-01-02 15:04:05Z"))
+	full := fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", code, desc, trace, corr, now.Format("2006-01-02 15:04:05Z"))
 	body := map[string]any{
 		"error": errCode, "error_description": full, "error_codes": []int{code},
 		"timestamp": now.Format("2006-01-02 15:04:05Z"), "trace_id": trace, "correlation_id": corr,
 		"error_uri": "https://" + s.info.AuthorityHost + "/error?code=" + fmt.Sprint(code),
+	}
+	if code == 65001 {
+		body["suberror"] = "consent_required"
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm=""`)
@@ -293,7 +296,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, t *tenant) {
 		fail("unsupported_response_type", 700054, "response_type 'id_token' is not enabled for the application.")
 		return
 	}
-	if cm := q.Get("code_challenge_method"); q.Get("code_challenge") != "" && cm != "S256" && cm != "plain" && cm != "" {
+	// PKCE: "If excluded, code_challenge is assumed to be plaintext"; a
+	// method needs a challenge (v2-oauth2-auth-code-flow).
+	switch cm := q.Get("code_challenge_method"); {
+	case cm != "" && q.Get("code_challenge") == "":
+		fail("invalid_request", 900144, "The request body must contain the following parameter: 'code_challenge'.")
+		return
+	case cm != "S256" && cm != "plain" && cm != "":
 		fail("invalid_request", 5000151, "The code_challenge_method is not valid.")
 		return
 	}
@@ -338,15 +347,21 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, t *tenant) {
 		return
 	}
 	if !u.AccountEnabled {
-		fail("invalid_grant", 50057, "The user account is disabled. The account has been disabled by an administrator.")
+		fail("access_denied", 50057, "The user account is disabled. The account has been disabled by an administrator.")
 		return
 	}
 	target := home
 	if t != nil {
 		target = t
 	}
+	if app.audience == audienceMyOrg && (t == nil || target != app.home) {
+		fail("invalid_request", 50194, fmt.Sprintf("Application '%s'(%s) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.", app.appID, app.displayName))
+		return
+	}
 	if _, _, d := s.delegatedGrant(app, home, idx, u, target, q.Get("scope"), true); d != nil {
-		fail(d.errCode, d.code, d.msg)
+		// The authorization endpoint answers with OAuth's and Entra's
+		// front-channel error values, not the token endpoint's.
+		fail(authorizeError(d), d.code, d.msg)
 		return
 	}
 	code := "1.A" + strings.ReplaceAll(randomID()+randomID(), "-", "")
@@ -383,6 +398,22 @@ type signInDenial struct {
 	msg     string
 }
 
+// authorizeError is the error value the authorization endpoint sends
+// (RFC 6749 4.1.2.1 with Entra's consent_required and interaction_required).
+func authorizeError(d *signInDenial) string {
+	switch d.code {
+	case 65001:
+		return "consent_required"
+	case 90094:
+		return "interaction_required"
+	case 70011, 700022:
+		return "invalid_scope"
+	case 700016:
+		return "unauthorized_client"
+	}
+	return "access_denied"
+}
+
 func consentMissing(app *application) *signInDenial {
 	return &signInDenial{"invalid_grant", 65001, fmt.Sprintf("The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", app.appID, app.displayName)}
 }
@@ -402,7 +433,7 @@ func (s *Server) delegatedGrant(app *application, home *tenant, idx int, u *User
 	}
 	aud, ok := resourceOf(scope)
 	if !ok {
-		return nil, nil, &signInDenial{"invalid_scope", 28000, "Provided value for the input parameter scope is not valid because it contains more than one resource."}
+		return nil, nil, &signInDenial{"invalid_scope", 700022, "The provided value for the input parameter scope is not valid because it contains more than one resource. Scope " + scope + " is not valid."}
 	}
 	res := resourceFor(aud)
 	if res == nil {
@@ -423,6 +454,11 @@ func (s *Server) delegatedGrant(app *application, home *tenant, idx int, u *User
 			continue
 		}
 		named = append(named, name)
+	}
+	if dflt && len(named) > 0 {
+		// "Clients can't combine static (.default) consent and dynamic
+		// consent in a single request" (identity platform, scopes-oidc).
+		return nil, nil, &signInDenial{"invalid_scope", 70011, fmt.Sprintf("The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope %s is not valid. static scope limit exceeded.", scope)}
 	}
 	admin := home == target && home.isGlobalAdmin(idx)
 	s.dir.mu.Lock()
@@ -682,10 +718,10 @@ func (s *Server) redeemCode(w http.ResponseWriter, f url.Values, t *tenant, app 
 		s.aadError(w, 400, "invalid_grant", 70000, "Provided grant is invalid or malformed.")
 		return
 	case f.Get("redirect_uri") != ac.redirectURI:
-		s.aadError(w, 400, "invalid_grant", 50148, fmt.Sprintf("The redirect_uri '%s' does not match the redirect_uri used in the authorization request.", f.Get("redirect_uri")))
+		s.aadError(w, 400, "invalid_grant", 50011, fmt.Sprintf("The reply address '%s' does not match the reply address '%s' provided when requesting Authorization code.", f.Get("redirect_uri"), ac.redirectURI))
 		return
 	case t != nil && t != ac.target:
-		s.aadError(w, 400, "invalid_grant", 50148, "The code was issued for a different tenant.")
+		s.aadError(w, 400, "invalid_grant", 700005, "Provided Authorization Code is intended to use against other tenant, thus rejected.")
 		return
 	}
 	if ac.challenge != "" {
@@ -696,7 +732,7 @@ func (s *Server) redeemCode(w http.ResponseWriter, f url.Values, t *tenant, app 
 		}
 		sum := sha256.Sum256([]byte(v))
 		want := b64.EncodeToString(sum[:])
-		if ac.method == "plain" {
+		if ac.method == "plain" || ac.method == "" {
 			want = v
 		}
 		if want != ac.challenge {
@@ -730,7 +766,7 @@ func oidcScope(sc string) bool {
 
 func (s *Server) redeemRefresh(w http.ResponseWriter, f url.Values, t *tenant, app *application, rc refreshClaims) {
 	if rc.Client != app.appID {
-		s.aadError(w, 400, "invalid_grant", 700005, "Provided Authorization Code is intended to use against other tenant, thus rejected.")
+		s.aadError(w, 400, "invalid_grant", 70000, "Provided grant is invalid or malformed: the refresh token was issued to another client.")
 		return
 	}
 	home := s.tenantByID(rc.Home)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,12 @@ import (
 //
 //	POST   /v1/customers/{customer-tenant-id}/applicationconsents
 //	DELETE /v1/customers/{customer-tenant-id}/applicationconsents/{application-id}
+//
+// Silent in the documentation, strict here: App+User tokens only, with
+// user_impersonation, of an admin agent; enterpriseApplicationId limited to
+// Microsoft Graph and its scopes checked against what Graph publishes; 409
+// for any existing principal of the app in the customer (also one a customer
+// admin consented); the rate limit counted per token appid.
 //
 // served under partnerCenterPrefix (the real host is
 // api.partnercenter.microsoft.com). The caller needs an App+User token for
@@ -80,11 +87,12 @@ type applicationConsent struct {
 	DisplayName       string         `json:"displayName,omitempty"`
 }
 
-// pcError writes Partner Center's error body.
+// pcError writes Partner Center's error body; its code is a string
+// ("Always returned", error-codes reference).
 func pcError(w http.ResponseWriter, status, code int, desc string) {
 	w.Header().Set("MS-CorrelationId", randomID())
 	w.Header().Set("MS-RequestId", randomID())
-	writeJSON(w, status, map[string]any{"code": code, "description": desc, "data": []any{}, "source": "PartnerFD"})
+	writeJSON(w, status, map[string]any{"code": strconv.Itoa(code), "description": desc, "data": []any{}, "source": "PartnerFD"})
 }
 
 func (s *Server) servePartnerCenter(w http.ResponseWriter, r *http.Request, meta *reqMeta) {
@@ -102,6 +110,11 @@ func (s *Server) servePartnerCenter(w http.ResponseWriter, r *http.Request, meta
 		return
 	}
 	meta.tenant = segs[2]
+	if !strings.Contains(r.Header.Get("Accept"), "application/json") {
+		// The consent API lists Accept: application/json as required.
+		pcError(w, http.StatusBadRequest, 400, "The Accept header must be application/json.")
+		return
+	}
 	c, denied := s.partnerCenterCaller(r)
 	if denied != nil {
 		pcError(w, denied.status, denied.code, denied.desc)
@@ -129,7 +142,9 @@ func (s *Server) servePartnerCenter(w http.ResponseWriter, r *http.Request, meta
 			pcError(w, http.StatusNotFound, 404, fmt.Sprintf("No consent for application %s exists in customer %s.", segs[4], cust.id))
 			return
 		}
-		w.WriteHeader(http.StatusNoContent)
+		// Documented: "200 OK" (and, oddly, "201 Created – consent is
+		// deleted"); the simulator answers 200.
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	body, err := readBody(r)

@@ -25,6 +25,7 @@ import (
 var setupScopes = []string{
 	"https://graph.microsoft.com/Application.ReadWrite.All",
 	"https://graph.microsoft.com/AppRoleAssignment.ReadWrite.All",
+	"https://graph.microsoft.com/Application.Read.All",
 	"https://graph.microsoft.com/DelegatedPermissionGrant.ReadWrite.All",
 }
 
@@ -69,6 +70,7 @@ func call(t *testing.T, srv *m365sim.Server, token, method, url string, body any
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
 	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
@@ -438,6 +440,14 @@ func TestPartnerCenterRules(t *testing.T) {
 			t.Errorf("%s: %s = %d %v, want %d", c.name, method, st, out, c.want)
 		}
 	}
+	// Accept: application/json is required.
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", base+cs[0].ID+"/applicationconsents", strings.NewReader(`{}`))
+	req.Header.Set("Authorization", "Bearer "+pc.AccessToken)
+	if resp, err := srv.HTTPClient().Do(req); err != nil || resp.StatusCode != 400 {
+		t.Errorf("consent without Accept: %v %v, want 400", resp.Status, err)
+	} else {
+		resp.Body.Close()
+	}
 	// Application-only tokens are refused: the consent API is App+User.
 	appTok, err := clientFor(t, srv, reg.appID, reg.secret, srv.Info().PartnerTenantID).AcquireTokenByCredential(t.Context(),
 		[]string{permissions.PartnerCenterResource + "/.default"})
@@ -496,4 +506,64 @@ func TestOnlyAdminsSetUp(t *testing.T) {
 	if st, out := graphCall(t, srv, tok.AccessToken, "POST", "/applications", map[string]any{"displayName": "x"}); st != 403 || errCode(out) != "Authorization_RequestDenied" {
 		t.Errorf("POST /applications without Application.ReadWrite.All = %d %v, want 403 Authorization_RequestDenied", st, out)
 	}
+}
+
+// TestRequestShapesLikeEntraAndGraph: what Entra's and Graph's references
+// say they refuse.
+func TestRequestShapesLikeEntraAndGraph(t *testing.T) {
+	t.Parallel()
+	srv := startSim(t, m365sim.Options{Seed: 37, Tenants: 1, CleanTenants: true, FreshPartner: true})
+	admin := adminToken(t, srv)
+	// "Adding passwordCredential when creating applications is not
+	// supported"; an unknown (here misspelt) property is refused too.
+	for _, body := range []map[string]any{
+		{"displayName": "x", "passwordCredentials": []any{map[string]any{"displayName": "s"}}},
+		{"displayName": "x", "webb": map[string]any{"redirectUris": []string{"http://localhost"}}},
+	} {
+		if st, out := graphCall(t, srv, admin, "POST", "/applications", body); st != 400 {
+			t.Errorf("POST /applications %v = %d %v, want 400", body, st, out)
+		}
+	}
+	// .default cannot be combined with named scopes.
+	pca, err := public.New(permissions.GraphPowerShellClientID, public.WithAuthority(authority(srv, srv.Info().PartnerTenantID)),
+		public.WithHTTPClient(srv.HTTPClient()), public.WithInstanceDiscovery(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pca.AcquireTokenInteractive(t.Context(), []string{"https://graph.microsoft.com/.default", "https://graph.microsoft.com/User.Read"},
+		public.WithOpenURL(func(u string) error { return srv.CompleteSignIn(t.Context(), u) }))
+	if err == nil || !strings.Contains(err.Error(), "AADSTS70011") {
+		t.Errorf(".default with a named scope: err = %v, want AADSTS70011", err)
+	}
+	// A single-tenant app at /organizations.
+	single := srv.Control().RegisterApp(m365sim.AppSpec{Web: []string{"http://localhost"}, Graph: []string{"User.Read.All"}, SingleTenant: true})
+	cca, err := confidential.New(authority(srv, "organizations"), single.ClientID, mustCred(t, single.Secret),
+		confidential.WithHTTPClient(srv.HTTPClient()), confidential.WithInstanceDiscovery(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trySignInWeb(t, srv, cca, single.ClientID, ""); err == nil || !strings.Contains(err.Error(), "AADSTS50194") {
+		t.Errorf("single-tenant app at /organizations: err = %v, want AADSTS50194", err)
+	}
+	// Reading grants needs a directory role: the GDAP service account has none.
+	reg := srv.Control().RegisterApp(m365sim.AppSpec{Web: []string{"http://localhost"}, Graph: []string{"Directory.Read.All"}})
+	_, res, err := signInAs(t, srv, registration{appID: reg.ClientID, secret: reg.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, out := graphCall(t, srv, res.AccessToken, "GET", "/oauth2PermissionGrants", nil); st != 403 {
+		t.Errorf("grants read by a user without a role = %d %v, want 403", st, out)
+	}
+	if st, out := graphCall(t, srv, admin, "GET", "/oauth2PermissionGrants", nil); st != 200 {
+		t.Errorf("grants read by the Global Administrator = %d %v, want 200", st, out)
+	}
+}
+
+func mustCred(t *testing.T, secret string) confidential.Credential {
+	t.Helper()
+	c, err := confidential.NewCredFromSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
