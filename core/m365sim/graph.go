@@ -216,15 +216,15 @@ var (
 	domainPerms   = []string{"Domain.Read.All", "Directory.Read.All", "Domain.ReadWrite.All", "Directory.ReadWrite.All"}
 	skuPerms      = []string{"LicenseAssignment.Read.All", "Organization.Read.All", "Directory.Read.All", "Organization.ReadWrite.All", "Directory.ReadWrite.All"}
 	contractPerms = []string{"Directory.Read.All", "Directory.ReadWrite.All"}
-	userPerms   = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "User.ReadBasic.All"}
-	groupPerms  = []string{"Group.Read.All", "GroupMember.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"}
-	repPerms    = []string{"Reports.Read.All"}
-	repSetPerms = []string{"ReportSettings.Read.All", "ReportSettings.ReadWrite.All"}
-	devPerms    = []string{"DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All"}
-	gdapPerms   = []string{"DelegatedAdminRelationship.Read.All", "DelegatedAdminRelationship.ReadWrite.All"}
-	dirRoles    = []string{roleDirectoryReaders, roleGlobalReader, roleUserAdmin, roleGlobalAdmin}
-	repRoles    = []string{roleGlobalReader, roleReportsReader, roleGlobalAdmin}
-	devRoles    = []string{roleGlobalReader, roleIntuneAdmin, roleGlobalAdmin}
+	userPerms     = []string{"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "User.ReadBasic.All"}
+	groupPerms    = []string{"Group.Read.All", "GroupMember.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	repPerms      = []string{"Reports.Read.All"}
+	repSetPerms   = []string{"ReportSettings.Read.All", "ReportSettings.ReadWrite.All"}
+	devPerms      = []string{"DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All"}
+	gdapPerms     = []string{"DelegatedAdminRelationship.Read.All", "DelegatedAdminRelationship.ReadWrite.All"}
+	dirRoles      = []string{roleDirectoryReaders, roleGlobalReader, roleUserAdmin, roleGlobalAdmin}
+	repRoles      = []string{roleGlobalReader, roleReportsReader, roleGlobalAdmin}
+	devRoles      = []string{roleGlobalReader, roleIntuneAdmin, roleGlobalAdmin}
 )
 
 var reportSeg = regexp.MustCompile(`^getMailboxUsageDetail\(period='([^']*)'\)$`)

@@ -45,15 +45,15 @@ import (
 // but only for apps the caller owns; the simulator models no owners, so it
 // refuses OwnedBy (stricter).
 var (
-	appReadPerms      = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
-	appCreatePerms    = []string{"AppRegistration.Create", "Application.ReadWrite.All"}
-	appWritePerms     = []string{"Application.ReadWrite.All"}
-	spCreatePerms     = []string{"Application.ReadWrite.All", "Directory.ReadWrite.All"}
-	assignReadPerms   = []string{"Application.Read.All", "Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All", "Directory.ReadWrite.All"}
-	assignPerms       = []string{"AppRoleAssignment.ReadWrite.All"}
-	assignAlsoPerms   = []string{"Application.Read.All", "Directory.Read.All"} // "AppRoleAssignment.ReadWrite.All and Application.Read.All" (or Directory.Read.All)
-	grantReadPerms    = []string{"Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
-	grantPerms        = []string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
+	appReadPerms    = []string{"Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	appCreatePerms  = []string{"AppRegistration.Create", "Application.ReadWrite.All"}
+	appWritePerms   = []string{"Application.ReadWrite.All"}
+	spCreatePerms   = []string{"Application.ReadWrite.All", "Directory.ReadWrite.All"}
+	assignReadPerms = []string{"Application.Read.All", "Directory.Read.All", "AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All", "Directory.ReadWrite.All"}
+	assignPerms     = []string{"AppRoleAssignment.ReadWrite.All"}
+	assignAlsoPerms = []string{"Application.Read.All", "Directory.Read.All"} // "AppRoleAssignment.ReadWrite.All and Application.Read.All" (or Directory.Read.All)
+	grantReadPerms  = []string{"Directory.Read.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
+	grantPerms      = []string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
 )
 
 // appRoute routes the directory-object endpoints; nil when path is not one.
