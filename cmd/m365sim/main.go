@@ -69,6 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&opt.DeltaExpiredStatus, "delta-expired-status", 410, "status for an expired delta link (410 or 400)")
 	perms := fs.String("permissions", strings.Join(m365sim.DefaultPermissions, ","), "Graph permissions the ready state's app registration requires and is granted, comma separated")
 	fs.BoolVar(&opt.FreshPartner, "fresh-partner", false, "no tenantsync app registered yet: the ready line names admin_account and has no client id or secret")
+	fs.DurationVar(&opt.ReplicationDelay, "replication-delay", 2*time.Second, "how long an object written through Graph or Partner Center stays invisible to reads and sign-in (Entra's eventual consistency)")
 	fs.IntVar(&opt.Unconsented, "unconsented", 0, "the last N customers do not hold the app's service principal (Partner Center consent adds it)")
 	fs.StringVar(&opt.Dir, "dir", "", "directory for ca.pem (default: a temporary directory removed on exit)")
 	fs.BoolVar(&quiet, "quiet", false, "log nothing but errors")

@@ -143,19 +143,25 @@ func (m *Manager) Consent(ctx context.Context, id string, tenants []store.Tenant
 	defer pc.pace.Stop()
 
 	results := make([]ConsentResult, len(tenants))
+	// Four consent requests at a time (Partner Center's pace bounds them
+	// anyway); the checks that wait for replication overlap, up to 32.
 	var (
-		mu   sync.Mutex
-		done int
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, 4)
+		mu     sync.Mutex
+		done   int
+		wg     sync.WaitGroup
+		posts  = make(chan struct{}, 4)
+		checks = make(chan struct{}, 32)
 	)
 	for i, t := range tenants {
 		wg.Add(1)
-		sem <- struct{}{}
+		posts <- struct{}{}
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer wg.Done()
 			r := ConsentResult{TenantID: t.TenantID, DisplayName: t.DisplayName}
 			renewed, err := pc.consent(ctx, t.TenantID, c.ClientID)
+			<-posts
+			checks <- struct{}{}
+			defer func() { <-checks }()
 			switch {
 			case err != nil:
 				r.Outcome, r.Err, r.Fix = ConsentFailed, err, consentFix(err)
@@ -164,8 +170,12 @@ func (m *Manager) Consent(ctx context.Context, id string, tenants []store.Tenant
 				if renewed {
 					r.Outcome = ConsentRenewed
 				}
-				// Entra needs the new principal before a token works; check.
-				if _, err := sess.Token(ctx, t.TenantID); err != nil {
+				// The new principal must replicate before a token works there.
+				err := eventually(ctx, needsConsent, func() error {
+					_, err := sess.Token(ctx, t.TenantID)
+					return err
+				})
+				if err != nil {
 					r.Outcome, r.Err, r.Fix = ConsentFailed, err, consentFix(err)
 				}
 			}

@@ -137,6 +137,10 @@ func (m *Manager) RenewSecret(ctx context.Context, id string, progress func(Setu
 	if err != nil {
 		return &SetupError{StepSecret, err, ""}
 	}
+	report(StepSecret, false, "Waiting for Microsoft to accept the new secret (usually seconds).")
+	if err := m.waitForApp(ctx, c, p.SecretText, nil); err != nil {
+		return &SetupError{StepSecret, err, "The new secret was added but Microsoft does not accept it yet; the old one still works. Try Renew secret again later."}
+	}
 	if err := m.keychain.Set(c.SecretRef, p.SecretText); err != nil {
 		return &SetupError{StepSecret, fmt.Errorf("save the new client secret: %w", err), "The new secret is on the app registration but not in the keychain: renew again once the keychain is unlocked."}
 	}

@@ -264,6 +264,10 @@ func (m *Manager) Setup(ctx context.Context, opt SetupOptions) (SetupResult, err
 	res.Connection = conn
 	report(StepConnection, true, "Saved the connection %s.", conn.Name)
 
+	report(StepServiceSignIn, false, "Waiting for Microsoft to make the app usable everywhere (usually seconds).")
+	if err := m.waitForApp(ctx, conn, secret, permissions.Names(permissions.GraphAppID, false)); err != nil {
+		return res, &SetupError{StepServiceSignIn, err, "Microsoft has not made the new app usable yet: run setup again in a few minutes; it keeps what was made."}
+	}
 	report(StepServiceSignIn, false, "Sign in as the GDAP service account in the browser.")
 	acc, err := m.SignIn(ctx, conn.ID)
 	if err != nil {
@@ -326,7 +330,46 @@ func (e *GraphError) Error() string {
 	return fmt.Sprintf("Microsoft Graph answered %d %s: %s", e.Status, e.Code, e.Message)
 }
 
+// notReplicated reports whether Graph's answer means "not there yet": an
+// object written a moment ago that Entra has not replicated everywhere.
+func notReplicated(err error) bool {
+	var ge *GraphError
+	return errors.As(err, &ge) && (ge.Status == http.StatusNotFound ||
+		(ge.Status == http.StatusBadRequest && strings.Contains(ge.Message, "does not reference a valid application object")))
+}
+
+// replicationWait bounds how long setup waits for Entra to replicate what it
+// just wrote (usually seconds).
+const replicationWait = 2 * time.Minute
+
+// eventually runs fn until it succeeds, fails for another reason than
+// retry, or replicationWait has passed, backing off from 250 ms to 4 s.
+func eventually(ctx context.Context, retry func(error) bool, fn func() error) error {
+	deadline := time.Now().Add(replicationWait)
+	wait := 250 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || !retry(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+		wait = min(2*wait, 4*time.Second)
+	}
+}
+
+// do sends one request; answers that mean Entra has not replicated an
+// object yet are retried (Microsoft's guidance for eventual consistency).
 func (g *adminGraph) do(ctx context.Context, method, path string, body, into any) error {
+	return eventually(ctx, notReplicated, func() error { return g.doOnce(ctx, method, path, body, into) })
+}
+
+func (g *adminGraph) doOnce(ctx context.Context, method, path string, body, into any) error {
 	tok, err := g.token(ctx)
 	if err != nil {
 		return err
@@ -671,3 +714,44 @@ func (g *adminGraph) grantAdminConsent(ctx context.Context, sp, graphSP, pcSP *s
 	}
 	return added, nil
 }
+
+// waitForApp waits until Entra signs the app in with its secret in the
+// connection's tenant, holding the application permissions roles (those are
+// granted last): then the service account's sign-in will find it too.
+func (m *Manager) waitForApp(ctx context.Context, c store.Connection, secret string, roles []string) error {
+	probe := c
+	probe.Mode, probe.Account = store.ModeApp, ""
+	var missing []string
+	err := eventually(ctx, func(err error) bool {
+		var ae *auth.Error
+		return errors.Is(err, errRolesMissing) || (errors.As(err, &ae) && (ae.AADSTS == 700016 || ae.AADSTS == 7000215 || ae.AADSTS == 65001))
+	}, func() error {
+		// A fresh session each time: MSAL would keep serving a token
+		// issued before the roles replicated.
+		sess, err := auth.NewSession(auth.Config{Conn: probe, Secret: secret, HTTP: m.net.HTTP, Cloud: m.cloudOf(c)})
+		if err != nil {
+			return err
+		}
+		tok, err := sess.Token(ctx, c.TenantID)
+		if err != nil {
+			return err
+		}
+		have, _ := tokenPermissions(tok)
+		missing = missing[:0]
+		for _, r := range roles {
+			if !have[r] {
+				missing = append(missing, r)
+			}
+		}
+		if len(missing) > 0 {
+			return errRolesMissing
+		}
+		return nil
+	})
+	if errors.Is(err, errRolesMissing) {
+		return fmt.Errorf("the app's token still lacks %s", strings.Join(missing, ", "))
+	}
+	return err
+}
+
+var errRolesMissing = errors.New("application permissions not in the token yet")

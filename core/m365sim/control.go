@@ -318,9 +318,11 @@ func (c *Control) SetFlags(tenantID string, f TenantFlags) error {
 	t.mu.Unlock()
 	if t != c.s.partner && (old.NotConsented != f.NotConsented || old.NoGrants != f.NoGrants) {
 		c.s.dir.mu.Lock()
-		for _, app := range c.s.registeredAppsLocked() {
-			c.s.applyConsentFlagsLocked(t, app, f)
-		}
+		c.s.backdatedLocked(func() {
+			for _, app := range c.s.registeredAppsLocked() {
+				c.s.applyConsentFlagsLocked(t, app, f)
+			}
+		})
 		c.s.dir.mu.Unlock()
 	}
 	return nil
@@ -372,6 +374,8 @@ func (c *Control) SetPermissions(perms []string) {
 	s.mu.Unlock()
 	s.dir.mu.Lock()
 	defer s.dir.mu.Unlock()
+	s.dir.backdate = true
+	defer func() { s.dir.backdate = false }()
 	for _, app := range s.registeredAppsLocked() {
 		app.required = requiredFor(perms)
 		for _, t := range append([]*tenant{s.partner}, s.tenants...) {
@@ -657,6 +661,8 @@ func (c *Control) RegisterApp(spec AppSpec) RegisteredApp {
 	s := c.s
 	s.dir.mu.Lock()
 	defer s.dir.mu.Unlock()
+	s.dir.backdate = true
+	defer func() { s.dir.backdate = false }()
 	aud := audienceMultipleOr
 	if spec.SingleTenant {
 		aud = audienceMyOrg

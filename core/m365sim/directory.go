@@ -127,6 +127,7 @@ type accessEntry struct {
 type passwordCredential struct {
 	keyID, displayName, hint, secret string
 	start, end                       time.Time
+	created                          time.Time // zero: made before the simulation
 }
 
 // application is an app registration in its home tenant.
@@ -156,7 +157,7 @@ type servicePrincipal struct {
 
 type appRoleAssignment struct {
 	id, principalID, resourceID, appRoleID string
-	created                                time.Time
+	created                                time.Time // zero: made before the simulation
 }
 
 // Consent types of oauth2PermissionGrant.
@@ -167,6 +168,7 @@ const (
 
 type permissionGrant struct {
 	id, clientID, consentType, principalID, resourceID, scope string
+	created                                                   time.Time // zero: made before the simulation
 }
 
 // directory holds every tenant's applications, service principals and
@@ -180,6 +182,7 @@ type directory struct {
 	spIn        map[string]map[string]*servicePrincipal // tenant id -> appId -> SP
 	assignments []*appRoleAssignment
 	grants      []*permissionGrant
+	backdate    bool // see stampLocked
 }
 
 func newDirectory() *directory {
@@ -220,6 +223,45 @@ func (s *Server) addSPLocked(sp *servicePrincipal) {
 	s.dir.sps[sp.objectID] = sp
 }
 
+// Replication. "A successful write to Microsoft Entra does not guarantee
+// that an immediate read will reflect that change" (Microsoft's guidance on
+// designing for Entra's eventual consistency): an object written through
+// Graph or Partner Center is invisible to reads and to sign-in for
+// Options.ReplicationDelay after its creation. Objects of the ready state
+// and of the admin center (Control.RegisterApp) are old: created zero.
+
+// stampLocked is the creation time of an object made now: a year before
+// the epoch while the directory is being backdated (the ready state, the
+// admin center), so those objects are replicated from the start.
+func (s *Server) stampLocked() time.Time {
+	if s.dir.backdate {
+		return s.epoch.AddDate(-1, 0, 0)
+	}
+	return s.now().UTC()
+}
+
+// backdatedLocked runs fn with every object it creates backdated.
+func (s *Server) backdatedLocked(fn func()) {
+	s.dir.backdate = true
+	defer func() { s.dir.backdate = false }()
+	fn()
+}
+
+// replicatedLocked reports whether an object created at c is visible yet.
+func (s *Server) replicatedLocked(c time.Time) bool {
+	return c.IsZero() || !s.now().Before(c.Add(s.opt.ReplicationDelay))
+}
+
+// liveClientSPLocked is clientSPLocked for sign-in: nil while the principal
+// has not replicated.
+func (s *Server) liveClientSPLocked(t *tenant, appID string) *servicePrincipal {
+	sp := s.clientSPLocked(t, appID)
+	if sp == nil || !s.replicatedLocked(sp.created) {
+		return nil
+	}
+	return sp
+}
+
 // clientSPLocked returns the service principal of a client application in
 // a tenant, or nil when the tenant does not hold one.
 func (s *Server) clientSPLocked(t *tenant, appID string) *servicePrincipal {
@@ -240,7 +282,11 @@ func resourceFor(aud string) *resourceApp {
 // lookupClientLocked finds the application a client id names: one
 // registered in the partner tenant, or a first-party client.
 func (s *Server) lookupClientLocked(clientID string) *application {
-	return s.dir.apps[strings.ToLower(strings.Trim(clientID, "{}"))]
+	a := s.dir.apps[strings.ToLower(strings.Trim(clientID, "{}"))]
+	if a == nil || !s.replicatedLocked(a.created) {
+		return nil
+	}
+	return a
 }
 
 // redirectPlatform says on which platform of app a redirect URI is
@@ -290,8 +336,11 @@ func redirectMatches(registered, sent string) bool {
 
 // checkSecret finds the password credential a presented secret matches:
 // none -> AADSTS7000215, an expired one -> AADSTS7000222.
-func (a *application) checkSecret(secret string, now time.Time) (ok, expired bool) {
+func (s *Server) checkSecretLocked(a *application, secret string, now time.Time) (ok, expired bool) {
 	for _, p := range a.passwords {
+		if !s.replicatedLocked(p.created) {
+			continue // a new secret is refused for a while, as in Entra
+		}
 		if subtle.ConstantTimeCompare([]byte(secret), []byte(p.secret)) == 1 {
 			if now.Before(p.start) || !now.Before(p.end) {
 				return false, true
@@ -308,7 +357,7 @@ func (a *application) checkSecret(secret string, now time.Time) (ok, expired boo
 func (s *Server) grantedScopesLocked(t *tenant, client, resource *servicePrincipal, oid string) []string {
 	var out []string
 	for _, g := range s.dir.grants {
-		if g.clientID != client.objectID || g.resourceID != resource.objectID {
+		if g.clientID != client.objectID || g.resourceID != resource.objectID || !s.replicatedLocked(g.created) {
 			continue
 		}
 		if g.consentType == consentAll || (g.consentType == consentPrincipal && g.principalID == oid) {
@@ -327,7 +376,7 @@ func (s *Server) grantedScopesLocked(t *tenant, client, resource *servicePrincip
 func (s *Server) grantedRolesLocked(client, resource *servicePrincipal) []string {
 	var out []string
 	for _, a := range s.dir.assignments {
-		if a.principalID == client.objectID && a.resourceID == resource.objectID {
+		if a.principalID == client.objectID && a.resourceID == resource.objectID && s.replicatedLocked(a.created) {
 			if p := resource.res.permByID(a.appRoleID, true); p != nil {
 				out = append(out, p.name)
 			}
@@ -348,7 +397,7 @@ func (s *Server) createApplicationLocked(home *tenant, app *application) *applic
 		app.audience = audienceMyOrg
 	}
 	app.home = home
-	app.created = s.now().UTC()
+	app.created = s.stampLocked()
 	s.dir.apps[app.appID] = app
 	s.dir.appsByObj[app.objectID] = app
 	return app
@@ -363,7 +412,7 @@ func (s *Server) addPasswordLocked(app *application, displayName, secret string,
 	if end.IsZero() {
 		end = now.AddDate(2, 0, 0) // Graph's default: two years
 	}
-	p := &passwordCredential{keyID: randomID(), displayName: displayName, hint: secret[:3], secret: secret, start: now, end: end}
+	p := &passwordCredential{keyID: randomID(), displayName: displayName, hint: secret[:3], secret: secret, start: now, end: end, created: s.stampLocked()}
 	app.passwords = append(app.passwords, p)
 	return p
 }
@@ -386,7 +435,7 @@ func (s *Server) createServicePrincipalLocked(t *tenant, app *application) *serv
 	if sp := s.clientSPLocked(t, app.appID); sp != nil {
 		return sp
 	}
-	sp := &servicePrincipal{objectID: randomID(), appID: app.appID, displayName: app.displayName, tenant: t, app: app, created: s.now().UTC()}
+	sp := &servicePrincipal{objectID: randomID(), appID: app.appID, displayName: app.displayName, tenant: t, app: app, created: s.stampLocked()}
 	s.addSPLocked(sp)
 	return sp
 }
@@ -405,7 +454,7 @@ func (s *Server) grantDelegatedLocked(client, resource *servicePrincipal, consen
 		}
 	}
 	g := &permissionGrant{id: randomID(), clientID: client.objectID, consentType: consentType, principalID: principal,
-		resourceID: resource.objectID, scope: strings.Join(strings.Fields(scope), " ")}
+		resourceID: resource.objectID, scope: strings.Join(strings.Fields(scope), " "), created: s.stampLocked()}
 	s.dir.grants = append(s.dir.grants, g)
 	return g
 }
@@ -417,7 +466,7 @@ func (s *Server) assignRoleLocked(client, resource *servicePrincipal, roleID str
 			return a, false
 		}
 	}
-	a := &appRoleAssignment{id: randomID(), principalID: client.objectID, resourceID: resource.objectID, appRoleID: roleID, created: s.now().UTC()}
+	a := &appRoleAssignment{id: randomID(), principalID: client.objectID, resourceID: resource.objectID, appRoleID: roleID, created: s.stampLocked()}
 	s.dir.assignments = append(s.dir.assignments, a)
 	return a, true
 }

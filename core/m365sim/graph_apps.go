@@ -257,8 +257,9 @@ func (s *Server) createApplication(gr *graphReq, _ []string) graphResp {
 func (s *Server) findApp(gr *graphReq, id string) (*application, *graphResp) {
 	s.dir.mu.Lock()
 	a := s.dir.appsByObj[strings.ToLower(id)]
+	visible := a != nil && s.replicatedLocked(a.created)
 	s.dir.mu.Unlock()
-	if a == nil || a.home != gr.t {
+	if !visible || a.home != gr.t {
 		r := s.gerr(gr, 404, "Request_ResourceNotFound", fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", id))
 		return nil, &r
 	}
@@ -302,7 +303,7 @@ func (s *Server) listApplications(gr *graphReq, _ []string) graphResp {
 	s.dir.mu.Lock()
 	var items []any
 	for _, a := range s.registeredAppsLocked() {
-		if a.home != gr.t {
+		if a.home != gr.t || !s.replicatedLocked(a.created) {
 			continue
 		}
 		if (prop == "appid" && !strings.EqualFold(a.appID, val)) || (prop == "displayname" && a.displayName != val) {
@@ -445,6 +446,9 @@ func (s *Server) listServicePrincipals(gr *graphReq, _ []string) graphResp {
 	s.resourceSPLocked(gr.t, partnerCenterAPI)
 	var sps []*servicePrincipal
 	for _, sp := range s.dir.spIn[gr.t.id] {
+		if !s.replicatedLocked(sp.created) {
+			continue
+		}
 		switch {
 		case prop == "appid" && !strings.EqualFold(sp.appID, val),
 			prop == "displayname" && sp.displayName != val,
@@ -476,7 +480,7 @@ func (s *Server) createServicePrincipal(gr *graphReq, _ []string) graphResp {
 		if s.resourceSPLocked(gr.t, res) != nil {
 			return s.gerr(gr, 409, "Request_MultipleObjectsWithSameKeyValue", "The service principal cannot be created, updated, or restored because the service principal name "+res.appID+" is already in use.")
 		}
-		sp := &servicePrincipal{objectID: randomID(), appID: res.appID, displayName: res.displayName, tenant: gr.t, res: res, created: s.now().UTC()}
+		sp := &servicePrincipal{objectID: randomID(), appID: res.appID, displayName: res.displayName, tenant: gr.t, res: res, created: s.stampLocked()}
 		s.addSPLocked(sp)
 		return s.gjson(201, s.spJSONLocked(sp))
 	}
@@ -493,7 +497,7 @@ func (s *Server) createServicePrincipal(gr *graphReq, _ []string) graphResp {
 
 func (s *Server) spInTenantLocked(gr *graphReq, id string) (*servicePrincipal, *graphResp) {
 	sp := s.dir.sps[strings.ToLower(id)]
-	if sp == nil || sp.tenant != gr.t {
+	if sp == nil || sp.tenant != gr.t || !s.replicatedLocked(sp.created) {
 		r := s.gerr(gr, 404, "Request_ResourceNotFound", fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", id))
 		return nil, &r
 	}
@@ -554,6 +558,9 @@ func (s *Server) listAssignments(gr *graphReq, segs []string) graphResp {
 	}
 	var items []any
 	for _, a := range s.dir.assignments {
+		if !s.replicatedLocked(a.created) {
+			continue
+		}
 		if (segs[2] == "appRoleAssignedTo" && a.resourceID == sp.objectID) || (segs[2] == "appRoleAssignments" && a.principalID == sp.objectID) {
 			items = append(items, s.assignmentJSONLocked(a))
 		}
@@ -581,7 +588,7 @@ func (s *Server) listGrants(gr *graphReq, _ []string) graphResp {
 	var items []any
 	for _, g := range s.dir.grants {
 		c := s.dir.sps[g.clientID]
-		if c == nil || c.tenant != gr.t {
+		if c == nil || c.tenant != gr.t || !s.replicatedLocked(g.created) {
 			continue
 		}
 		switch {
@@ -636,7 +643,7 @@ func (s *Server) createGrant(gr *graphReq, _ []string) graphResp {
 		}
 	}
 	g := &permissionGrant{id: randomID(), clientID: client.objectID, consentType: b.ConsentType, principalID: b.PrincipalID,
-		resourceID: res.objectID, scope: strings.Join(strings.Fields(b.Scope), " ")}
+		resourceID: res.objectID, scope: strings.Join(strings.Fields(b.Scope), " "), created: s.stampLocked()}
 	s.dir.grants = append(s.dir.grants, g)
 	return s.gjson(201, grantJSON(g))
 }

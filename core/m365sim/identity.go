@@ -467,7 +467,7 @@ func (s *Server) delegatedGrant(app *application, home *tenant, idx int, u *User
 	if rsp == nil {
 		return nil, nil, &signInDenial{"invalid_client", 650052, fmt.Sprintf("The app is trying to access a service '%s'(%s) that your organization '%s' lacks a service principal for. Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.", res.appID, res.displayName, target.id)}
 	}
-	client := s.clientSPLocked(target, app.appID)
+	client := s.liveClientSPLocked(target, app.appID)
 	if client == nil && app.firstParty && interactive && home == target {
 		// The consent page creates the first-party client's principal; a
 		// user may consent only to what needs no administrator.
@@ -476,7 +476,9 @@ func (s *Server) delegatedGrant(app *application, home *tenant, idx int, u *User
 				return nil, nil, &signInDenial{"invalid_grant", 90094, "Admin consent is required for the permissions requested by this application. An admin consent request may be sent to the admin."}
 			}
 		}
-		client = s.createServicePrincipalLocked(target, app)
+		// Consent given on the sign-in page takes effect for that sign-in:
+		// no replication wait.
+		s.backdatedLocked(func() { client = s.createServicePrincipalLocked(target, app) })
 	}
 	if client == nil {
 		if home != target {
@@ -503,7 +505,7 @@ func (s *Server) delegatedGrant(app *application, home *tenant, idx int, u *User
 				return nil, nil, &signInDenial{"invalid_grant", 90094, "Admin consent is required for the permissions requested by this application. An admin consent request may be sent to the admin."}
 			}
 		}
-		s.grantDelegatedLocked(client, rsp, consentPrincipal, u.ID, strings.Join(missing, " "))
+		s.backdatedLocked(func() { s.grantDelegatedLocked(client, rsp, consentPrincipal, u.ID, strings.Join(missing, " ")) })
 		granted = s.grantedScopesLocked(target, client, rsp, u.ID)
 		missing = nil
 	}
@@ -577,7 +579,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, t *tenant, multi 
 		return
 	case !public:
 		s.dir.mu.Lock()
-		ok, expired := app.checkSecret(secret, s.now())
+		ok, expired := s.checkSecretLocked(app, secret, s.now())
 		s.dir.mu.Unlock()
 		if expired {
 			s.aadError(w, 401, "invalid_client", 7000222, fmt.Sprintf("The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", app.appID))
@@ -665,7 +667,7 @@ func (s *Server) clientCredentials(w http.ResponseWriter, f url.Values, t *tenan
 	}
 	res := resourceFor(aud)
 	s.dir.mu.Lock()
-	client := s.clientSPLocked(t, app.appID)
+	client := s.liveClientSPLocked(t, app.appID)
 	var rsp *servicePrincipal
 	if res != nil {
 		rsp = s.resourceSPLocked(t, res)

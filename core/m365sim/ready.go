@@ -22,6 +22,8 @@ import (
 func (s *Server) setUpApp(appID, secret string) (string, string) {
 	s.dir.mu.Lock()
 	defer s.dir.mu.Unlock()
+	s.dir.backdate = true
+	defer func() { s.dir.backdate = false }()
 	app := s.createApplicationLocked(s.partner, &application{appID: appID, objectID: guid(uint64(s.opt.Seed), saltApp, 4),
 		displayName: s.appName, audience: audienceMultipleOr, web: []string{"http://localhost"},
 		required: requiredFor(s.opt.Permissions)})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -566,4 +567,41 @@ func mustCred(t *testing.T, secret string) confidential.Credential {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestReplicationDelay: what was just written is not there yet, for reads
+// and for sign-in, until Entra has replicated it.
+func TestReplicationDelay(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	srv := startSim(t, m365sim.Options{Seed: 38, Tenants: 1, CleanTenants: true, FreshPartner: true, ReplicationDelay: 5 * time.Second, Now: now})
+	admin := adminToken(t, srv)
+	st, app := graphCall(t, srv, admin, "POST", "/applications", map[string]any{"displayName": "late", "signInAudience": "AzureADMultipleOrgs",
+		"web": map[string]any{"redirectUris": []string{"http://localhost"}}})
+	if st != 201 {
+		t.Fatalf("POST /applications = %d %v", st, app)
+	}
+	id := app["id"].(string)
+	if st, out := graphCall(t, srv, admin, "POST", "/applications/"+id+"/addPassword", map[string]any{}); st != 404 {
+		t.Errorf("addPassword on a new app = %d %v, want 404 until it replicates", st, out)
+	}
+	if st, out := graphCall(t, srv, admin, "POST", "/servicePrincipals", map[string]any{"appId": app["appId"]}); st != 400 {
+		t.Errorf("service principal for a new app = %d %v, want 400 until it replicates", st, out)
+	}
+	advance(5 * time.Second)
+	st, pw := graphCall(t, srv, admin, "POST", "/applications/"+id+"/addPassword", map[string]any{})
+	if st != 200 {
+		t.Fatalf("addPassword after replication = %d %v", st, pw)
+	}
+	cca := clientFor(t, srv, app["appId"].(string), pw["secretText"].(string), srv.Info().PartnerTenantID)
+	if _, err := cca.AcquireTokenByCredential(t.Context(), graphScopes); err == nil || !strings.Contains(err.Error(), "AADSTS7000215") {
+		t.Errorf("a new secret at once: err = %v, want AADSTS7000215 until it replicates", err)
+	}
+	advance(5 * time.Second)
+	if _, err := cca.AcquireTokenByCredential(t.Context(), graphScopes); err == nil || !strings.Contains(err.Error(), "AADSTS700016") {
+		t.Errorf("no service principal yet: err = %v, want AADSTS700016", err)
+	}
 }

@@ -65,6 +65,12 @@ type Options struct {
 	// partner's administrator (Info.AdminAccount) must set it up, as a new
 	// partner would. Info then has no client id or secret.
 	FreshPartner bool
+	// ReplicationDelay is how long an object written through Graph or
+	// Partner Center stays invisible to reads and sign-in, as Entra's
+	// replication makes it (see directory.go). Zero in process; cmd/m365sim
+	// defaults to 2 s.
+	ReplicationDelay time.Duration
+
 	// Unconsented is how many customers (the last ones) do not hold the
 	// app's service principal yet: Partner Center's consent API, or an
 	// administrator of the customer, must add it.

@@ -18,7 +18,7 @@ import (
 // through Partner Center by the sync itself and synced in the same run.
 func TestSyncConsentsNewCustomers(t *testing.T) {
 	f := newFixture(t, m365sim.Options{Seed: 61, Tenants: 5, UsersPerTenant: 8, Unconsented: 2, CleanTenants: true,
-		DisableThrottling: true, TenantFlags: map[int]m365sim.TenantFlags{0: {NoGrants: true}}})
+		DisableThrottling: true, ReplicationDelay: 200 * time.Millisecond, TenantFlags: map[int]m365sim.TenantFlags{0: {NoGrants: true}}})
 	setAuto := func(on bool) {
 		s := f.conn.Settings
 		s.NoAutoConsent = !on
@@ -77,7 +77,7 @@ func TestSecretLifecycle(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
 	// Only the engine's clock moves: MSAL keeps real time, so the
 	// simulator (which checks token lifetimes) must too.
-	f := newFixture(t, m365sim.Options{Seed: 62, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
+	f := newFixture(t, m365sim.Options{Seed: 62, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true, ReplicationDelay: 200 * time.Millisecond})
 	var notes []string
 	f.engine = syncer.New(f.store, f.mgr, syncer.Options{Now: now, Notify: func(title, body string) {
 		if strings.Contains(title, "secret") {

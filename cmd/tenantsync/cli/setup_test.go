@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
 
@@ -23,7 +24,7 @@ func TestSetupFromFreshPartner(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 43, Tenants: 50, UsersPerTenant: 6, Unconsented: 10,
-		CleanTenants: true, DisableThrottling: true, FreshPartner: true, Dir: t.TempDir()})
+		CleanTenants: true, DisableThrottling: true, FreshPartner: true, ReplicationDelay: 300 * time.Millisecond, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
