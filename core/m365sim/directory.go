@@ -194,7 +194,9 @@ func newDirectory() *directory {
 }
 
 // graphPowerShell is Microsoft Graph PowerShell's client ("Microsoft Graph
-// Command Line Tools"): public, multi-tenant, loopback redirect.
+// Command Line Tools"): public, multi-tenant, loopback redirect. Microsoft
+// documents its id, not its registration; the loopback redirect and the
+// consent on the sign-in page are what Connect-MgGraph relies on.
 func graphPowerShell() *application {
 	return &application{objectID: "", appID: permissions.GraphPowerShellClientID, displayName: "Microsoft Graph Command Line Tools",
 		audience: audienceMultipleOr, public: []string{"http://localhost"}, fallbackPublic: true, firstParty: true}
@@ -317,6 +319,8 @@ func (a *application) redirectPlatform(raw string) string {
 	return ""
 }
 
+// Silent in the documentation, strict here: "http://localhost" and
+// "http://localhost/" differ (the path must match), and the query too.
 func redirectMatches(registered, sent string) bool {
 	r, err1 := url.Parse(registered)
 	u, err2 := url.Parse(sent)

@@ -107,6 +107,9 @@ func (s *Server) appRoute(gr *graphReq, segs []string) *route {
 	return nil
 }
 
+// eqFilter reads "PROP eq 'value'". Values compare case-sensitively for
+// displayName (stricter; Graph's directory compares case-insensitively in
+// practice but does not document it), case-insensitively for ids.
 var eqFilter = regexp.MustCompile(`^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$`)
 
 // filterEq reads "$filter=PROP eq 'value'" for the allowed properties; no
@@ -213,7 +216,9 @@ func (s *Server) applyAppBody(gr *graphReq, a *application, b appBody) *graphRes
 }
 
 // validRedirect: https anywhere, http only for localhost (127.0.0.1 only
-// through the manifest, which the API is), never a fragment.
+// through the manifest, which the API is), never a fragment. Strict where
+// the documentation leaves room: custom schemes (allowed for "Mobile and
+// desktop" in Entra) are refused too, since tenantsync never uses them.
 func validRedirect(raw string) bool {
 	i := strings.Index(raw, "://")
 	if i < 0 || strings.Contains(raw, "#") {
@@ -240,7 +245,8 @@ func (s *Server) createApplication(gr *graphReq, _ []string) graphResp {
 		return s.gerr(gr, 400, "Request_BadRequest", "A value is required for property 'displayName' of resource 'Application'.")
 	}
 	if gr.t != s.partner {
-		// Only the partner's registrations are modelled.
+		// Only the partner's registrations are modelled: refused elsewhere
+		// (stricter than Entra, which lets any tenant register apps).
 		return s.gerr(gr, 403, "Authorization_RequestDenied", insufficient)
 	}
 	a := &application{}

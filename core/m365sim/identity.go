@@ -465,6 +465,8 @@ func (s *Server) delegatedGrant(app *application, home *tenant, idx int, u *User
 	defer s.dir.mu.Unlock()
 	rsp := s.resourceSPLocked(target, res)
 	if rsp == nil {
+		// The error value of 650052 is not documented; invalid_client is
+		// what partners report.
 		return nil, nil, &signInDenial{"invalid_client", 650052, fmt.Sprintf("The app is trying to access a service '%s'(%s) that your organization '%s' lacks a service principal for. Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.", res.appID, res.displayName, target.id)}
 	}
 	client := s.liveClientSPLocked(target, app.appID)
@@ -643,7 +645,7 @@ func resourceOf(scope string) (string, bool) {
 func (s *Server) clientCredentials(w http.ResponseWriter, f url.Values, t *tenant, multi bool, app *application) {
 	scope := f.Get("scope")
 	if multi || t == nil {
-		s.aadError(w, 400, "invalid_request", 700016, "Application with identifier '"+app.appID+"' was not found in the directory 'organizations'. Use a tenant-specific endpoint for the client credentials flow.")
+		s.aadError(w, 400, "unauthorized_client", 700016, "Application with identifier '"+app.appID+"' was not found in the directory 'organizations'. Use a tenant-specific endpoint for the client credentials flow.")
 		return
 	}
 	// MSAL adds openid, profile and offline_access; Entra ignores them here.
