@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -70,6 +71,12 @@ Flags:`)
 			return fail(env, "%v\n  fix: %s", err, se.Fix)
 		}
 		return fail(env, "%v", err)
+	}
+	if opt.ConnectionID == "" {
+		// A new connection syncs hourly, as one saved in the app does.
+		if err := a.engine.SetSchedule(ctx, res.Connection.ID, syncer.DefaultSchedule); err != nil {
+			return fail(env, "set the schedule: %v", err)
+		}
 	}
 	if len(res.Created) == 0 && len(res.Updated) == 0 {
 		fmt.Fprintln(env.Stdout, "Everything was already set up; nothing was created.")

@@ -74,6 +74,10 @@ func TestSetupFromFreshPartner(t *testing.T) {
 		t.Fatalf("sync = %d\n%s\n%s", code, out, errs)
 	}
 
+	if _, status, _ := run("status"); !strings.Contains(status, "last run: 50 of 50 tenant(s) synced") || strings.Contains(status, "next sync: never") {
+		t.Errorf("status after the first sync: want 50 of 50 synced and an hourly schedule:\n%s", status)
+	}
+
 	code, out, errs = run("setup", "--name", "Partner", "--port", itoa(port))
 	if code != ExitOK || !strings.Contains(out, "Everything was already set up; nothing was created.") ||
 		!strings.Contains(out, "tenantsync is consented in every customer tenant.") {

@@ -291,7 +291,10 @@ func runConnect(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env, "%v", err)
 	}
-	fmt.Fprintf(env.Stdout, "Saved connection %q; the secret is in the OS keychain.\n", conn.Name)
+	if err := a.engine.SetSchedule(ctx, conn.ID, syncer.DefaultSchedule); err != nil {
+		return fail(env, "set the schedule: %v", err)
+	}
+	fmt.Fprintf(env.Stdout, "Saved connection %q; the secret is in the OS keychain. It syncs every hour while tenantsync runs (or from the OS scheduler with `tenantsync sync`).\n", conn.Name)
 	if conn.Mode != store.ModeApp {
 		fmt.Fprintf(env.Stdout, "Opening the browser to sign in as the GDAP service account (redirect URI http://localhost:%d)...\n", conn.RedirectPort)
 		acc, err := a.mgr.SignIn(ctx, conn.ID)
