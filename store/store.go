@@ -160,7 +160,15 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // peekVersion reads the schema version of an existing file without changing it.
 func peekVersion(path string, timeout time.Duration) (version int, exists bool, err error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, nil
+	}
+	// An empty file is what a first run leaves when it dies (or the disk
+	// fills) before its first write: nothing to keep, and a read-only open
+	// would try to initialise it and fail. The read-write open below
+	// initialises it, under the lock, as a new database.
+	if err == nil && fi.Size() == 0 {
 		return 0, false, nil
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})

@@ -488,3 +488,21 @@ func TestOrgContactsForADelta(t *testing.T) {
 		t.Errorf("OrgContactsFor(t1, [u1]) = %v, want %v", got, want)
 	}
 }
+
+// TestOpenZeroLengthFile: a first run killed before its first write (or on
+// a full disk) leaves an empty tenantsync.db; the next open must make it a
+// database, not fail for ever.
+func TestOpenZeroLengthFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DBFile)
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open(empty file) = %v, want a new database", err)
+	}
+	defer s.Close()
+	if _, err := s.Info(context.Background()); err != nil {
+		t.Errorf("Info on the new database: %v", err)
+	}
+}
