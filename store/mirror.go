@@ -48,6 +48,43 @@ func (t *Tx) PutConnection(c *Connection) error {
 	return putJSON(t.tx.Bucket(bucketConnections), []byte(c.ID), c)
 }
 
+// markInterrupted turns what a dead process left "syncing" into
+// "interrupted": the connection (due again at once) and its unfinished
+// runs. The store is opened by one process at a time, so nothing found
+// syncing at open is still running.
+func (t *Tx) markInterrupted() error {
+	conns, err := t.Connections()
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		if c.Status != StatusSyncing {
+			continue
+		}
+		c.Status = StatusInterrupted
+		c.StatusDetail = "the last sync stopped before it finished (tenantsync was closed or crashed); it runs again"
+		c.NextSync = t.now
+		if err := t.PutConnection(&c); err != nil {
+			return err
+		}
+		runs, err := t.Runs(c.ID, 3)
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			if r.Status != StatusSyncing {
+				continue
+			}
+			r.Status = StatusInterrupted
+			r.Log = append(r.Log, LogEntry{At: t.now, Level: "warning", Message: "interrupted: tenantsync stopped before this run finished; tenants committed before that are kept"})
+			if err := t.PutRun(&r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // DeleteConnection removes a connection with its tenants, decisions, mirrors
 // and sync logs. Organizations and contacts stay; their links are kept so a
 // reconnect finds them again.

@@ -129,6 +129,9 @@ const (
 	StatusWarning     = "warning"
 	StatusError       = "error"
 	StatusPaused      = "paused"
+	// StatusInterrupted: a sync that a dead process left unfinished (the
+	// app closed or crashed mid-sync); set when the store is next opened.
+	StatusInterrupted = "interrupted"
 )
 
 // CloudName names the Microsoft cloud a connection lives in. The names and

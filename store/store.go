@@ -145,7 +145,13 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s := &Store{db: db, path: path}
-	if err := db.Update(func(tx *bolt.Tx) error { return upgrade(tx, version, exists) }); err != nil {
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := upgrade(tx, version, exists); err != nil {
+			return err
+		}
+		return (&Tx{tx: tx, now: time.Now().UTC()}).markInterrupted()
+	})
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}

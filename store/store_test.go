@@ -506,3 +506,55 @@ func TestOpenZeroLengthFile(t *testing.T) {
 		t.Errorf("Info on the new database: %v", err)
 	}
 }
+
+// TestOpenMarksDeadSyncsInterrupted: a process killed mid-sync leaves its
+// connection and run "syncing"; the next open calls them interrupted and
+// makes the connection due again.
+func TestOpenMarksDeadSyncsInterrupted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DBFile)
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var runID uint64
+	err = s.Update(ctx, func(tx *Tx) error {
+		c := Connection{ID: "c1", Name: "Partner", Status: StatusSyncing}
+		if err := tx.PutConnection(&c); err != nil {
+			return err
+		}
+		r := SyncRun{ConnectionID: "c1", Status: StatusSyncing, Start: time.Now()}
+		err := tx.PutRun(&r)
+		runID = r.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // as kill -9 would leave it: nothing finished the run
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.View(ctx, func(tx *Tx) error {
+		c, err := tx.Connection("c1")
+		if err != nil {
+			return err
+		}
+		if c.Status != StatusInterrupted || c.NextSync.IsZero() || c.NextSync.After(time.Now()) {
+			t.Errorf("connection after reopen: status %q next %v; want interrupted and due now", c.Status, c.NextSync)
+		}
+		r, err := tx.Run(runID)
+		if err != nil {
+			return err
+		}
+		if r.Status != StatusInterrupted {
+			t.Errorf("run after reopen: status %q, want interrupted", r.Status)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
