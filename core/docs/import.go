@@ -135,16 +135,19 @@ func ImportCSV(ctx context.Context, s *store.Store, r io.Reader, opt Options) (R
 	} else if _, ok := cols["name"]; !ok {
 		return Result{}, fmt.Errorf("%s: cannot tell what this file holds: no organization name column and no contact columns (first name, last name, e-mail)", opt.File)
 	}
+	unparsable := 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// A row the reader cannot split is a bad row like any other. The
+			// reader has consumed it, so reading goes on with the next one.
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				problems = append(problems, Problem{opt.File, pe.Line, pe.Err.Error()})
+				problems = append(problems, parseProblem(opt.File, pe))
+				unparsable++
 				continue
 			}
 			return Result{}, fmt.Errorf("%s: %w", opt.File, err)
@@ -152,6 +155,7 @@ func ImportCSV(ctx context.Context, s *store.Store, r io.Reader, opt Options) (R
 		if blank(rec) {
 			continue
 		}
+		line, _ := cr.FieldPos(0) // rec has at least one field: Read succeeded
 		get := func(f string) string {
 			if i, ok := cols[f]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
@@ -160,10 +164,27 @@ func ImportCSV(ctx context.Context, s *store.Store, r io.Reader, opt Options) (R
 		}
 		rows = append(rows, record{line: line, get: get})
 	}
+	var res Result
 	if kind == "contacts" {
-		return importContacts(ctx, s, rows, problems, opt)
+		res, err = importContacts(ctx, s, rows, problems, opt)
+	} else {
+		res, err = importOrgs(ctx, s, rows, problems, opt)
 	}
-	return importOrgs(ctx, s, rows, problems, opt)
+	res.Rows += unparsable
+	return res, err
+}
+
+// parseProblem reports a row the CSV reader could not split, at the line the
+// row starts on, with a hint for the usual cause (a quote inside a cell).
+func parseProblem(file string, pe *csv.ParseError) Problem {
+	reason := pe.Err.Error()
+	if pe.Line != pe.StartLine {
+		reason += fmt.Sprintf(" (at line %d)", pe.Line)
+	}
+	if errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote) {
+		reason += `: a cell holding a quote must be put in quotes with the quote doubled, as in "Bob ""The Builder"" Org"`
+	}
+	return Problem{file, pe.StartLine, reason}
 }
 
 type record struct {
