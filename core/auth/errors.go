@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
 	"regexp"
+	"runtime"
 	"strconv"
+	"syscall"
 
 	"github.com/tenantsync/tenantsync/store"
 )
@@ -22,6 +26,7 @@ const (
 	CodeGDAPNoAccess    = "gdap_no_access"
 	CodeAppNotPermitted = "app_not_authorized_for_partner"
 	CodeOffline         = "offline"
+	CodeLocalIO         = "local_io"
 	CodeNotSignedIn     = "not_signed_in"
 	CodeSignInFailed    = "sign_in_failed"
 	CodePublicRedirect  = "redirect_registered_as_public"
@@ -71,6 +76,11 @@ func Classify(err error) error {
 	if errors.Is(err, ErrNotSignedIn) {
 		return &Error{Code: CodeNotSignedIn, Message: "This connection is not signed in.", Fix: "Open Integrations, choose Edit credentials and sign in again.", Err: err}
 	}
+	// Local I/O first: syscall.Errno satisfies net.Error, so a full disk
+	// would otherwise read as a network problem.
+	if le := localIO(err); le != nil {
+		return le
+	}
 	e := &Error{Code: CodeSignInFailed, Err: err}
 	if m := aadsts.FindStringSubmatch(err.Error()); m != nil {
 		e.AADSTS, _ = strconv.Atoi(m[1])
@@ -116,10 +126,7 @@ func Classify(err error) error {
 		e.Code, e.Message = CodeAppNotPermitted, "tenantsync is not consented in this customer tenant, so the GDAP service account cannot use it there."
 		e.Fix = consentFixText
 	case 0:
-		var ne net.Error
-		var oe *net.OpError
-		var de *net.DNSError
-		if errors.As(err, &ne) || errors.As(err, &oe) || errors.As(err, &de) {
+		if isNetwork(err) {
 			e.Code, e.Message = CodeOffline, "Cannot reach Microsoft."
 			e.Fix = "Check the network connection (and proxy or firewall); everything already synced stays readable offline."
 			return e
@@ -131,6 +138,65 @@ func Classify(err error) error {
 		e.Fix = "Look the error number up at login.microsoftonline.com/error, fix what it says, then sync again."
 	}
 	return e
+}
+
+// Windows reports a full disk with its own error numbers, not ENOSPC.
+const (
+	windowsErrorHandleDiskFull syscall.Errno = 39
+	windowsErrorDiskFull       syscall.Errno = 112
+)
+
+// localIO returns the *Error for a failure to read or write tenantsync's own
+// files, or nil when err is not one. A socket's error is never local, even
+// when it reads as "permission denied" (a firewall).
+func localIO(err error) *Error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return nil
+	}
+	var pe *fs.PathError
+	isPath := errors.As(err, &pe)
+	var errno syscall.Errno
+	isErrno := errors.As(err, &errno)
+	e := &Error{Code: CodeLocalIO, Err: err}
+	switch {
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
+		runtime.GOOS == "windows" && isErrno && (errno == windowsErrorDiskFull || errno == windowsErrorHandleDiskFull):
+		e.Message = "The disk is full: tenantsync could not save what it read."
+		e.Fix = "Free space on the drive that holds tenantsync's data, then sync again; what was saved before stays as it was."
+	case errors.Is(err, syscall.EROFS):
+		e.Message = "tenantsync's data folder is read-only, so nothing can be saved."
+		e.Fix = "Make the folder that holds tenantsync's data writable (or remount the drive read-write), then sync again."
+	case errors.Is(err, syscall.EIO):
+		e.Message = "The drive that holds tenantsync's data could not read or write (I/O error)."
+		e.Fix = "Check the drive (a removable or network drive may have gone away, or the disk may be failing), then sync again."
+	case isPath && errors.Is(err, os.ErrPermission):
+		e.Message = "tenantsync may not write its data folder (permission denied)."
+		e.Fix = "Give your account write access to the folder that holds tenantsync's data, then sync again."
+	case isPath:
+		e.Message = "tenantsync could not read or write a local file."
+		e.Fix = "Check that the file's folder exists and your account may write it, then sync again."
+	default:
+		return nil
+	}
+	if isPath {
+		e.Message += " (" + pe.Op + " " + pe.Path + ")"
+	}
+	return e
+}
+
+// isNetwork reports whether err is a failure to reach a server: a dial,
+// read or write on a socket, a name lookup, or a timeout. A bare
+// syscall.Errno also satisfies net.Error, so the interface alone says
+// nothing.
+func isNetwork(err error) bool {
+	var oe *net.OpError
+	var de *net.DNSError
+	if errors.As(err, &oe) || errors.As(err, &de) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Finding turns an error into a finding about tenant, for sync logs and preflight.
