@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/tenantsync/tenantsync/store"
@@ -22,10 +23,47 @@ var (
 	contactHeader = []string{"Organization", "First Name", "Last Name", "Title", "Email", "Other Emails", "Office Phone", "Mobile", "Notes", "Source", "Leaver", "Entra Object ID"}
 )
 
+// formulaStart holds the characters that make a spreadsheet read a cell as
+// a formula when they come first (OWASP, CSV Injection).
+const formulaStart = "=+-@\t\r"
+
+// neutralizeFormula makes a cell that a spreadsheet would run as a formula
+// plain text by putting a single quote before it, as OWASP recommends. A
+// cell whose value already starts with quotes before such a character gets
+// one more, so that unneutralizeFormula gives every value back exactly.
+func neutralizeFormula(cell string) string {
+	if rest := strings.TrimLeft(cell, "'"); rest != "" && strings.IndexByte(formulaStart, rest[0]) >= 0 {
+		return "'" + cell
+	}
+	return cell
+}
+
+// unneutralizeFormula undoes neutralizeFormula on import: one single quote
+// goes when what follows the quotes would be a formula. Such a quote is the
+// text marker of a spreadsheet or of an exporter that follows OWASP, never
+// part of a name or a number, so files from other tools lose it too.
+func unneutralizeFormula(cell string) string {
+	if strings.HasPrefix(cell, "'") && neutralizeFormula(cell[1:]) == cell {
+		return cell[1:]
+	}
+	return cell
+}
+
+// csvWriter writes records with every cell neutralized.
+type csvWriter struct{ *csv.Writer }
+
+func (w csvWriter) Write(rec []string) error {
+	for i := range rec {
+		rec[i] = neutralizeFormula(rec[i])
+	}
+	return w.Writer.Write(rec)
+}
+
 // ExportCSV writes organizations or contacts as CSV with a header row that
-// ImportCSV reads back.
+// ImportCSV reads back. Cells that a spreadsheet would take for a formula
+// are written with a leading single quote (see neutralizeFormula).
 func ExportCSV(ctx context.Context, s *store.Store, w io.Writer, kind string) error {
-	cw := csv.NewWriter(w)
+	cw := csvWriter{csv.NewWriter(w)}
 	err := s.View(ctx, func(tx *store.Tx) error {
 		orgs, err := tx.Orgs()
 		if err != nil {
@@ -33,7 +71,7 @@ func ExportCSV(ctx context.Context, s *store.Store, w io.Writer, kind string) er
 		}
 		switch kind {
 		case KindOrganizations:
-			if err := cw.Write(orgHeader); err != nil {
+			if err := cw.Write(slices.Clone(orgHeader)); err != nil {
 				return err
 			}
 			for _, o := range orgs {
@@ -42,7 +80,7 @@ func ExportCSV(ctx context.Context, s *store.Store, w io.Writer, kind string) er
 				}
 			}
 		case KindContacts:
-			if err := cw.Write(contactHeader); err != nil {
+			if err := cw.Write(slices.Clone(contactHeader)); err != nil {
 				return err
 			}
 			for _, o := range orgs {

@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tenantsync/tenantsync/store"
 )
@@ -42,9 +44,10 @@ type Result struct {
 
 // Options control an import.
 type Options struct {
-	File        string // name used in problem reports
-	SkipInvalid bool   // import the valid rows even when some are bad
-	DryRun      bool   // validate and count, write nothing
+	File        string   // name used in problem reports
+	SkipInvalid bool     // import the valid rows even when some are bad
+	DryRun      bool     // validate and count, write nothing
+	Encoding    Encoding // how to read bytes that are not UTF-8; see EncodingAuto
 }
 
 // column aliases, compared after normalizeHeader.
@@ -81,6 +84,114 @@ func normalizeHeader(h string) string {
 	return b.String()
 }
 
+// duplicateColumn refuses a header that names a recognized column twice
+// ("Email" and "E-mail"): one of the two would be dropped without a word.
+// Unrecognized columns may repeat, and different names for one field
+// ("Description" and "Quick Notes") are not duplicates.
+func duplicateColumn(file string, header []string, aliases map[string][]string) error {
+	first := map[string]int{}
+	for i, h := range header {
+		n := normalizeHeader(h)
+		if !knownColumn(n, aliases) {
+			continue
+		}
+		if j, dup := first[n]; dup {
+			return fmt.Errorf("%s: the header names the same column twice: %q (column %d) and %q (column %d); rename or remove one",
+				file, strings.TrimPrefix(header[j], "\ufeff"), j+1, h, i+1)
+		}
+		first[n] = i
+	}
+	return nil
+}
+
+func knownColumn(normalized string, aliases map[string][]string) bool {
+	for _, names := range aliases {
+		if slices.Contains(names, normalized) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanField cleans a cell or JSON value before it is checked and stored:
+// control characters (Unicode Cc) go, with any ANSI escape sequence they
+// start, and so do the bidi controls that make text display in another order
+// than it is stored (a name or title shown reversed). Notes keep their tabs
+// and line breaks. CSV and JSON import both clean through here.
+func cleanField(field, v string) string {
+	return strings.TrimSpace(cleanText(v, field == "notes"))
+}
+
+func cleanText(s string, multiline bool) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == 0x1B: // ESC
+			i += escapeLen(s[i:])
+		case r == 0x9B: // CSI as one C1 character
+			i += n + csiLen(s[i+n:])
+		case multiline && (r == '\n' || r == '\t'),
+			!unicode.IsControl(r) && !unicode.Is(unicode.Bidi_Control, r):
+			b.WriteString(s[i : i+n])
+			i += n
+		default:
+			i += n
+		}
+	}
+	return b.String()
+}
+
+// escapeLen returns the length of the escape sequence at the start of s,
+// which starts with ESC (ECMA-48): a control sequence (ESC [), a control
+// string (ESC ] and the like, up to BEL or ESC \), or ESC, intermediate
+// bytes and a final byte. An unterminated control string loses only its
+// introducer, so the text after it stays.
+func escapeLen(s string) int {
+	if len(s) < 2 {
+		return len(s)
+	}
+	switch s[1] {
+	case '[':
+		return 2 + csiLen(s[2:])
+	case ']', 'P', 'X', '^', '_':
+		for j := 2; j < len(s); j++ {
+			if s[j] == 0x07 {
+				return j + 1
+			}
+			if s[j] == 0x1B && j+1 < len(s) && s[j+1] == '\\' {
+				return j + 2
+			}
+		}
+		return 2
+	}
+	j := 1
+	for j < len(s) && s[j] >= 0x20 && s[j] <= 0x2F {
+		j++
+	}
+	if j < len(s) && s[j] >= 0x30 && s[j] <= 0x7E {
+		j++
+	}
+	return j
+}
+
+// csiLen returns the length of a control sequence's parameter, intermediate
+// and final bytes at the start of s.
+func csiLen(s string) int {
+	j := 0
+	for j < len(s) && s[j] >= 0x30 && s[j] <= 0x3F {
+		j++
+	}
+	for j < len(s) && s[j] >= 0x20 && s[j] <= 0x2F {
+		j++
+	}
+	if j < len(s) && s[j] >= 0x40 && s[j] <= 0x7E {
+		j++
+	}
+	return j
+}
+
 // mapHeader returns field -> column index for the columns it recognizes.
 func mapHeader(header []string, aliases map[string][]string) map[string]int {
 	out := map[string]int{}
@@ -114,8 +225,15 @@ func isContactsHeader(cols map[string]int) bool {
 // ImportCSV reads organizations or contacts (told apart by the header) and
 // writes them in one transaction: all valid rows, or nothing when any row is
 // bad and opt.SkipInvalid is off.
+//
+// Cells are cleaned as cleanField says; a single quote that marks a formula
+// as text (see neutralizeFormula) is taken off.
 func ImportCSV(ctx context.Context, s *store.Store, r io.Reader, opt Options) (Result, error) {
-	cr := csv.NewReader(r)
+	text, err := decodeInput(r, opt.Encoding, opt.File)
+	if err != nil {
+		return Result{}, err
+	}
+	cr := csv.NewReader(strings.NewReader(text))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -125,15 +243,18 @@ func ImportCSV(ctx context.Context, s *store.Store, r io.Reader, opt Options) (R
 	contactCols := mapHeader(header, contactColumns)
 	var rows []record
 	var problems []Problem
-	kind := "organizations"
+	kind, aliases := "organizations", orgColumns
 	cols := mapHeader(header, orgColumns)
 	if isContactsHeader(contactCols) {
-		kind, cols = "contacts", contactCols
+		kind, aliases, cols = "contacts", contactColumns, contactCols
 		if _, ok := cols["organization"]; !ok {
 			return Result{}, fmt.Errorf("%s: no organization column (expected one of: organization, company)", opt.File)
 		}
 	} else if _, ok := cols["name"]; !ok {
 		return Result{}, fmt.Errorf("%s: cannot tell what this file holds: no organization name column and no contact columns (first name, last name, e-mail)", opt.File)
+	}
+	if err := duplicateColumn(opt.File, header, aliases); err != nil {
+		return Result{}, err
 	}
 	unparsable := 0
 	for {
@@ -158,7 +279,7 @@ func ImportCSV(ctx context.Context, s *store.Store, r io.Reader, opt Options) (R
 		line, _ := cr.FieldPos(0) // rec has at least one field: Read succeeded
 		get := func(f string) string {
 			if i, ok := cols[f]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
+				return cleanField(f, unneutralizeFormula(strings.TrimSpace(rec[i])))
 			}
 			return ""
 		}
@@ -206,23 +327,7 @@ func importOrgs(ctx context.Context, s *store.Store, rows []record, problems []P
 	var orgs []store.Organization
 	seen := map[string]int{}
 	for _, r := range rows {
-		o := store.Organization{
-			Name: r.get("name"), ShortName: r.get("short_name"), Type: r.get("type"), Status: r.get("status"),
-			Notes: r.get("notes"), Source: store.SourceImported,
-		}
-		var bad []string
-		if o.Name == "" {
-			bad = append(bad, "organization name is empty")
-		}
-		for _, d := range splitList(r.get("domains")) {
-			d = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(d), "https://"), "http://")
-			d = strings.TrimPrefix(strings.TrimSuffix(d, "/"), "www.")
-			if !validDomain(d) {
-				bad = append(bad, fmt.Sprintf("%q is not a domain", d))
-				continue
-			}
-			o.Domains = append(o.Domains, d)
-		}
+		o, bad := orgFromRecord(r.get)
 		if prev, dup := seen[store.Fold(o.Name)]; dup && o.Name != "" {
 			bad = append(bad, fmt.Sprintf("organization %q is already on line %d", o.Name, prev))
 		}
@@ -276,6 +381,29 @@ func write(ctx context.Context, s *store.Store, dryRun bool, fn func(tx *store.T
 		return nil
 	}
 	return err
+}
+
+// orgFromRecord makes an organization of a CSV row or JSON record and says
+// what is wrong with it.
+func orgFromRecord(get func(string) string) (store.Organization, []string) {
+	o := store.Organization{
+		Name: get("name"), ShortName: get("short_name"), Type: get("type"), Status: get("status"),
+		Notes: get("notes"), Source: store.SourceImported,
+	}
+	var bad []string
+	if o.Name == "" {
+		bad = append(bad, "organization name is empty")
+	}
+	for _, d := range splitList(get("domains")) {
+		d = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(d), "https://"), "http://")
+		d = strings.TrimPrefix(strings.TrimSuffix(d, "/"), "www.")
+		if !validDomain(d) {
+			bad = append(bad, fmt.Sprintf("%q is not a domain", d))
+			continue
+		}
+		o.Domains = append(o.Domains, d)
+	}
+	return o, bad
 }
 
 type contactRow struct {
@@ -500,23 +628,35 @@ type ContactJSON struct {
 	Notes        string   `json:"notes,omitempty"`
 }
 
-// ImportJSON reads a Document. Problems name the record by its position
-// ("organizations[3]") in Line's place.
+// ImportJSON reads one Document and nothing after it. Problems name the
+// record by its position ("organizations[3]") and give its 1-based number in
+// Line's place. Records are cleaned and checked as CSV rows are.
 func ImportJSON(ctx context.Context, s *store.Store, r io.Reader, opt Options) (Result, error) {
-	var doc Document
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
-		return Result{}, fmt.Errorf("%s: not a tenantsync JSON document: %w", opt.File, err)
+	text, err := decodeInput(r, opt.Encoding, opt.File)
+	if err != nil {
+		return Result{}, err
+	}
+	doc, line, err := decodeDocument(text)
+	if err != nil {
+		at := opt.File
+		if line > 0 {
+			at = fmt.Sprintf("%s:%d", opt.File, line)
+		}
+		return Result{}, fmt.Errorf("%s: not a tenantsync JSON document: %w", at, err)
 	}
 	res := Result{Kind: "organizations and contacts", Rows: len(doc.Organizations) + len(doc.Contacts)}
 	var orgs []store.Organization
-	for i, o := range doc.Organizations {
-		if strings.TrimSpace(o.Name) == "" {
-			res.Problems = append(res.Problems, Problem{opt.File, i + 1, fmt.Sprintf("organizations[%d]: name is empty", i)})
+	for i, oj := range doc.Organizations {
+		fields := map[string]string{
+			"name": oj.Name, "short_name": oj.ShortName, "type": oj.Type, "status": oj.Status,
+			"domains": strings.Join(oj.Domains, ";"), "notes": oj.Notes,
+		}
+		o, bad := orgFromRecord(func(f string) string { return cleanField(f, fields[f]) })
+		if len(bad) > 0 {
+			res.Problems = append(res.Problems, Problem{opt.File, i + 1, fmt.Sprintf("organizations[%d]: %s", i, strings.Join(bad, "; "))})
 			continue
 		}
-		orgs = append(orgs, store.Organization{Name: o.Name, ShortName: o.ShortName, Type: o.Type, Status: o.Status, Domains: o.Domains, Notes: o.Notes, Source: store.SourceImported})
+		orgs = append(orgs, o)
 	}
 	var contacts []contactRow
 	for i, c := range doc.Contacts {
@@ -525,7 +665,7 @@ func ImportJSON(ctx context.Context, s *store.Store, r io.Reader, opt Options) (
 			"email": c.Email, "other_emails": strings.Join(c.OtherEmails, ";"), "office_phone": c.OfficePhone,
 			"mobile": c.Mobile, "notes": c.Notes,
 		}
-		ct, org, bad := contactFromRecord(func(f string) string { return strings.TrimSpace(fields[f]) })
+		ct, org, bad := contactFromRecord(func(f string) string { return cleanField(f, fields[f]) })
 		if len(bad) > 0 {
 			res.Problems = append(res.Problems, Problem{opt.File, i + 1, fmt.Sprintf("contacts[%d]: %s", i, strings.Join(bad, "; "))})
 			continue
@@ -536,7 +676,7 @@ func ImportJSON(ctx context.Context, s *store.Store, r io.Reader, opt Options) (
 		return res, ErrInvalidRows
 	}
 	res.SkippedProblems = len(res.Problems) > 0
-	err := write(ctx, s, opt.DryRun, func(tx *store.Tx) error {
+	err = write(ctx, s, opt.DryRun, func(tx *store.Tx) error {
 		res.Organizations, res.Contacts, res.AlreadyPresent = 0, 0, 0
 		for i := range orgs {
 			if found, err := tx.OrgsByName(orgs[i].Name); err != nil {
@@ -553,4 +693,43 @@ func ImportJSON(ctx context.Context, s *store.Store, r io.Reader, opt Options) (
 		return putContacts(tx, contacts, &res)
 	})
 	return res, err
+}
+
+// decodeDocument decodes text as exactly one JSON object: not null, and
+// nothing but white space after it. With an error it returns the line the
+// error is on, or 0 when the error is not on one line.
+func decodeDocument(text string) (*Document, int, error) {
+	var doc *Document
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, 0, errors.New("the file is empty")
+		}
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return nil, lineAt(text, se.Offset), err
+		case errors.As(err, &te):
+			return nil, lineAt(text, te.Offset), err
+		}
+		return nil, 0, err
+	}
+	if doc == nil {
+		return nil, 0, errors.New(`null, want an object with "organizations" and "contacts"`)
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		rest := text[end:]
+		at := end + int64(len(rest)-len(strings.TrimLeft(rest, " \t\r\n")))
+		return nil, lineAt(text, at), errors.New("more data after the document")
+	}
+	return doc, 0, nil
+}
+
+// lineAt returns the 1-based line of byte offset off in text.
+func lineAt(text string, off int64) int {
+	off = min(max(off, 0), int64(len(text)))
+	return 1 + strings.Count(text[:off], "\n")
 }
