@@ -16,8 +16,14 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "import", "FILE.csv|FILE.json ...")
 	skip := f.Bool("skip-invalid", false, "import the valid rows even when some rows are bad (bad rows are still reported)")
 	dry := f.Bool("dry-run", false, "check the files and say what would be imported, write nothing")
+	encName := f.String("encoding", "utf-8", "encoding of files that are not UTF-8 and have no byte order mark: windows-1252 (also latin1, the ANSI CSV of Excel on Windows)")
 	if code, ok := f.parse(args); !ok {
 		return code
+	}
+	enc, err := docs.ParseEncoding(*encName)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "tenantsync import: %v\n", err)
+		return ExitUsage
 	}
 	if f.NArg() == 0 {
 		fmt.Fprintln(env.Stderr, "tenantsync import: name at least one CSV or JSON file")
@@ -32,7 +38,7 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 	code := ExitOK
 	for _, path := range f.Args() {
 		res, err := importFile(ctx, path, func(r io.Reader, opt docs.Options) (docs.Result, error) {
-			opt.SkipInvalid, opt.DryRun = *skip, *dry
+			opt.SkipInvalid, opt.DryRun, opt.Encoding = *skip, *dry, enc
 			if strings.EqualFold(filepath.Ext(path), ".json") {
 				return docs.ImportJSON(ctx, s, r, opt)
 			}
