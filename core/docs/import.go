@@ -146,8 +146,9 @@ func cleanText(s string, multiline bool) string {
 // escapeLen returns the length of the escape sequence at the start of s,
 // which starts with ESC (ECMA-48): a control sequence (ESC [), a control
 // string (ESC ] and the like, up to BEL or ESC \), or ESC, intermediate
-// bytes and a final byte. An unterminated control string loses only its
-// introducer, so the text after it stays.
+// bytes and a final byte. A control string unterminated within
+// maxControlString bytes loses only its introducer, so the text after it
+// stays, and a cell full of introducers costs linear time.
 func escapeLen(s string) int {
 	if len(s) < 2 {
 		return len(s)
@@ -156,7 +157,7 @@ func escapeLen(s string) int {
 	case '[':
 		return 2 + csiLen(s[2:])
 	case ']', 'P', 'X', '^', '_':
-		for j := 2; j < len(s); j++ {
+		for j := 2; j < len(s) && j < maxControlString; j++ {
 			if s[j] == 0x07 {
 				return j + 1
 			}
@@ -175,6 +176,10 @@ func escapeLen(s string) int {
 	}
 	return j
 }
+
+// maxControlString bounds the search for the end of a control string; a
+// terminal title or hyperlink is far shorter.
+const maxControlString = 512
 
 // csiLen returns the length of a control sequence's parameter, intermediate
 // and final bytes at the start of s.

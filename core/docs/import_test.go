@@ -177,3 +177,29 @@ func TestImportJSONValidatesDomains(t *testing.T) {
 		t.Errorf("orgs = %+v, want B with b.example", orgs)
 	}
 }
+
+func TestCleanText(t *testing.T) {
+	long := "\x1b]0;" + strings.Repeat("x", maxControlString) + "\x07"
+	tests := []struct {
+		in        string
+		multiline bool
+		want      string
+	}{
+		{"plain Müller", false, "plain Müller"},
+		{"a\x1b[1;31mb\x1b[0m", false, "ab"},
+		{"a\u009b31mb", false, "ab"},
+		{"a\x1b]8;;http://x.example\x1b\\link\x1b]8;;\x1b\\", false, "alink"},
+		{"a\x1b]unterminated", false, "aunterminated"},
+		{"a" + long + "b", false, "a0;" + strings.Repeat("x", maxControlString) + "b"},
+		{"a\x1b(Bb\x1bc", false, "ab"},
+		{"a\x1b", false, "a"},
+		{"x\u061cy\u200ez\u2067", false, "xyz"},
+		{"one\r\n\ttwo\x00", true, "one\n\ttwo"},
+		{"one\n\ttwo", false, "onetwo"},
+	}
+	for _, tt := range tests {
+		if got := cleanText(tt.in, tt.multiline); got != tt.want {
+			t.Errorf("cleanText(%q, %v) = %q, want %q", tt.in, tt.multiline, got, tt.want)
+		}
+	}
+}
