@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -22,27 +23,37 @@ var signInTimeout = 5 * time.Minute
 //
 // Any local process or web page can post to the port, so a post counts only
 // when it carries this sign-in's state; others are answered with an error
-// page and the wait goes on.
+// page and the wait goes on. The browser may post before wait begins (the
+// state is not known then), so such posts are kept for wait to judge.
 type loopback struct {
-	srv   *http.Server
-	ln    net.Listener
-	posts chan loopbackPost
-	done  chan struct{} // closed by close
+	srv    *http.Server
+	ln     net.Listener
+	result chan loopbackPost // the post that belongs to the sign-in
+
+	mu    sync.Mutex
+	state string         // set by wait
+	early []loopbackPost // posts before wait began
 }
 
-// loopbackPost is one form post, handed to wait, which says on accepted
-// whether it belonged to the sign-in.
 type loopbackPost struct {
 	code, state, err, desc string
-	accepted               chan bool
 }
+
+// belongs reports whether p is the sign-in's answer: its state, and a code
+// or an error.
+func (p loopbackPost) belongs(state string) bool {
+	return state != "" && p.state == state && (p.code != "" || p.err != "")
+}
+
+// maxEarlyPosts bounds the posts kept before wait begins.
+const maxEarlyPosts = 16
 
 func listenLoopback(port int) (*loopback, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
 		return nil, fmt.Errorf("listen for the sign-in on port %d: %w (another program uses it: pick another redirect port and register http://localhost:PORT for it)", port, err)
 	}
-	lb := &loopback{ln: ln, posts: make(chan loopbackPost), done: make(chan struct{})}
+	lb := &loopback{ln: ln, result: make(chan loopbackPost, 1)}
 	// The browser sends one small form at once; a client that trickles
 	// must not hold a connection for the whole sign-in.
 	lb.srv = &http.Server{
@@ -71,25 +82,32 @@ func (lb *loopback) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unreadable sign-in response", http.StatusBadRequest)
 		return
 	}
-	p := loopbackPost{code: r.PostForm.Get("code"), state: r.PostForm.Get("state"), err: r.PostForm.Get("error"),
-		desc: r.PostForm.Get("error_description"), accepted: make(chan bool, 1)}
-	accepted := false
-	select {
-	case lb.posts <- p:
-		accepted = <-p.accepted
-	case <-lb.done:
-	case <-r.Context().Done():
-		return
+	p := loopbackPost{code: r.PostForm.Get("code"), state: r.PostForm.Get("state"), err: r.PostForm.Get("error"), desc: r.PostForm.Get("error_description")}
+	lb.mu.Lock()
+	state := lb.state
+	kept := false
+	if state == "" && len(lb.early) < maxEarlyPosts {
+		lb.early = append(lb.early, p)
+		kept = true
 	}
+	lb.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	switch {
-	case !accepted:
+	case kept:
+		fmt.Fprintf(w, donePage, "Received", "You can close this tab and return to tenantsync.")
+		return
+	case !p.belongs(state):
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, donePage, "Not this sign-in", "This answer does not belong to the sign-in tenantsync is waiting for, so it was ignored.")
+		return
 	case p.err != "":
 		fmt.Fprintf(w, donePage, "Sign-in failed", html.EscapeString(p.desc))
 	default:
 		fmt.Fprintf(w, donePage, "Signed in", "You can close this tab and return to tenantsync.")
+	}
+	select {
+	case lb.result <- p:
+	default: // a second valid answer: the first one counts
 	}
 }
 
@@ -98,28 +116,46 @@ const donePage = `<!doctype html><html><head><meta charset="utf-8"><title>tenant
 
 // wait blocks until a post with state arrives, ctx ends or signInTimeout
 // passes. Posts with another state, or with neither a code nor an error,
-// are refused and do not end the wait.
+// do not end the wait.
 func (lb *loopback) wait(ctx context.Context, state string) (string, error) {
-	limit := time.NewTimer(signInTimeout)
-	defer limit.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("sign-in did not finish: %w", ctx.Err())
-		case <-limit.C:
-			return "", fmt.Errorf("no sign-in within %s: start the sign-in again and finish it in the browser", inWords(signInTimeout))
-		case p := <-lb.posts:
-			ok := p.state == state && (p.code != "" || p.err != "")
-			p.accepted <- ok
-			if !ok {
-				continue
-			}
-			if p.err != "" {
-				return "", fmt.Errorf("sign-in: %w", Classify(errors.New(p.err+": "+p.desc)))
-			}
-			return p.code, nil
+	if state == "" {
+		return "", errors.New("sign-in without a state")
+	}
+	lb.mu.Lock()
+	lb.state = state
+	early := lb.early
+	lb.early = nil
+	lb.mu.Unlock()
+	for _, p := range early {
+		if p.belongs(state) {
+			return p.outcome()
 		}
 	}
+	limit := time.NewTimer(signInTimeout)
+	defer limit.Stop()
+	select {
+	case <-ctx.Done():
+		return "", fmt.Errorf("sign-in did not finish: %w", ctx.Err())
+	case <-limit.C:
+		return "", fmt.Errorf("no sign-in within %s: start the sign-in again and finish it in the browser", inWords(signInTimeout))
+	case p := <-lb.result:
+		return p.outcome()
+	}
+}
+
+// waiting reports whether wait has begun; tests use it.
+func (lb *loopback) waiting() bool {
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	return lb.state != ""
+}
+
+// outcome is the code of a post that belongs to the sign-in, or its error.
+func (p loopbackPost) outcome() (string, error) {
+	if p.err != "" {
+		return "", fmt.Errorf("sign-in: %w", Classify(errors.New(p.err+": "+p.desc)))
+	}
+	return p.code, nil
 }
 
 // inWords says d as a person would: "5 minutes", not "5m0s".
@@ -133,10 +169,7 @@ func inWords(d time.Duration) string {
 	return d.String()
 }
 
-func (lb *loopback) close() {
-	close(lb.done)
-	lb.srv.Close()
-}
+func (lb *loopback) close() { lb.srv.Close() }
 
 // newPKCE returns a code verifier and its S256 challenge (RFC 7636).
 func newPKCE() (verifier, challenge string) {

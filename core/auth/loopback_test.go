@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -23,6 +24,12 @@ func startLoopback(t *testing.T, ctx context.Context, state string) (base string
 		code, err := lb.wait(ctx, state)
 		ch <- waitResult{code, err}
 	}()
+	for deadline := time.Now().Add(10 * time.Second); !lb.waiting(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the sign-in wait did not begin within 10s")
+		}
+		runtime.Gosched()
+	}
 	return "http://" + lb.ln.Addr().String(), ch
 }
 
@@ -73,6 +80,22 @@ func TestLoopbackIgnoresBogusPosts(t *testing.T) {
 	}
 	if r := awaitResult(t, result); r.err != nil || r.code != "real-code" {
 		t.Errorf("wait = %q, %v; want real-code, nil", r.code, r.err)
+	}
+}
+
+// A browser may post before wait begins (the simulator's does, inside
+// OpenURL): the posts are kept and judged when it does.
+func TestLoopbackPostsBeforeWait(t *testing.T) {
+	lb, err := listenLoopback(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.close()
+	base := "http://" + lb.ln.Addr().String()
+	post(t, base, url.Values{"code": {"attacker-code"}, "state": {"wrong-state"}})
+	post(t, base, url.Values{"code": {"real-code"}, "state": {"right-state"}})
+	if code, err := lb.wait(context.Background(), "right-state"); err != nil || code != "real-code" {
+		t.Errorf("wait = %q, %v; want real-code, nil", code, err)
 	}
 }
 
