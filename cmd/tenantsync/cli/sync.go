@@ -112,8 +112,9 @@ func runSync(ctx context.Context, env *Env, args []string) int {
 			}
 			continue
 		}
-		printSummary(env.Stdout, c, run)
-		if run.Status == store.StatusError {
+		// A run with failed tenants is a warning to the app (the others
+		// synced), but a scheduler must learn that a tenant failed.
+		if failed := printSummary(env.Stdout, c, run); failed > 0 || run.Status == store.StatusError {
 			code = ExitRuntime
 		}
 	}
@@ -144,7 +145,10 @@ func printProgress(w io.Writer, events <-chan syncer.Event) {
 	}
 }
 
-func printSummary(w io.Writer, c store.Connection, run store.SyncRun) {
+// printSummary writes a run's totals, its changes in a dry run, each failed
+// tenant with its first error and fix, and the run's own errors. It returns
+// how many tenants failed.
+func printSummary(w io.Writer, c store.Connection, run store.SyncRun) (failed int) {
 	t := run.Totals
 	verb := "synced"
 	if run.DryRun {
@@ -159,11 +163,34 @@ func printSummary(w io.Writer, c store.Connection, run store.SyncRun) {
 			}
 		}
 	}
+	for _, tr := range run.Tenants {
+		if tr.Status != store.StatusError {
+			continue
+		}
+		failed++
+		if len(tr.Findings) == 0 {
+			fmt.Fprintf(w, "  %s: failed\n", tr.DisplayName)
+			continue
+		}
+		fd := tr.Findings[0]
+		for _, f := range tr.Findings {
+			if f.Severity == "error" {
+				fd = f
+				break
+			}
+		}
+		fmt.Fprintf(w, "  %s: failed: %s\n", tr.DisplayName, fd.Message)
+		if fd.Fix != "" {
+			fmt.Fprintf(w, "    fix: %s\n", fd.Fix)
+		}
+	}
+	// Tenants' errors are above; the log adds the run's own.
 	for _, l := range run.Log {
-		if l.Level == "error" {
+		if l.Level == "error" && l.TenantID == "" {
 			fmt.Fprintf(w, "  error: %s\n", l.Message)
 		}
 	}
+	return failed
 }
 
 func describeFields(ch store.Change) string {
