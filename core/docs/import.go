@@ -351,6 +351,9 @@ func importOrgs(ctx context.Context, s *store.Store, rows []record, problems []P
 	err := write(ctx, s, opt.DryRun, func(tx *store.Tx) error {
 		res.Organizations, res.AlreadyPresent = 0, 0
 		for i := range orgs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			existing, err := tx.OrgsByName(orgs[i].Name)
 			if err != nil {
 				return err
@@ -372,6 +375,9 @@ func importOrgs(ctx context.Context, s *store.Store, rows []record, problems []P
 // errDryRun rolls back a dry run's transaction.
 var errDryRun = errors.New("dry run")
 
+// write runs fn in one transaction. fn checks ctx between rows and returns
+// its error when it is done (Ctrl-C), which rolls everything back: an
+// import is written whole or not at all.
 func write(ctx context.Context, s *store.Store, dryRun bool, fn func(tx *store.Tx) error) error {
 	err := s.Update(ctx, func(tx *store.Tx) error {
 		if err := fn(tx); err != nil {
@@ -435,7 +441,7 @@ func importContacts(ctx context.Context, s *store.Store, rows []record, problems
 	res.SkippedProblems = len(problems) > 0
 	err := write(ctx, s, opt.DryRun, func(tx *store.Tx) error {
 		res.Organizations, res.Contacts, res.AlreadyPresent = 0, 0, 0
-		return putContacts(tx, valid, &res)
+		return putContacts(ctx, tx, valid, &res)
 	})
 	return res, err
 }
@@ -475,10 +481,14 @@ func contactFromRecord(get func(string) string) (store.Contact, string, []string
 
 // putContacts writes contacts, creating organizations they name that do not
 // exist yet and skipping contacts already present in their organization (same
-// e-mail, or same name when neither has an e-mail).
-func putContacts(tx *store.Tx, rows []contactRow, res *Result) error {
+// e-mail, or same name when neither has an e-mail). It stops when ctx is
+// done, so the caller's transaction rolls back.
+func putContacts(ctx context.Context, tx *store.Tx, rows []contactRow, res *Result) error {
 	orgIDs := map[string]uint64{}
 	for _, r := range rows {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		key := store.Fold(r.org)
 		id, ok := orgIDs[key]
 		if !ok {
@@ -684,6 +694,9 @@ func ImportJSON(ctx context.Context, s *store.Store, r io.Reader, opt Options) (
 	err = write(ctx, s, opt.DryRun, func(tx *store.Tx) error {
 		res.Organizations, res.Contacts, res.AlreadyPresent = 0, 0, 0
 		for i := range orgs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if found, err := tx.OrgsByName(orgs[i].Name); err != nil {
 				return err
 			} else if len(found) > 0 {
@@ -695,7 +708,7 @@ func ImportJSON(ctx context.Context, s *store.Store, r io.Reader, opt Options) (
 			}
 			res.Organizations++
 		}
-		return putContacts(tx, contacts, &res)
+		return putContacts(ctx, tx, contacts, &res)
 	})
 	return res, err
 }

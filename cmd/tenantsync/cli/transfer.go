@@ -36,7 +36,7 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 	}
 	defer closeAll()
 	code := ExitOK
-	for _, path := range f.Args() {
+	for i, path := range f.Args() {
 		res, err := importFile(ctx, path, func(r io.Reader, opt docs.Options) (docs.Result, error) {
 			opt.SkipInvalid, opt.DryRun, opt.Encoding = *skip, *dry, enc
 			if strings.EqualFold(filepath.Ext(path), ".json") {
@@ -46,6 +46,17 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 		})
 		for _, p := range res.Problems {
 			fmt.Fprintln(env.Stderr, p)
+		}
+		if err != nil && ctx.Err() != nil {
+			// Ctrl-C or SIGTERM: this file's transaction rolled back and
+			// the files after it are not read.
+			logger.Warn("import cancelled", "file", filepath.Base(path), "err", err)
+			if i == 0 {
+				fmt.Fprintln(env.Stderr, "tenantsync: import cancelled: nothing was imported")
+			} else {
+				fmt.Fprintf(env.Stderr, "tenantsync: import cancelled: nothing was imported from %s or the files after it\n", path)
+			}
+			return ExitRuntime
 		}
 		if err != nil {
 			logger.Warn("import refused", "file", filepath.Base(path), "problems", len(res.Problems), "err", err)
@@ -128,15 +139,43 @@ func runExport(ctx context.Context, env *Env, args []string) int {
 	return ExitOK
 }
 
+// exportTempInfix names the temporary files of an export to PATH:
+// .PATH.tenantsync-export-RANDOM, in PATH's directory, so that the next
+// export to PATH recognises what a killed one left behind.
+const exportTempInfix = ".tenantsync-export-"
+
 // writeFileAtomic writes through a temporary file in the same directory and
-// renames it into place, so a failed export never leaves half a file.
+// renames it into place, so a failed export never leaves half a file. A file
+// it replaces keeps its permissions; a new file is readable by its owner
+// only, because an export holds people's names, e-mail addresses and phone
+// numbers (as the database does).
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	prefix := "." + base + exportTempInfix
+	if err := removeLeftovers(dir, prefix); err != nil {
+		return err
+	}
+	perm := os.FileMode(0o600)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		perm = fi.Mode().Perm()
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, prefix+"*")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
 	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	// Chmod after CreateTemp's 0600, not in its place: the umask must not
+	// narrow the mode of the file being replaced.
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -148,4 +187,23 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// removeLeftovers removes the temporary files an export to the same target
+// left when it was killed. An export of the same target running at this
+// moment loses its temporary file and fails; its target is left as it was.
+func removeLeftovers(dir, prefix string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove what an earlier export left: %w", err)
+		}
+	}
+	return nil
 }
