@@ -70,21 +70,26 @@ func NetworkFromEnv(getenv func(string) string) (connections.Network, error) {
 type command struct {
 	name    string
 	summary string
+	// maxArgs is how many arguments the command takes besides its flags;
+	// anyArgs means no limit.
+	maxArgs int
 	run     func(ctx context.Context, env *Env, args []string) int
 }
 
+const anyArgs = -1
+
 func commands() map[string]command {
 	cmds := []command{
-		{"import", "import organizations or contacts from CSV or JSON", runImport},
-		{"export", "export organizations or contacts as CSV or JSON", runExport},
-		{"status", "show the data directory, schema version and record counts", runStatus},
-		{"version", "print the version", runVersion},
-		{"sync", "sync now, headless (for the OS scheduler); --dry-run shows what would change", runSync},
-		{"connect", "connect to an app registration you made yourself, and sign in", runConnect},
-		{"setup", "register tenantsync in your partner tenant and connect (one click)", runSetup},
-		{"consent", "consent tenantsync into GDAP customer tenants through Partner Center", runConsent},
-		{"logs", "print recent sync runs, or one run in detail", runLogs},
-		{"demo", "sync a simulated partner with demo data, no Microsoft account needed", runDemo},
+		{"import", "import organizations or contacts from CSV or JSON", anyArgs, runImport},
+		{"export", "export organizations or contacts as CSV or JSON", 1, runExport},
+		{"status", "show the data directory, schema version and record counts", 0, runStatus},
+		{"version", "print the version", 0, runVersion},
+		{"sync", "sync now, headless (for the OS scheduler); --dry-run shows what would change", 0, runSync},
+		{"connect", "connect to an app registration you made yourself, and sign in", 0, runConnect},
+		{"setup", "register tenantsync in your partner tenant and connect (one click)", 0, runSetup},
+		{"consent", "consent tenantsync into GDAP customer tenants through Partner Center", 0, runConsent},
+		{"logs", "print recent sync runs, or one run in detail", 1, runLogs},
+		{"demo", "sync a simulated partner with demo data, no Microsoft account needed", 0, runDemo},
 	}
 	out := map[string]command{}
 	for _, c := range cmds {
@@ -94,7 +99,8 @@ func commands() map[string]command {
 }
 
 // Run runs tenantsync with args (without the program name) and returns the
-// exit code.
+// exit code: tenantsync [--data-dir DIR] [COMMAND [flags and arguments]].
+// Without a command it opens the window.
 func Run(ctx context.Context, env *Env, args []string) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
@@ -102,11 +108,24 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	if env.Stdin == nil {
 		env.Stdin = os.Stdin
 	}
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return runWindow(ctx, env, args)
+	// The global flags end at the command's name, as git's and kubectl's do.
+	global := flag.NewFlagSet("tenantsync", flag.ContinueOnError)
+	global.SetOutput(env.Stderr)
+	global.Usage = func() {}
+	dataDir := global.String("data-dir", "", "data directory")
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(env.Stdout)
+			return ExitOK
+		}
+		usage(env.Stderr)
+		return ExitUsage
 	}
-	name := args[0]
-	if name == "help" || name == "--help" || name == "-h" {
+	if global.NArg() == 0 {
+		return runWindow(ctx, env, *dataDir)
+	}
+	name := global.Arg(0)
+	if name == "help" {
 		usage(env.Stdout)
 		return ExitOK
 	}
@@ -116,13 +135,19 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		usage(env.Stderr)
 		return ExitUsage
 	}
-	return cmd.run(ctx, env, args[1:])
+	cmdArgs := global.Args()[1:]
+	if *dataDir != "" {
+		// The command's own --data-dir, later on the line, still wins.
+		cmdArgs = append([]string{"--data-dir", *dataDir}, cmdArgs...)
+	}
+	return cmd.run(ctx, env, cmdArgs)
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "tenantsync syncs Microsoft 365 customer tenants into a local documentation base.")
 	fmt.Fprintln(w, "\nUsage:\n  tenantsync [--data-dir DIR]            open the window")
-	fmt.Fprintln(w, "  tenantsync COMMAND [flags]             run a command; COMMAND --help lists its flags")
+	fmt.Fprintln(w, "  tenantsync [--data-dir DIR] COMMAND [flags] [arguments]")
+	fmt.Fprintln(w, "                                         run a command; COMMAND --help lists its flags")
 	fmt.Fprintln(w, "\nCommands:")
 	cmds := commands()
 	names := make([]string, 0, len(cmds))
@@ -143,10 +168,13 @@ func usage(w io.Writer) {
 type flags struct {
 	*flag.FlagSet
 	dataDir string
+	maxArgs int
 }
 
+// newFlags returns the flag set of the command name; how many arguments it
+// takes comes from the command table.
 func newFlags(env *Env, name, argsUsage string) *flags {
-	f := &flags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError)}
+	f := &flags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), maxArgs: commands()[name].maxArgs}
 	f.SetOutput(env.Stderr)
 	f.StringVar(&f.dataDir, "data-dir", "", "data directory (default: $"+DataDirEnv+" or "+describeDefaultDataDir()+")")
 	f.Usage = func() {
@@ -156,16 +184,69 @@ func newFlags(env *Env, name, argsUsage string) *flags {
 	return f
 }
 
-// parse parses args and reports the exit code to return when parsing failed
-// or help was asked for.
+// parse parses args, with flags before, between and after the arguments
+// (`import a.csv --dry-run` is a dry run) and everything after "--" an
+// argument. It reports the exit code to return when parsing failed, help was
+// asked for or there were more arguments than the command takes.
 func (f *flags) parse(args []string) (int, bool) {
-	if err := f.Parse(args); err != nil {
+	flagArgs, positional, complete := f.split(args)
+	if complete {
+		// Parse stops at "--", leaving the arguments to Args.
+		flagArgs = append(append(flagArgs, "--"), positional...)
+	}
+	if err := f.Parse(flagArgs); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK, false
 		}
 		return ExitUsage, false
 	}
+	if f.maxArgs != anyArgs && f.NArg() > f.maxArgs {
+		fmt.Fprintf(f.Output(), "tenantsync %s: unexpected argument %q\n", f.Name(), f.Arg(f.maxArgs))
+		f.Usage()
+		return ExitUsage, false
+	}
 	return 0, true
+}
+
+// split separates the flags (each with its value) from the arguments. It
+// reports !complete when the last flag lacks its value, which Parse of
+// flagArgs alone then reports.
+func (f *flags) split(args []string) (flagArgs, positional []string, complete bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return flagArgs, append(positional, args[i+1:]...), true
+		case a == "-" || !strings.HasPrefix(a, "-"):
+			positional = append(positional, a)
+		default:
+			flagArgs = append(flagArgs, a)
+			if f.takesValue(a) {
+				if i+1 == len(args) {
+					return flagArgs, positional, false
+				}
+				i++
+				flagArgs = append(flagArgs, args[i])
+			}
+		}
+	}
+	return flagArgs, positional, true
+}
+
+// takesValue reports whether the flag argument a (-name or --name) reads
+// the next argument as its value: a known flag that is not boolean, without
+// "=value".
+func (f *flags) takesValue(a string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	fl := f.Lookup(name)
+	if fl == nil {
+		return false // Parse reports the unknown flag
+	}
+	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 // DataDir resolves the data directory: the flag, then the environment, then
@@ -237,19 +318,11 @@ func fail(env *Env, format string, args ...any) int {
 	return ExitRuntime
 }
 
-func runWindow(ctx context.Context, env *Env, args []string) int {
-	f := newFlags(env, "", "")
-	if code, ok := f.parse(args); !ok {
-		return code
-	}
-	if f.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "tenantsync: unexpected argument %q\n", f.Arg(0))
-		return ExitUsage
-	}
+func runWindow(ctx context.Context, env *Env, dataDirFlag string) int {
 	if env.OpenWindow == nil {
 		return fail(env, "this build has no window; run a command instead (tenantsync help)")
 	}
-	dir, err := DataDir(f.dataDir, env.Getenv)
+	dir, err := DataDir(dataDirFlag, env.Getenv)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
