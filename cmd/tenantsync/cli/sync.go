@@ -314,25 +314,55 @@ func runConnect(ctx context.Context, env *Env, args []string) int {
 		return fail(env, "%v", err)
 	}
 	defer a.close()
+	var existing []store.Connection
+	if err := a.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		existing, err = tx.Connections()
+		return err
+	}); err != nil {
+		return fail(env, "%v", err)
+	}
+	for _, c := range existing {
+		if strings.EqualFold(c.Name, strings.TrimSpace(form.Name)) {
+			return fail(env, "a connection named %q already exists: to set it up again run `tenantsync setup --connection %q`, or choose a different --name", c.Name, c.Name)
+		}
+	}
 	conn, err := a.mgr.Create(ctx, form)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
+	// Until the sign-in and the first check succeed the connection is only
+	// half made: a failure removes it with its keychain item, so a try that
+	// failed leaves nothing behind and trying again makes no second one.
+	undo := func(err error) int {
+		code := fail(env, "%v", err)
+		// Ctrl-C may be why the sign-in failed; the removal must still run.
+		rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if _, rmErr := a.mgr.Disconnect(rmCtx, conn.ID); rmErr != nil {
+			a.logger.Error("connect failed; could not remove the connection", "connection", conn.Name, "id", conn.ID, "err", err, "remove_err", rmErr)
+			fmt.Fprintf(env.Stderr, "tenantsync: could not remove the connection %q again (%v): remove it in the app before connecting again.\n", conn.Name, rmErr)
+			return code
+		}
+		a.logger.Error("connect failed; removed connection", "connection", conn.Name, "id", conn.ID, "err", err)
+		fmt.Fprintf(env.Stderr, "tenantsync: removed the connection %q again, with its secret: nothing is saved. Fix the above and run connect again.\n", conn.Name)
+		return code
+	}
 	if err := a.engine.SetSchedule(ctx, conn.ID, syncer.DefaultSchedule); err != nil {
-		return fail(env, "set the schedule: %v", err)
+		return undo(fmt.Errorf("set the schedule: %w", err))
 	}
 	fmt.Fprintf(env.Stdout, "Saved connection %q; the secret is in the OS keychain. It syncs every hour while tenantsync runs (or from the OS scheduler with `tenantsync sync`).\n", conn.Name)
 	if conn.Mode != store.ModeApp {
 		fmt.Fprintf(env.Stdout, "Opening the browser to sign in as the GDAP service account (redirect URI http://localhost:%d)...\n", conn.RedirectPort)
 		acc, err := a.mgr.SignIn(ctx, conn.ID)
 		if err != nil {
-			return fail(env, "%v", err)
+			return undo(err)
 		}
 		fmt.Fprintf(env.Stdout, "Signed in as %s.\n", acc.Username)
 	}
 	checks, err := a.mgr.Preflight(ctx, conn.ID, nil)
 	if err != nil {
-		return fail(env, "preflight: %v", err)
+		return undo(fmt.Errorf("preflight: %w", err))
 	}
 	ok := 0
 	for _, c := range checks {
