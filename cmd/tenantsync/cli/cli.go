@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -42,6 +43,10 @@ type Env struct {
 	// Network overrides how connections reach Microsoft (tests use the
 	// simulated cloud); nil means NetworkFromEnv.
 	Network *connections.Network
+
+	// logDir is the data directory whose log a command opened, so that a
+	// panic can be logged there after the command's own log is closed.
+	logDir string
 }
 
 // DataDirEnv overrides the data directory, like --data-dir.
@@ -78,6 +83,9 @@ type command struct {
 
 const anyArgs = -1
 
+// testCommands are commands only tests add (one that panics, for instance).
+var testCommands []command
+
 func commands() map[string]command {
 	cmds := []command{
 		{"import", "import organizations or contacts from CSV or JSON", anyArgs, runImport},
@@ -92,7 +100,7 @@ func commands() map[string]command {
 		{"demo", "sync a simulated partner with demo data, no Microsoft account needed", 0, runDemo},
 	}
 	out := map[string]command{}
-	for _, c := range cmds {
+	for _, c := range append(cmds, testCommands...) {
 		out[c.name] = c
 	}
 	return out
@@ -101,7 +109,8 @@ func commands() map[string]command {
 // Run runs tenantsync with args (without the program name) and returns the
 // exit code: tenantsync [--data-dir DIR] [COMMAND [flags and arguments]].
 // Without a command it opens the window.
-func Run(ctx context.Context, env *Env, args []string) int {
+func Run(ctx context.Context, env *Env, args []string) (code int) {
+	defer recoverPanic(env, &code)
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
 	}
@@ -141,6 +150,29 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		cmdArgs = append([]string{"--data-dir", *dataDir}, cmdArgs...)
 	}
 	return cmd.run(ctx, env, cmdArgs)
+}
+
+// recoverPanic, deferred, turns a panic into exit 1 and one sentence, with
+// the stack in the data directory's log when a command opened one, else on
+// stderr: a bug must not look like a usage error (exit 2) to a scheduler.
+// Panics in other goroutines still crash the process.
+func recoverPanic(env *Env, code *int) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	stack := debug.Stack()
+	*code = ExitRuntime
+	if env.logDir != "" {
+		// The command's deferred close has run by now; open the log again.
+		if logger, closeLog, err := OpenLog(env.logDir); err == nil {
+			logger.Error("internal error", "panic", fmt.Sprint(r), "stack", string(stack))
+			closeLog()
+			fmt.Fprintf(env.Stderr, "tenantsync: internal error: %v; details in %s\n", r, filepath.Join(env.logDir, LogFile))
+			return
+		}
+	}
+	fmt.Fprintf(env.Stderr, "tenantsync: internal error: %v\n%s", r, stack)
 }
 
 func usage(w io.Writer) {
@@ -283,6 +315,7 @@ func openStore(env *Env, dataDirFlag string) (*store.Store, *slog.Logger, func()
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	env.logDir = dir
 	s, err := store.Open(filepath.Join(dir, store.DBFile), store.Options{})
 	if err != nil {
 		closeLog()
@@ -331,6 +364,7 @@ func runWindow(ctx context.Context, env *Env, dataDirFlag string) int {
 		return fail(env, "%v", err)
 	}
 	defer closeLog()
+	env.logDir = dir
 	if err := env.OpenWindow(ctx, dir, logger); err != nil {
 		logger.Error("window", "err", err)
 		return fail(env, "%v", err)
