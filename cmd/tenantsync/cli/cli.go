@@ -27,6 +27,8 @@ const (
 	ExitOK      = 0
 	ExitRuntime = 1
 	ExitUsage   = 2
+	// ExitDamaged: the database file is damaged or not tenantsync's.
+	ExitDamaged = 3
 )
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".
@@ -193,7 +195,7 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, "\nThe data directory is %s unless --data-dir or %s says otherwise.\n", describeDefaultDataDir(), DataDirEnv)
 	fmt.Fprintf(w, "%s names a JSON file (authority_host, graph_base, partner_center_base) that replaces Microsoft's hosts.\n", CloudFileEnv)
 	fmt.Fprintln(w, "Sign-in pages open with $BROWSER when it is set, else the system browser.")
-	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage error.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error (or a tenant failed), 2 usage error, 3 damaged database.")
 }
 
 // flags is a subcommand's flag set with the flags every command shares.
@@ -348,6 +350,11 @@ func OpenLog(dataDir string) (*slog.Logger, func(), error) {
 
 func fail(env *Env, format string, args ...any) int {
 	fmt.Fprintf(env.Stderr, "tenantsync: "+format+"\n", args...)
+	for _, a := range args {
+		if err, ok := a.(error); ok && errors.Is(err, store.ErrDamaged) {
+			return ExitDamaged
+		}
+	}
 	return ExitRuntime
 }
 
