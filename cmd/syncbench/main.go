@@ -31,8 +31,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
@@ -243,7 +241,7 @@ type env struct {
 }
 
 func (c benchConfig) start(opt m365sim.Options) (*env, error) {
-	keyring.MockInit()
+	secrets.MockInit()
 	dir, err := os.MkdirTemp("", "syncbench-")
 	if err != nil {
 		return nil, err

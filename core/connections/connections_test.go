@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
@@ -47,7 +45,7 @@ func startSim(t testing.TB, opt m365sim.Options) *m365sim.Server {
 
 func newEnv(t testing.TB, sim *m365sim.Server) *env {
 	t.Helper()
-	keyring.MockInit()
+	secrets.MockInit()
 	e := &env{dir: t.TempDir(), sim: sim, kc: secrets.NewKeychain("tenantsync-test")}
 	e.open(t)
 	return e
@@ -367,7 +365,7 @@ func TestFormValidation(t *testing.T) {
 		}
 	}
 	// Bad input changes nothing.
-	keyring.MockInit()
+	secrets.MockInit()
 	s, err := store.Open(filepath.Join(t.TempDir(), store.DBFile), store.Options{})
 	if err != nil {
 		t.Fatal(err)

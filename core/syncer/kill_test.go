@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
@@ -39,7 +37,7 @@ func TestMain(m *testing.M) {
 }
 
 func runChild() int {
-	keyring.MockInit()
+	secrets.MockInit()
 	kc := secrets.NewKeychain("tenantsync-test")
 	for _, kv := range strings.Split(os.Getenv("TENANTSYNC_TEST_KEYS"), "\n") {
 		if item, val, ok := strings.Cut(kv, "="); ok {
@@ -79,7 +77,7 @@ func runChild() int {
 // one whole snapshot: its mirror equals the cloud as it was at some round,
 // and its contacts agree with its mirror.
 func TestKillDuringSync(t *testing.T) {
-	keyring.MockInit()
+	secrets.MockInit()
 	opt := m365sim.Options{Seed: 31, Tenants: 12, UsersPerTenant: 40, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/graph"
@@ -15,6 +13,7 @@ import (
 	"github.com/tenantsync/tenantsync/core/permissions"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
+	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // The manual path: a technician registers the app by hand, as the connect
@@ -28,7 +27,7 @@ import (
 // returned, not fatal.
 func manualFixture(t *testing.T, opt m365sim.Options, spec func(port int) m365sim.AppSpec) (*fixture, error) {
 	t.Helper()
-	keyring.MockInit()
+	secrets.MockInit()
 	opt.Dir, opt.FreshPartner, opt.CleanTenants, opt.DisableThrottling = t.TempDir(), true, true, true
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

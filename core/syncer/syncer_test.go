@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
@@ -35,7 +33,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, opt m365sim.Options) *fixture {
 	t.Helper()
-	keyring.MockInit()
+	secrets.MockInit()
 	opt.Dir = t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

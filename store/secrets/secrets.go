@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/zalando/go-keyring"
 )
@@ -56,6 +57,9 @@ func (k *Keychain) Set(item, secret string) error {
 	if len(secret) > MaxItemBytes {
 		return fmt.Errorf("keychain item %s: %w", item, ErrTooLarge)
 	}
+	if err := k.reachable(); err != nil {
+		return fmt.Errorf("keychain item %s: %w", item, err)
+	}
 	if err := keyring.Set(k.service, item, secret); err != nil {
 		return fmt.Errorf("keychain item %s: %w", item, classify(err))
 	}
@@ -64,6 +68,9 @@ func (k *Keychain) Set(item, secret string) error {
 
 // Get returns the secret stored under item.
 func (k *Keychain) Get(item string) (string, error) {
+	if err := k.reachable(); err != nil {
+		return "", fmt.Errorf("keychain item %s: %w", item, err)
+	}
 	s, err := keyring.Get(k.service, item)
 	if err != nil {
 		return "", fmt.Errorf("keychain item %s: %w", item, classify(err))
@@ -73,9 +80,34 @@ func (k *Keychain) Get(item string) (string, error) {
 
 // Delete removes item; a missing item is not an error.
 func (k *Keychain) Delete(item string) error {
+	if err := k.reachable(); err != nil {
+		return fmt.Errorf("keychain item %s: %w", item, err)
+	}
 	err := keyring.Delete(k.service, item)
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		return fmt.Errorf("keychain item %s: %w", item, classify(err))
+	}
+	return nil
+}
+
+// mocked is set by MockInit: the keyring is in memory, nothing to reach.
+var mocked atomic.Bool
+
+// MockInit replaces the OS keychain with an in-memory one for the whole
+// process (tests, benchmarks).
+func MockInit() {
+	keyring.MockInit()
+	mocked.Store(true)
+}
+
+// reachable checks that the keychain can be reached without side effects
+// (see sessionBus).
+func (k *Keychain) reachable() error {
+	if mocked.Load() {
+		return nil
+	}
+	if err := sessionBus(); err != nil {
+		return &UnavailableError{Cause: err}
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func openStore(t *testing.T, dir string) *store.Store {
 }
 
 func TestKeychainRoundTrip(t *testing.T) {
-	keyring.MockInit()
+	MockInit()
 	kc := NewKeychain("tenantsync-test")
 	if _, err := kc.Get("missing"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get(missing) = %v, want ErrNotFound", err)
@@ -64,7 +64,7 @@ func TestKeychainUnavailableSaysWhatToDo(t *testing.T) {
 // TestVaultKeepsOnlyCiphertextOnDisk seals a large secret through the vault
 // into a real bbolt file and proves the plaintext is in no file on disk.
 func TestVaultKeepsOnlyCiphertextOnDisk(t *testing.T) {
-	keyring.MockInit()
+	MockInit()
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	ctx := context.Background()

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/store/secrets"
@@ -21,7 +19,7 @@ import (
 // connectCLI runs the CLI against a fresh simulated partner and data directory.
 func connectCLI(t *testing.T) (run func(stdin string, args ...string) (int, string, string), info m365sim.Info, dir, port string) {
 	t.Helper()
-	keyring.MockInit()
+	secrets.MockInit()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 44, Tenants: 2, UsersPerTenant: 3, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()})

@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // TestSetupFromFreshPartner goes from a partner without tenantsync, with 50
@@ -20,7 +19,7 @@ import (
 // account's sign-in), consent into every customer through Partner Center,
 // to a first full sync of all 50; setup run again creates nothing new.
 func TestSetupFromFreshPartner(t *testing.T) {
-	keyring.MockInit()
+	secrets.MockInit()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 43, Tenants: 50, UsersPerTenant: 6, Unconsented: 10,

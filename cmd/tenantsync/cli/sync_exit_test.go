@@ -7,17 +7,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // syncAgainstSim connects to a simulated partner with the given per-tenant
 // flags and runs `tenantsync sync`.
 func syncAgainstSim(t *testing.T, flags map[int]m365sim.TenantFlags) (code int, stdout, stderr string, customers []m365sim.TenantInfo) {
 	t.Helper()
-	keyring.MockInit()
+	secrets.MockInit()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 43, Tenants: 3, UsersPerTenant: 8, CleanTenants: true,

@@ -8,16 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zalando/go-keyring"
-
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // TestConnectSyncLogs drives the headless commands against the simulated
 // cloud: connect (sign-in through the loopback), sync, a dry run, logs.
 func TestConnectSyncLogs(t *testing.T) {
-	keyring.MockInit()
+	secrets.MockInit()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 41, Tenants: 4, UsersPerTenant: 15, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()})
