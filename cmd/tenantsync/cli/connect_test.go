@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/store/secrets"
 )
@@ -19,34 +15,8 @@ import (
 // connectCLI runs the CLI against a fresh simulated partner and data directory.
 func connectCLI(t *testing.T) (run func(stdin string, args ...string) (int, string, string), info m365sim.Info, dir, port string) {
 	t.Helper()
-	secrets.MockInit()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 44, Tenants: 2, UsersPerTenant: 3, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	nw := demo.Network(ctx, sim)
-	dir = t.TempDir()
-	run = func(stdin string, args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Network: &nw,
-			Getenv: func(k string) string {
-				if k == DataDirEnv {
-					return dir
-				}
-				return ""
-			}}
-		return Run(ctx, env, args), out.String(), errb.String()
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port = itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	return run, sim.Info(), dir, port
+	r, sim, dir, p := simCLI(t, m365sim.Options{Seed: 44, Tenants: 2, UsersPerTenant: 3, CleanTenants: true, DisableThrottling: true})
+	return r, sim.Info(), dir, itoa(p)
 }
 
 // TestFailedConnectLeavesNothing: a connect whose sign-in fails removes the

@@ -1,51 +1,20 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"net"
 	"strings"
 	"testing"
 
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // syncAgainstSim connects to a simulated partner with the given per-tenant
 // flags and runs `tenantsync sync`.
 func syncAgainstSim(t *testing.T, flags map[int]m365sim.TenantFlags) (code int, stdout, stderr string, customers []m365sim.TenantInfo) {
 	t.Helper()
-	secrets.MockInit()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 43, Tenants: 3, UsersPerTenant: 8, CleanTenants: true,
-		TenantFlags: flags, DisableThrottling: true, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	run, sim, _, port := simCLI(t, m365sim.Options{Seed: 43, Tenants: 3, UsersPerTenant: 8, CleanTenants: true,
+		TenantFlags: flags, DisableThrottling: true})
 	info := sim.Info()
 	customers = sim.Customers()
-	nw := demo.Network(ctx, sim)
-	dir := t.TempDir()
-	run := func(stdin string, args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Network: &nw,
-			Getenv: func(k string) string {
-				if k == DataDirEnv {
-					return dir
-				}
-				return ""
-			}}
-		return Run(ctx, env, args), out.String(), errb.String()
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	if _, out, errs := run(info.ClientSecret+"\n", "connect", "--name", "Partner", "--tenant", info.PartnerTenantID,
 		"--client-id", info.ClientID, "--secret-stdin", "--port", itoa(port)); !strings.Contains(out, "Signed in as ") {
 		t.Fatalf("connect did not sign in:\n%s\n%s", out, errs)
