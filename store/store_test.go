@@ -632,3 +632,53 @@ func TestOpenNamesDamage(t *testing.T) {
 	// Random bit flips are not here yet: a flip in an index key can still
 	// make a later read fault inside bbolt (issue 12, item 6).
 }
+
+// TestBackupsRollAndRestore: backups are consistent copies that open, the
+// newest KeepBackups stay, and Restore puts one back while keeping the file
+// it replaces.
+func TestBackupsRollAndRestore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), DBFile)
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < KeepBackups+2; i++ {
+		err := s.Update(ctx, func(tx *Tx) error {
+			o := Organization{Name: fmt.Sprintf("Org %d", i)}
+			return tx.PutOrg(&o)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Backup(ctx, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := Backups(path)
+	if err != nil || len(list) != KeepBackups {
+		t.Fatalf("Backups = %d, %v; want the newest %d", len(list), err, KeepBackups)
+	}
+	// Restore refuses while the database is open here.
+	if _, err := Restore(path, list[len(list)-1].Path); !errors.Is(err, ErrLocked) {
+		t.Errorf("Restore while open = %v, want ErrLocked", err)
+	}
+	s.Close()
+	oldest := list[len(list)-1] // holds 3 organizations (the first two backups were pruned)
+	kept, err := Restore(path, oldest.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("the replaced database was not kept: %v", err)
+	}
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	info, err := s.Info(ctx)
+	if err != nil || info.Organizations != 3 {
+		t.Errorf("after restoring the oldest kept backup: %d organizations, %v; want 3", info.Organizations, err)
+	}
+}

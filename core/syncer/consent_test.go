@@ -64,6 +64,10 @@ func TestSyncConsentsNewCustomers(t *testing.T) {
 	if need, err := f.mgr.NeedsConsent(f.ctx, f.conn.ID); err != nil || len(need) != 0 {
 		t.Errorf("NeedsConsent after the run = %v, %v; want none", need, err)
 	}
+	// The good runs took the daily backup, once.
+	if list, err := store.Backups(f.store.Path()); err != nil || len(list) != 1 {
+		t.Errorf("backups after two good runs = %d, %v; want one daily backup", len(list), err)
+	}
 }
 
 // TestSecretLifecycle: the secret's end date is read, warned about 30 and

@@ -370,6 +370,15 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 			rs.logf("info", "", "removed the old client secret: the new one works")
 		}
 	}
+	if runErr == nil && !rs.dryRun && status != "cancelled" {
+		// A good run is the moment for the daily backup.
+		switch taken, err := e.store.BackupDaily(context.WithoutCancel(ctx)); {
+		case err != nil:
+			rs.logf("warning", "", "the daily backup failed: %v", err)
+		case taken:
+			rs.logf("info", "", "took the daily backup of the database")
+		}
+	}
 	rs.logf("info", "", "finished in %s: %d created, %d updated, %d unchanged, %d flagged, %d requests",
 		run.End.Sub(run.Start).Round(time.Millisecond), run.Totals.Created, run.Totals.Updated, run.Totals.Unchanged, run.Totals.Flagged, run.Totals.Requests)
 	if rs.sess != nil {

@@ -100,6 +100,7 @@ func commands() map[string]command {
 		{"consent", "consent tenantsync into GDAP customer tenants through Partner Center", 0, runConsent},
 		{"logs", "print recent sync runs, or one run in detail", 1, runLogs},
 		{"demo", "sync a simulated partner with demo data, no Microsoft account needed", 0, runDemo},
+		{"restore", "list the database's backups (--list) or put one back (BACKUP, or latest)", 1, runRestore},
 	}
 	out := map[string]command{}
 	for _, c := range append(cmds, testCommands...) {

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// TestRestoreAfterDamage: yesterday's backup brings the data back after
+// today's database was damaged; the damaged file is kept aside.
+func TestRestoreAfterDamage(t *testing.T) {
+	dir := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+			Getenv: func(k string) string {
+				if k == DataDirEnv {
+					return dir
+				}
+				return ""
+			}}
+		return Run(context.Background(), env, args), out.String(), errb.String()
+	}
+	csv := func(name string, orgs ...string) string {
+		p := filepath.Join(t.TempDir(), name)
+		var b strings.Builder
+		b.WriteString("Organization,First Name,Last Name,Email\n")
+		for i, o := range orgs {
+			b.WriteString(o + ",Ann,Lee" + string(rune('a'+i)) + ",ann" + string(rune('a'+i)) + "@" + strings.ToLower(strings.ReplaceAll(o, " ", "")) + ".example.com\n")
+		}
+		if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if code, out, errs := run("import", csv("day1.csv", "Alpha Ltd", "Beta Ltd", "Gamma Ltd")); code != ExitOK {
+		t.Fatalf("import day 1 = %d\n%s\n%s", code, out, errs)
+	}
+	// Yesterday's daily backup (a good sync takes it; here directly).
+	dbPath := filepath.Join(dir, store.DBFile)
+	s, err := store.Open(dbPath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if taken, err := s.BackupDaily(context.Background()); err != nil || !taken {
+		t.Fatalf("BackupDaily = %v, %v", taken, err)
+	}
+	if taken, _ := s.BackupDaily(context.Background()); taken {
+		t.Error("a second daily backup on the same day")
+	}
+	s.Close()
+	if code, out, errs := run("import", csv("day2.csv", "Delta Ltd", "Epsilon Ltd")); code != ExitOK {
+		t.Fatalf("import day 2 = %d\n%s\n%s", code, out, errs)
+	}
+	// Today's database is damaged: cut to half.
+	data, err := os.ReadFile(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dbPath, data[:len(data)/2/4096*4096], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run("status"); code != ExitDamaged {
+		t.Fatalf("status on the damaged database = %d, want 3: %s", code, errs)
+	}
+	code, out, errs := run("restore", "--list")
+	if code != ExitOK || !strings.Contains(out, "-daily.db") {
+		t.Fatalf("restore --list = %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = run("restore", "latest")
+	if code != ExitOK || !strings.Contains(out, "Restored") || !strings.Contains(out, "kept as") {
+		t.Fatalf("restore latest = %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = run("status")
+	if code != ExitOK || !strings.Contains(out, "Organizations:   3\n") {
+		t.Errorf("status after restore = %d\n%s; want yesterday's 3 organizations", code, out)
+	}
+	kept, _ := filepath.Glob(dbPath + ".replaced-*")
+	if len(kept) != 1 {
+		t.Errorf("the damaged database was not kept aside: %v", kept)
+	}
+	if code, _, _ := run("restore", "no-such-backup.db"); code != ExitUsage {
+		t.Errorf("restore of an unknown backup = %d, want 2", code)
+	}
+}
