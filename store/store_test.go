@@ -682,3 +682,47 @@ func TestBackupsRollAndRestore(t *testing.T) {
 		t.Errorf("after restoring the oldest kept backup: %d organizations, %v; want 3", info.Organizations, err)
 	}
 }
+
+// TestViewSalvagingSkipsUnreadableRecords: one damaged record fails a
+// plain read, while a salvaging read (what export uses) skips it, says
+// which, and returns the rest.
+func TestViewSalvagingSkipsUnreadableRecords(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	var orgID, badID uint64
+	err := s.Update(ctx, func(tx *Tx) error {
+		o := Organization{Name: "Contoso"}
+		if err := tx.PutOrg(&o); err != nil {
+			return err
+		}
+		orgID = o.ID
+		for _, n := range []string{"Ann", "Bob", "Cy"} {
+			c := Contact{OrgID: o.ID, FirstName: n, LastName: "Lee", PrimaryEmail: strings.ToLower(n) + "@contoso.example.com"}
+			if err := tx.PutContact(&c); err != nil {
+				return err
+			}
+			badID = c.ID
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Damage the last contact's record as a disk error would.
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketContacts).Put(idKey(badID), []byte("{\x00garbage")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(ctx, func(tx *Tx) error { _, err := tx.OrgContacts(orgID); return err }); err == nil {
+		t.Error("a plain read of a damaged record succeeded")
+	}
+	var skipped []string
+	var got []Contact
+	err = s.ViewSalvaging(ctx, func(what string, err error) { skipped = append(skipped, what) }, func(tx *Tx) error {
+		var err error
+		got, err = tx.OrgContacts(orgID)
+		return err
+	})
+	if err != nil || len(got) != 2 || len(skipped) != 1 || skipped[0] != fmt.Sprintf("contact %d", badID) {
+		t.Errorf("salvaging read = %d contacts, skipped %v, %v; want 2 and the damaged one named", len(got), skipped, err)
+	}
+}

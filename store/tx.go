@@ -19,11 +19,23 @@ type Tx struct {
 	tx   *bolt.Tx
 	rows []rowChange // applied to the in-memory row index after commit
 	now  time.Time
+	// unreadable, when set, hears of records that cannot be decoded, and
+	// Orgs and OrgContacts go on without them (see ViewSalvaging).
+	unreadable func(what string, err error)
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
 	return s.view(ctx, func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, now: time.Now().UTC()}) })
+}
+
+// ViewSalvaging is View for getting data out of a damaged database (an
+// export is the technician's way out): Orgs and OrgContacts skip records
+// that cannot be read, and tell unreadable about each one.
+func (s *Store) ViewSalvaging(ctx context.Context, unreadable func(what string, err error), fn func(tx *Tx) error) error {
+	return s.view(ctx, func(btx *bolt.Tx) error {
+		return fn(&Tx{tx: btx, now: time.Now().UTC(), unreadable: unreadable})
+	})
 }
 
 // Update runs fn in a read-write transaction: everything fn writes is
@@ -105,6 +117,10 @@ func (t *Tx) Orgs() ([]Organization, error) {
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		var o Organization
 		if err := getJSON(b, k[len(k)-8:], &o); err != nil {
+			if t.unreadable != nil {
+				t.unreadable(fmt.Sprintf("organization %d", binary.BigEndian.Uint64(k[len(k)-8:])), err)
+				continue
+			}
 			return nil, fmt.Errorf("organization index %x: %w", k, err)
 		}
 		out = append(out, o)
@@ -222,6 +238,10 @@ func (t *Tx) orgContacts(orgID uint64, want func(id uint64) bool) ([]Contact, er
 		}
 		ct, err := t.Contact(id)
 		if err != nil {
+			if t.unreadable != nil {
+				t.unreadable(fmt.Sprintf("contact %d", id), err)
+				continue
+			}
 			return nil, err
 		}
 		out = append(out, ct)

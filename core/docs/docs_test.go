@@ -166,15 +166,15 @@ func TestExportImportRoundTrip(t *testing.T) {
 			dst := openStore(t)
 			var err error
 			if format == "json" {
-				if err := ExportJSON(ctx, src, &contactsOut); err != nil {
+				if err := ExportJSON(ctx, src, &contactsOut, nil); err != nil {
 					t.Fatal(err)
 				}
 				_, err = ImportJSON(ctx, dst, &contactsOut, Options{File: "all.json"})
 			} else {
-				if err := ExportCSV(ctx, src, &orgsOut, KindOrganizations); err != nil {
+				if err := ExportCSV(ctx, src, &orgsOut, KindOrganizations, nil); err != nil {
 					t.Fatal(err)
 				}
-				if err := ExportCSV(ctx, src, &contactsOut, KindContacts); err != nil {
+				if err := ExportCSV(ctx, src, &contactsOut, KindContacts, nil); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := ImportCSV(ctx, dst, &orgsOut, Options{File: "orgs.csv"}); err != nil {

@@ -62,9 +62,12 @@ func (w csvWriter) Write(rec []string) error {
 // ExportCSV writes organizations or contacts as CSV with a header row that
 // ImportCSV reads back. Cells that a spreadsheet would take for a formula
 // are written with a leading single quote (see neutralizeFormula).
-func ExportCSV(ctx context.Context, s *store.Store, w io.Writer, kind string) error {
+//
+// Records the database cannot read are left out and reported to skipped
+// (nil: ignored), so one damaged record does not block the way out.
+func ExportCSV(ctx context.Context, s *store.Store, w io.Writer, kind string, skipped func(what string, err error)) error {
 	cw := csvWriter{csv.NewWriter(w)}
-	err := s.View(ctx, func(tx *store.Tx) error {
+	err := s.ViewSalvaging(ctx, orIgnore(skipped), func(tx *store.Tx) error {
 		orgs, err := tx.Orgs()
 		if err != nil {
 			return err
@@ -119,9 +122,10 @@ func ExportCSV(ctx context.Context, s *store.Store, w io.Writer, kind string) er
 }
 
 // ExportJSON writes every organization and contact as a Document.
-func ExportJSON(ctx context.Context, s *store.Store, w io.Writer) error {
+// Unreadable records are skipped and reported as with ExportCSV.
+func ExportJSON(ctx context.Context, s *store.Store, w io.Writer, skipped func(what string, err error)) error {
 	doc := Document{Organizations: []OrgJSON{}, Contacts: []ContactJSON{}}
-	err := s.View(ctx, func(tx *store.Tx) error {
+	err := s.ViewSalvaging(ctx, orIgnore(skipped), func(tx *store.Tx) error {
 		orgs, err := tx.Orgs()
 		if err != nil {
 			return err
@@ -145,4 +149,11 @@ func ExportJSON(ctx context.Context, s *store.Store, w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+func orIgnore(f func(string, error)) func(string, error) {
+	if f == nil {
+		return func(string, error) {}
+	}
+	return f
 }

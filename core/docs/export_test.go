@@ -35,10 +35,10 @@ func TestExportCSVNeutralizesFormulas(t *testing.T) {
 	}
 
 	var orgsOut, contactsOut bytes.Buffer
-	if err := ExportCSV(ctx, src, &orgsOut, KindOrganizations); err != nil {
+	if err := ExportCSV(ctx, src, &orgsOut, KindOrganizations, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := ExportCSV(ctx, src, &contactsOut, KindContacts); err != nil {
+	if err := ExportCSV(ctx, src, &contactsOut, KindContacts, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, out := range []string{orgsOut.String(), contactsOut.String()} {

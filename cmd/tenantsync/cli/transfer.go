@@ -121,12 +121,22 @@ func runExport(ctx context.Context, env *Env, args []string) int {
 		return fail(env, "%v", err)
 	}
 	defer closeAll()
+	skipped := 0
+	skip := func(what string, err error) {
+		skipped++
+		fmt.Fprintf(env.Stderr, "tenantsync export: skipped %s: it cannot be read (%v)\n", what, err)
+	}
 	write := func(w io.Writer) error {
 		if *format == "json" {
-			return docs.ExportJSON(ctx, s, w)
+			return docs.ExportJSON(ctx, s, w, skip)
 		}
-		return docs.ExportCSV(ctx, s, w, kind)
+		return docs.ExportCSV(ctx, s, w, kind, skip)
 	}
+	defer func() {
+		if skipped > 0 {
+			fmt.Fprintf(env.Stderr, "tenantsync export: %d unreadable record(s) left out; the database is damaged: see `tenantsync restore --list`\n", skipped)
+		}
+	}()
 	if *out == "-" {
 		if err := write(env.Stdout); err != nil {
 			return fail(env, "export: %v", err)
