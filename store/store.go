@@ -108,7 +108,15 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync skips fsync; only for benchmarks and throwaway databases.
 	NoSync bool
+	// ReadOnly opens an existing database for reading only (status,
+	// export, logs): nothing is created, migrated or written, and a
+	// read-only disk or file is no obstacle. A missing database is
+	// ErrNoDatabase; an older schema asks for a normal open first.
+	ReadOnly bool
 }
+
+// ErrNoDatabase means a read-only open found no database file.
+var ErrNoDatabase = errors.New("no tenantsync database here yet")
 
 // Store is the open database. Its methods are safe for concurrent use.
 type Store struct {
@@ -135,8 +143,10 @@ func Open(path string, opt Options) (s *Store, err error) {
 	if timeout == 0 {
 		timeout = time.Second
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+	if !opt.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
 	}
 	version, exists, err := peekVersion(path, timeout)
 	if err != nil {
@@ -145,6 +155,25 @@ func Open(path string, opt Options) (s *Store, err error) {
 	current := len(migrations)
 	if exists && version > current {
 		return nil, fmt.Errorf("open %s: %w (schema %d, this version reads %d): update tenantsync", path, ErrNewerSchema, version, current)
+	}
+	if opt.ReadOnly {
+		switch {
+		case !exists:
+			return nil, fmt.Errorf("open %s: %w", path, ErrNoDatabase)
+		case version < current:
+			return nil, fmt.Errorf("open %s: schema %d needs an upgrade to %d: open it once with tenantsync (the app, or any command that writes)", path, version, current)
+		}
+		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})
+		if err != nil {
+			if errors.Is(err, bolt.ErrTimeout) {
+				return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+			}
+			if fileDamage(err) {
+				return nil, damaged(path, err)
+			}
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		return &Store{db: db, path: path}, nil
 	}
 	if exists && version > 0 && version < current {
 		if err := backup(path, version); err != nil {

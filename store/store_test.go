@@ -726,3 +726,45 @@ func TestViewSalvagingSkipsUnreadableRecords(t *testing.T) {
 		t.Errorf("salvaging read = %d contacts, skipped %v, %v; want 2 and the damaged one named", len(got), skipped, err)
 	}
 }
+
+// TestReadOnlyOpenChangesNothing: a read-only open neither creates nor
+// writes: the file's bytes stay as they were, even a run left "syncing".
+func TestReadOnlyOpenChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, DBFile)
+	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrNoDatabase) {
+		t.Errorf("read-only open of no file = %v, want ErrNoDatabase", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a read-only open created the database")
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	err = s.Update(ctx, func(tx *Tx) error {
+		c := Connection{ID: "c1", Name: "P", Status: StatusSyncing}
+		return tx.PutConnection(&c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	before, _ := os.ReadFile(path)
+	// The normal open would mark the connection interrupted (a write).
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ro.Info(ctx); err != nil {
+		t.Errorf("Info read-only: %v", err)
+	}
+	if err := ro.Update(ctx, func(tx *Tx) error { return nil }); err == nil {
+		t.Error("a write transaction on a read-only store succeeded")
+	}
+	ro.Close()
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Error("a read-only open changed the file")
+	}
+}

@@ -327,6 +327,21 @@ func openStore(env *Env, dataDirFlag string) (*store.Store, *slog.Logger, func()
 	return s, logger, func() { s.Close(); closeLog() }, nil
 }
 
+// openStoreRead opens the database for reading only (status, logs, export):
+// it creates, migrates and writes nothing, not even the log, so it works on
+// a read-only disk and leaves the file as it was.
+func openStoreRead(env *Env, dataDirFlag string) (*store.Store, func(), error) {
+	dir, err := DataDir(dataDirFlag, env.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := store.Open(filepath.Join(dir, store.DBFile), store.Options{ReadOnly: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { s.Close() }, nil
+}
+
 // LogFile is the log's name inside the data directory.
 const LogFile = "tenantsync.log"
 
@@ -394,7 +409,12 @@ func runStatus(ctx context.Context, env *Env, args []string) int {
 	if code, ok := f.parse(args); !ok {
 		return code
 	}
-	s, logger, closeAll, err := openStore(env, f.dataDir)
+	s, closeAll, err := openStoreRead(env, f.dataDir)
+	if errors.Is(err, store.ErrNoDatabase) {
+		dir, _ := DataDir(f.dataDir, env.Getenv)
+		fmt.Fprintf(env.Stdout, "Data directory:  %s\nNo database yet: nothing has been imported, connected or synced here.\n", dir)
+		return ExitOK
+	}
 	if err != nil {
 		return fail(env, "%v", err)
 	}
@@ -403,7 +423,6 @@ func runStatus(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env, "%v", err)
 	}
-	logger.Info("status", "contacts", info.Contacts)
 	w := env.Stdout
 	fmt.Fprintf(w, "Data directory:  %s\n", filepath.Dir(info.Path))
 	fmt.Fprintf(w, "Database:        %s (%s, schema %d)\n", info.Path, humanBytes(info.SizeBytes), info.SchemaVersion)

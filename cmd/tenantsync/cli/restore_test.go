@@ -88,3 +88,43 @@ func TestRestoreAfterDamage(t *testing.T) {
 		t.Errorf("restore of an unknown backup = %d, want 2", code)
 	}
 }
+
+// TestReadCommandsChangeNothing: status, logs and export read without
+// writing: the database file stays byte for byte, and on a directory with
+// no database nothing is created.
+func TestReadCommandsChangeNothing(t *testing.T) {
+	dir := t.TempDir()
+	run := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+			Getenv: func(k string) string {
+				if k == DataDirEnv {
+					return dir
+				}
+				return ""
+			}}
+		return Run(context.Background(), env, args), out.String() + errb.String()
+	}
+	empty := filepath.Join(dir, "empty")
+	if code, out := run("status", "--data-dir", empty); code != ExitOK || !strings.Contains(out, "No database yet") {
+		t.Errorf("status on an empty directory = %d %q", code, out)
+	}
+	if _, err := os.Stat(empty); err == nil {
+		t.Error("status created the data directory")
+	}
+	p := filepath.Join(t.TempDir(), "orgs.csv")
+	os.WriteFile(p, []byte("Organization,First Name,Last Name,Email\nAlpha Ltd,Ann,Lee,ann@alpha.example.com\n"), 0o600)
+	if code, out := run("import", p); code != ExitOK {
+		t.Fatalf("import = %d %s", code, out)
+	}
+	dbPath := filepath.Join(dir, store.DBFile)
+	before, _ := os.ReadFile(dbPath)
+	for _, args := range [][]string{{"status"}, {"logs"}, {"export", "contacts"}} {
+		if code, out := run(args...); code != ExitOK {
+			t.Errorf("%v = %d %s", args, code, out)
+		}
+	}
+	if after, _ := os.ReadFile(dbPath); !bytes.Equal(before, after) {
+		t.Error("a read command changed the database file")
+	}
+}

@@ -211,7 +211,11 @@ func runLogs(ctx context.Context, env *Env, args []string) int {
 	if code, ok := f.parse(args); !ok {
 		return code
 	}
-	s, _, closeAll, err := openStore(env, f.dataDir)
+	s, closeAll, err := openStoreRead(env, f.dataDir)
+	if errors.Is(err, store.ErrNoDatabase) {
+		fmt.Fprintln(env.Stdout, "No sync runs yet.")
+		return ExitOK
+	}
 	if err != nil {
 		return fail(env, "%v", err)
 	}

@@ -116,7 +116,7 @@ func runExport(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "tenantsync export: CSV holds one kind: export organizations and contacts separately, or use --format json")
 		return ExitUsage
 	}
-	s, _, closeAll, err := openStore(env, f.dataDir)
+	s, closeAll, err := openStoreRead(env, f.dataDir)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
