@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,17 +20,9 @@ func TestDamagedDatabaseExitsThree(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"status"}, {"export", "contacts"}} {
-		var out, errb bytes.Buffer
-		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
-			Getenv: func(k string) string {
-				if k == DataDirEnv {
-					return dir
-				}
-				return ""
-			}}
-		code := Run(context.Background(), env, args)
-		if code != ExitDamaged || !strings.Contains(errb.String(), "damaged") {
-			t.Errorf("%v on a damaged database = %d, %q; want 3 naming the damage", args, code, errb.String())
+		code, _, errs := run(t, dir, args...)
+		if code != ExitDamaged || !strings.Contains(errs, "damaged") {
+			t.Errorf("%v on a damaged database = %d, %q; want 3 naming the damage", args, code, errs)
 		}
 	}
 	if after, _ := os.ReadFile(path); !bytes.Equal(after, junk) {

@@ -15,17 +15,7 @@ import (
 // today's database was damaged; the damaged file is kept aside.
 func TestRestoreAfterDamage(t *testing.T) {
 	dir := t.TempDir()
-	run := func(args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
-			Getenv: func(k string) string {
-				if k == DataDirEnv {
-					return dir
-				}
-				return ""
-			}}
-		return Run(context.Background(), env, args), out.String(), errb.String()
-	}
+	run := func(args ...string) (int, string, string) { return run(t, dir, args...) }
 	csv := func(name string, orgs ...string) string {
 		p := filepath.Join(t.TempDir(), name)
 		var b strings.Builder
@@ -95,15 +85,8 @@ func TestRestoreAfterDamage(t *testing.T) {
 func TestReadCommandsChangeNothing(t *testing.T) {
 	dir := t.TempDir()
 	run := func(args ...string) (int, string) {
-		var out, errb bytes.Buffer
-		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
-			Getenv: func(k string) string {
-				if k == DataDirEnv {
-					return dir
-				}
-				return ""
-			}}
-		return Run(context.Background(), env, args), out.String() + errb.String()
+		code, out, errs := run(t, dir, args...)
+		return code, out + errs
 	}
 	empty := filepath.Join(dir, "empty")
 	if code, out := run("status", "--data-dir", empty); code != ExitOK || !strings.Contains(out, "No database yet") {

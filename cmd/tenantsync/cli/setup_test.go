@@ -1,16 +1,11 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // TestSetupFromFreshPartner goes from a partner without tenantsync, with 50
@@ -19,31 +14,9 @@ import (
 // account's sign-in), consent into every customer through Partner Center,
 // to a first full sync of all 50; setup run again creates nothing new.
 func TestSetupFromFreshPartner(t *testing.T) {
-	secrets.MockInit()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 43, Tenants: 50, UsersPerTenant: 6, Unconsented: 10,
-		CleanTenants: true, DisableThrottling: true, FreshPartner: true, ReplicationDelay: 300 * time.Millisecond, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	nw := demo.Network(ctx, sim)
-	dir := t.TempDir()
-	run := func(args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Network: &nw,
-			Getenv: func(k string) string {
-				if k == DataDirEnv {
-					return dir
-				}
-				return ""
-			}}
-		return Run(ctx, env, args), out.String(), errb.String()
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	runIn, sim, _, port := simCLI(t, m365sim.Options{Seed: 43, Tenants: 50, UsersPerTenant: 6, Unconsented: 10,
+		CleanTenants: true, DisableThrottling: true, FreshPartner: true, ReplicationDelay: 300 * time.Millisecond})
+	run := func(args ...string) (int, string, string) { return runIn("", args...) }
 
 	code, out, errs := run("setup", "--name", "Partner", "--port", itoa(port))
 	if code != ExitOK {

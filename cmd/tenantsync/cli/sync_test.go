@@ -1,47 +1,18 @@
 package cli
 
 import (
-	"bytes"
-	"context"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // TestConnectSyncLogs drives the headless commands against the simulated
 // cloud: connect (sign-in through the loopback), sync, a dry run, logs.
 func TestConnectSyncLogs(t *testing.T) {
-	secrets.MockInit()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 41, Tenants: 4, UsersPerTenant: 15, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	run, sim, _, port := simCLI(t, m365sim.Options{Seed: 41, Tenants: 4, UsersPerTenant: 15, CleanTenants: true, DisableThrottling: true})
 	info := sim.Info()
-	nw := demo.Network(ctx, sim)
-	netw := &nw
-	dir := t.TempDir()
-	run := func(stdin string, args ...string) (int, string, string) {
-		var out, errb bytes.Buffer
-		env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Network: netw,
-			Getenv: func(k string) string {
-				if k == DataDirEnv {
-					return dir
-				}
-				return ""
-			}}
-		return Run(ctx, env, args), out.String(), errb.String()
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 
 	code, out, errs := run(info.ClientSecret+"\n", "connect", "--name", "Partner", "--tenant", info.PartnerTenantID,
 		"--client-id", info.ClientID, "--secret-stdin", "--port", itoa(port))
