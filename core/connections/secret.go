@@ -64,7 +64,9 @@ func (m *Manager) RefreshSecretExpiry(ctx context.Context, c store.Connection, s
 	var out struct {
 		Value []applicationObj `json:"value"`
 	}
-	if err := g.do(ctx, http.MethodGet, "/applications"+filterEq("appId", c.ClientID)+"&$select=id,appId,passwordCredentials", nil, &out); err != nil || len(out.Value) == 0 {
+	// One try: this runs in a sync, where waiting out replication (do)
+	// would only delay it; the date is read again tomorrow.
+	if err := g.doOnce(ctx, http.MethodGet, "/applications"+filterEq("appId", c.ClientID)+"&$select=id,appId,passwordCredentials", nil, &out); err != nil || len(out.Value) == 0 {
 		return c, nil
 	}
 	// The keychain's secret is the live password whose hint (its first

@@ -640,6 +640,11 @@ func (g *adminGraph) addPassword(ctx context.Context, objectID, name string) (*p
 	return &p, nil
 }
 
+type roleAssignment struct {
+	AppRoleID  string `json:"appRoleId"`
+	ResourceID string `json:"resourceId"`
+}
+
 type grantObj struct {
 	ID          string `json:"id"`
 	ClientID    string `json:"clientId"`
@@ -688,20 +693,14 @@ func (g *adminGraph) grantAdminConsent(ctx context.Context, sp, graphSP, pcSP *s
 		}
 	}
 	var assigned struct {
-		Value []struct {
-			AppRoleID  string `json:"appRoleId"`
-			ResourceID string `json:"resourceId"`
-		} `json:"value"`
+		Value []roleAssignment `json:"value"`
 	}
 	if err := g.do(ctx, http.MethodGet, "/servicePrincipals/"+sp.ID+"/appRoleAssignments", nil, &assigned); err != nil {
 		return nil, err
 	}
 	for _, name := range permissions.Names(permissions.GraphAppID, false) {
 		roleID := graphSP.find(graphSP.AppRoles, name)
-		if slices.ContainsFunc(assigned.Value, func(a struct {
-			AppRoleID  string `json:"appRoleId"`
-			ResourceID string `json:"resourceId"`
-		}) bool {
+		if slices.ContainsFunc(assigned.Value, func(a roleAssignment) bool {
 			return strings.EqualFold(a.AppRoleID, roleID) && a.ResourceID == graphSP.ID
 		}) {
 			continue
