@@ -2,7 +2,7 @@
 // process, with a local documentation set that partly matches it, so every
 // view has something to show without a network or a Microsoft account.
 //
-// Demo data lives in its own database (DIR/demo/tenantsync.db), recreated on
+// Demo data lives in its own database (DIR/demo/tenantsync.db), replaced on
 // every start: it never mixes with the technician's real documentation, and
 // secrets stay in memory, so no OS keychain is needed.
 package demo
@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,9 +51,18 @@ type Demo struct {
 // Dir is where the demo database lives inside a data directory.
 func Dir(dataDir string) string { return filepath.Join(dataDir, "demo") }
 
-// Start starts the simulated cloud, recreates the demo database under
-// dataDir, seeds it, creates a demo connection, signs it in and syncs it
-// once; then one user leaves, for the next sync to flag.
+// ErrInUse means another tenantsync has the demo database open: a demo
+// being built, the app exploring the demo, or a command run on DIR/demo.
+var ErrInUse = errors.New("the demo database is already in use by another tenantsync (a demo, the app exploring the demo, or a command run on the demo folder)")
+
+// Start starts the simulated cloud and puts a new demo database in place
+// under dataDir: seeded, with a demo connection signed in and synced once.
+// Then one user leaves, for the next sync to flag.
+//
+// The demo database's lock is taken first and held until Close: the new
+// demo is built in a folder of its own and replaces the old contents in one
+// transaction (store.Replace), so nothing is deleted under another process
+// and a demo killed while building leaves the previous demo as it was.
 func Start(ctx context.Context, dataDir string, opt Options) (*Demo, error) {
 	if opt.Tenants <= 0 {
 		opt.Tenants = 12
@@ -61,12 +71,17 @@ func Start(ctx context.Context, dataDir string, opt Options) (*Demo, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	dbPath := filepath.Join(dir, store.DBFile)
-	// A fresh database each time: the simulator listens on a new port and
-	// issues new tokens on every start.
-	if err := os.Remove(dbPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("demo: remove the previous demo database: %w", err)
+	target, err := openTarget(filepath.Join(dir, store.DBFile))
+	if err != nil {
+		return nil, err
 	}
+	removeBuilds(dir) // what killed demos left; no demo builds now: we hold the lock
+	build, err := os.MkdirTemp(dir, buildPrefix+"*")
+	if err != nil {
+		target.Close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	defer os.RemoveAll(build)
 	simCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	sizes := make([]int, opt.Tenants)
 	for i := range sizes {
@@ -78,42 +93,98 @@ func Start(ctx context.Context, dataDir string, opt Options) (*Demo, error) {
 	})
 	if err != nil {
 		cancel()
+		target.Close()
 		return nil, fmt.Errorf("demo: start the simulated Microsoft cloud: %w", err)
 	}
 	d := &Demo{Sim: sim, cancel: cancel}
 	fail := func(err error) (*Demo, error) {
 		d.Close()
+		target.Close()
 		return nil, err
 	}
-	s, err := store.Open(dbPath, store.Options{})
+	// A fresh database each time (the simulator listens on a new port and
+	// issues new tokens on every start), built aside.
+	s, err := store.Open(filepath.Join(build, store.DBFile), store.Options{NoSync: true})
 	if err != nil {
 		return fail(fmt.Errorf("demo: %w", err))
 	}
 	d.Store = s
-	info := sim.Info()
-	d.Manager = NewManager(simCtx, s, sim)
-	if err := Seed(ctx, s, sim); err != nil {
+	keychain, sealer, network := NewKeychain(), NewSealer(), demoNetwork(simCtx, sim)
+	d.Manager = connections.NewManager(s, keychain, sealer, network)
+	if err := d.build(ctx, opt); err != nil {
 		return fail(err)
+	}
+	if err := target.Replace(ctx, s); err != nil {
+		return fail(fmt.Errorf("demo: put the new demo in place: %w", err))
+	}
+	if err := s.Close(); err != nil {
+		return fail(fmt.Errorf("demo: %w", err))
+	}
+	d.Store = target
+	d.Manager = connections.NewManager(target, keychain, sealer, network)
+	return d, nil
+}
+
+// openTarget opens the demo database and keeps its lock. A file that
+// cannot be opened for damage is a file no one is writing (bbolt takes the
+// lock before it reads): the new demo replaces it.
+func openTarget(path string) (*store.Store, error) {
+	s, err := store.Open(path, store.Options{})
+	switch {
+	case errors.Is(err, store.ErrLocked):
+		return nil, fmt.Errorf("demo: %s: %w", path, ErrInUse)
+	case errors.Is(err, store.ErrDamaged) || errors.Is(err, store.ErrNewerSchema):
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("demo: replace the previous demo database: %w", err)
+		}
+		s, err = store.Open(path, store.Options{})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return s, nil
+}
+
+// buildPrefix names the folders, inside the demo folder, where a new demo
+// database is built.
+const buildPrefix = ".demo-build-"
+
+// removeBuilds removes what demos killed while building left behind.
+func removeBuilds(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), buildPrefix) {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name())) // best effort: a leftover only takes space
+		}
+	}
+}
+
+// build seeds the demo database, creates the demo connection, signs it in
+// and plays yesterday's sync.
+func (d *Demo) build(ctx context.Context, opt Options) error {
+	info := d.Sim.Info()
+	if err := Seed(ctx, d.Store, d.Sim); err != nil {
+		return err
 	}
 	port, err := freePort()
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	conn, err := d.Manager.Create(ctx, connections.Form{
 		Name: "Demo partner (simulated)", Mode: store.ModeDemo, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: port,
 	})
 	if err != nil {
-		return fail(fmt.Errorf("demo: create the connection: %w", err))
+		return fmt.Errorf("demo: create the connection: %w", err)
 	}
 	d.ConnectionID = conn.ID
 	if _, err := d.Manager.SignIn(ctx, conn.ID); err != nil {
-		return fail(fmt.Errorf("demo: sign in: %w", err))
+		return fmt.Errorf("demo: sign in: %w", err)
 	}
-	if err := d.yesterday(ctx); err != nil {
-		return fail(err)
-	}
-	return d, nil
+	return d.yesterday(ctx)
 }
 
 // yesterday plays the sync a technician ran before today, then disables
@@ -162,9 +233,14 @@ func (d *Demo) Close() error {
 // simulated cloud and keeps secrets in memory; its sign-in completes without
 // a browser.
 func NewManager(ctx context.Context, s *store.Store, sim *m365sim.Server) *connections.Manager {
+	return connections.NewManager(s, NewKeychain(), NewSealer(), demoNetwork(ctx, sim))
+}
+
+// demoNetwork is Network under the cloud name the demo connection carries.
+func demoNetwork(ctx context.Context, sim *m365sim.Server) connections.Network {
 	n := Network(ctx, sim)
 	n.Cloud.Name = "demo"
-	return connections.NewManager(s, NewKeychain(), NewSealer(), n)
+	return n
 }
 
 // Network reaches the simulated cloud: its identity platform and Graph over

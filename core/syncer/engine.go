@@ -370,8 +370,9 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 			rs.logf("info", "", "removed the old client secret: the new one works")
 		}
 	}
-	if runErr == nil && !rs.dryRun && status != "cancelled" {
-		// A good run is the moment for the daily backup.
+	if runErr == nil && !rs.dryRun && status != "cancelled" && rs.conn.Mode != store.ModeDemo {
+		// A good run is the moment for the daily backup (the demo's data
+		// is rebuilt on every start: nothing to keep).
 		switch taken, err := e.store.BackupDaily(context.WithoutCancel(ctx)); {
 		case err != nil:
 			rs.logf("warning", "", "the daily backup failed: %v", err)
