@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -46,6 +47,43 @@ func writeContactsCSV(t *testing.T, n, bad int) string {
 	return path
 }
 
+// requireNothingCreated fails unless the data directory dir is empty: what
+// wrote nothing must not create a database or a log either.
+func requireNothingCreated(t *testing.T, dir, what string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("%s created %s in the data directory", what, e.Name())
+	}
+}
+
+// TestImportChecksEveryFileFirst: when one of several files is invalid,
+// nothing is imported from any of them, and a dry run against an existing
+// database counts what is already there without writing.
+func TestImportChecksEveryFileFirst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good, bad := writeContactsCSV(t, 50, 0), writeContactsCSV(t, 20, 7)
+	code, stdout, stderr := run(t, dir, "import", good, bad)
+	if code != ExitRuntime || !strings.Contains(stderr, "nothing was imported") || stdout != "" {
+		t.Errorf("import GOOD BAD = exit %d, stdout %q, stderr %q; want exit 1, nothing imported", code, stdout, stderr)
+	}
+	requireNothingCreated(t, dir, "an import with an invalid file")
+	if code, _, errs := run(t, dir, "import", good); code != ExitOK {
+		t.Fatalf("import GOOD = exit %d: %s", code, errs)
+	}
+	code, stdout, _ = run(t, dir, "import", "--dry-run", good)
+	if code != ExitOK || !strings.Contains(stdout, "Would import 0 contact(s)") || !strings.Contains(stdout, "50 already present") {
+		t.Errorf("dry run of an imported file = exit %d, %q; want 0 to import, 50 already present", code, stdout)
+	}
+	if _, status, _ := run(t, dir, "status"); !strings.Contains(status, "Contacts:        50\n") {
+		t.Errorf("status after import and dry run:\n%s", status)
+	}
+}
+
 func TestImportBadRowWritesNothing(t *testing.T) {
 	dir := t.TempDir()
 	csvPath := writeContactsCSV(t, 1000, 321)
@@ -57,12 +95,9 @@ func TestImportBadRowWritesNothing(t *testing.T) {
 	if !strings.Contains(stderr, `contacts.csv:322: "not an address" is not an e-mail address`) {
 		t.Errorf("stderr does not name the bad row:\n%s", stderr)
 	}
-	code, stdout, _ := run(t, dir, "status")
-	if code != ExitOK || !strings.Contains(stdout, "Contacts:        0\n") {
-		t.Errorf("status after refused import (exit %d):\n%s", code, stdout)
-	}
+	requireNothingCreated(t, dir, "a refused import")
 
-	code, stdout, _ = run(t, dir, "import", "--skip-invalid", csvPath)
+	code, stdout, _ := run(t, dir, "import", "--skip-invalid", csvPath)
 	if code != ExitOK || !strings.Contains(stdout, "Imported 999 contact(s) and 25 organization(s); 1 invalid row(s) skipped") {
 		t.Errorf("import --skip-invalid (exit %d):\n%s", code, stdout)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tenantsync/tenantsync/core/docs"
+	"github.com/tenantsync/tenantsync/store"
 )
 
 func runImport(ctx context.Context, env *Env, args []string) int {
@@ -30,60 +31,135 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 		f.Usage()
 		return ExitUsage
 	}
-	s, logger, closeAll, err := openStore(env, f.dataDir)
+	dir, err := DataDir(f.dataDir, env.Getenv)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
-	defer closeAll()
-	code := ExitOK
-	for i, path := range f.Args() {
-		res, err := importFile(ctx, path, func(r io.Reader, opt docs.Options) (docs.Result, error) {
-			opt.SkipInvalid, opt.DryRun, opt.Encoding = *skip, *dry, enc
+	// Every file is checked first, in a transaction that is rolled back,
+	// against the database when there is one and against an empty scratch
+	// database otherwise: a dry run, or an import that fails, creates
+	// nothing (no data directory, database or log) and imports nothing
+	// from any file.
+	check, existing, closeCheck, err := openImportCheck(dir)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	defer func() { closeCheck() }()
+	do := func(s *store.Store, path string, dryRun bool) (docs.Result, error) {
+		return importFile(ctx, path, func(r io.Reader, opt docs.Options) (docs.Result, error) {
+			opt.SkipInvalid, opt.DryRun, opt.Encoding = *skip, dryRun, enc
 			if strings.EqualFold(filepath.Ext(path), ".json") {
 				return docs.ImportJSON(ctx, s, r, opt)
 			}
 			return docs.ImportCSV(ctx, s, r, opt)
 		})
+	}
+	cancelled := func() int {
+		fmt.Fprintln(env.Stderr, "tenantsync: import cancelled: nothing was imported")
+		return ExitRuntime
+	}
+	results := make([]docs.Result, f.NArg())
+	failed := 0
+	for i, path := range f.Args() {
+		res, err := do(check, path, true)
+		results[i] = res
 		for _, p := range res.Problems {
 			fmt.Fprintln(env.Stderr, p)
 		}
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return cancelled()
+		case errors.Is(err, docs.ErrInvalidRows):
+			fmt.Fprintf(env.Stderr, "tenantsync: %s: %d invalid row(s). Fix them, or add --skip-invalid to import the %d valid row(s).\n",
+				path, len(res.Problems), res.Rows-len(res.Problems))
+			failed++
+		case err != nil:
+			fmt.Fprintf(env.Stderr, "tenantsync: %v\n", err)
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(env.Stderr, "tenantsync: import refused: %d of %d file(s) cannot be imported; nothing was imported\n", failed, f.NArg())
+		return ExitRuntime
+	}
+	if *dry {
+		for i, path := range f.Args() {
+			printImported(env, path, "Would import", results[i])
+		}
+		return ExitOK
+	}
+	s := check
+	if !existing {
+		closeCheck()
+		closeCheck = func() {}
+		opened, err := store.Open(filepath.Join(dir, store.DBFile), store.Options{})
+		if err != nil {
+			return fail(env, "%v", err)
+		}
+		defer opened.Close()
+		s = opened
+	}
+	logger, closeLog, err := OpenLog(dir)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	defer closeLog()
+	env.logDir = dir
+	for i, path := range f.Args() {
+		res, err := do(s, path, false)
 		if err != nil && ctx.Err() != nil {
 			// Ctrl-C or SIGTERM: this file's transaction rolled back and
 			// the files after it are not read.
 			logger.Warn("import cancelled", "file", filepath.Base(path), "err", err)
 			if i == 0 {
-				fmt.Fprintln(env.Stderr, "tenantsync: import cancelled: nothing was imported")
-			} else {
-				fmt.Fprintf(env.Stderr, "tenantsync: import cancelled: nothing was imported from %s or the files after it\n", path)
+				return cancelled()
 			}
+			fmt.Fprintf(env.Stderr, "tenantsync: import cancelled: nothing was imported from %s or the files after it\n", path)
 			return ExitRuntime
 		}
 		if err != nil {
-			logger.Warn("import refused", "file", filepath.Base(path), "problems", len(res.Problems), "err", err)
-			if errors.Is(err, docs.ErrInvalidRows) {
-				fmt.Fprintf(env.Stderr, "tenantsync: %s: %d invalid row(s); nothing was imported. Fix them, or add --skip-invalid to import the %d valid row(s).\n",
-					path, len(res.Problems), res.Rows-len(res.Problems))
-			} else {
-				fmt.Fprintf(env.Stderr, "tenantsync: %v\n", err)
-			}
-			code = ExitRuntime
-			continue
+			logger.Warn("import failed", "file", filepath.Base(path), "err", err)
+			return fail(env, "%s: %v; nothing was imported from it or the files after it", path, err)
 		}
-		verb := "Imported"
-		if *dry {
-			verb = "Would import"
-		}
-		fmt.Fprintf(env.Stdout, "%s: %s %d contact(s) and %d organization(s)", path, verb, res.Contacts, res.Organizations)
-		if res.AlreadyPresent > 0 {
-			fmt.Fprintf(env.Stdout, "; %d already present", res.AlreadyPresent)
-		}
-		if res.SkippedProblems {
-			fmt.Fprintf(env.Stdout, "; %d invalid row(s) skipped", len(res.Problems))
-		}
-		fmt.Fprintln(env.Stdout)
-		logger.Info("import", "file", filepath.Base(path), "contacts", res.Contacts, "organizations", res.Organizations, "dry_run", *dry)
+		printImported(env, path, "Imported", res)
+		logger.Info("import", "file", filepath.Base(path), "contacts", res.Contacts, "organizations", res.Organizations)
 	}
-	return code
+	return ExitOK
+}
+
+// openImportCheck opens the database an import is checked against: the
+// data directory's, when it has one, or an empty one in a scratch folder
+// (removed by closeFn) so that nothing is created in the data directory.
+func openImportCheck(dir string) (s *store.Store, existing bool, closeFn func(), err error) {
+	path := filepath.Join(dir, store.DBFile)
+	if _, err := os.Stat(path); err == nil {
+		s, err := store.Open(path, store.Options{})
+		if err != nil {
+			return nil, false, nil, err
+		}
+		return s, true, func() { s.Close() }, nil
+	}
+	scratch, err := os.MkdirTemp("", "tenantsync-import-check-")
+	if err != nil {
+		return nil, false, nil, err
+	}
+	s, err = store.Open(filepath.Join(scratch, store.DBFile), store.Options{NoSync: true})
+	if err != nil {
+		os.RemoveAll(scratch)
+		return nil, false, nil, err
+	}
+	return s, false, func() { s.Close(); os.RemoveAll(scratch) }, nil
+}
+
+func printImported(env *Env, path, verb string, res docs.Result) {
+	fmt.Fprintf(env.Stdout, "%s: %s %d contact(s) and %d organization(s)", path, verb, res.Contacts, res.Organizations)
+	if res.AlreadyPresent > 0 {
+		fmt.Fprintf(env.Stdout, "; %d already present", res.AlreadyPresent)
+	}
+	if res.SkippedProblems {
+		fmt.Fprintf(env.Stdout, "; %d invalid row(s) skipped", len(res.Problems))
+	}
+	fmt.Fprintln(env.Stdout)
 }
 
 func importFile(ctx context.Context, path string, fn func(io.Reader, docs.Options) (docs.Result, error)) (docs.Result, error) {
