@@ -10,10 +10,12 @@ import (
 	"syscall"
 
 	"github.com/tenantsync/tenantsync/cmd/tenantsync/cli"
+	"github.com/tenantsync/tenantsync/cmd/tenantsync/internal/clocale"
 	"github.com/tenantsync/tenantsync/core/syncer"
 )
 
 func main() {
+	clocale.Restore()
 	os.Exit(run())
 }
 
