@@ -37,6 +37,15 @@ type Backup struct {
 // Backup writes a backup of the database now and prunes old ones; reason
 // ("daily", "restore") goes into the file name.
 func (s *Store) Backup(ctx context.Context, reason string) (Backup, error) {
+	if err := ctx.Err(); err != nil {
+		return Backup{}, err
+	}
+	return s.backup(reason)
+}
+
+// backup is Backup for Open, which has no context: before a migration it
+// keeps the file as it was, under the lock Open holds.
+func (s *Store) backup(reason string) (Backup, error) {
 	dir := BackupDir(s.path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Backup{}, fmt.Errorf("back up: %w", err)
@@ -48,7 +57,7 @@ func (s *Store) Backup(ctx context.Context, reason string) (Backup, error) {
 		return Backup{}, fmt.Errorf("back up: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // after the rename there is nothing to remove
-	err = s.view(ctx, func(tx *bolt.Tx) error {
+	err = s.transact(false, func(tx *bolt.Tx) error {
 		_, err := tx.WriteTo(tmp)
 		return err
 	})

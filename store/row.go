@@ -207,7 +207,7 @@ func (s *Store) loadRows() (*rowIndex, error) {
 		return s.rows, nil
 	}
 	idx := &rowIndex{pos: map[uint64]int{}, orgSet: map[uint64]*Row{}}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.transact(false, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRows)
 		idx.rows = make([]*Row, 0, b.Stats().KeyN)
 		return b.ForEach(func(k, v []byte) error {

@@ -36,12 +36,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -95,7 +97,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrDamaged means the file is not a readable tenantsync database: its
 	// pages are damaged (a disk error, a copy cut short) or it is another
-	// program's file. Open changes nothing in it.
+	// program's file. Open changes nothing in it, and a transaction that
+	// meets a damaged page is rolled back.
 	ErrDamaged = errors.New("the database file is damaged or is not a tenantsync database")
 )
 
@@ -113,6 +116,13 @@ type Options struct {
 	// read-only disk or file is no obstacle. A missing database is
 	// ErrNoDatabase; an older schema asks for a normal open first.
 	ReadOnly bool
+
+	// migrations, when not nil, replaces the package's migrations: tests
+	// upgrade a fixture to a hypothetical next schema with it.
+	migrations []func(tx *bolt.Tx) error
+	// checkLimit, when not zero, replaces defaultCheckLimit; a negative
+	// one walks no file, so that tests reach later reads with damage.
+	checkLimit int64
 }
 
 // ErrNoDatabase means a read-only open found no database file.
@@ -125,147 +135,174 @@ type Store struct {
 
 	rowsMu sync.Mutex
 	rows   *rowIndex // lazily loaded; see row.go
+
+	batchMu sync.Mutex
+	batch   *pendingBatch // collecting Batch calls; see tx.go
+
+	// stuck is set when a transaction that met a damaged page could not
+	// be rolled back: bbolt's locks stay held, so every later
+	// transaction, and Close, would wait for ever. They return it instead.
+	stuck atomic.Pointer[error]
 }
 
 // Open opens or creates the database at path, upgrading an older schema after
-// backing the file up. A database held by another process yields ErrLocked
-// after opt.LockTimeout (one second when zero).
-func Open(path string, opt Options) (s *Store, err error) {
-	// bbolt trusts its pages: a damaged one can make it panic. Nothing
-	// half-done remains (the write transaction is not committed), so a
-	// panic while opening is the file's fault, said as such.
-	defer func() {
-		if r := recover(); r != nil {
-			s, err = nil, damaged(path, fmt.Errorf("%v", r))
-		}
-	}()
+// backing the file up (see Store.Backup). A database held by another process
+// yields ErrLocked after opt.LockTimeout (one second when zero).
+func Open(path string, opt Options) (*Store, error) {
 	timeout := opt.LockTimeout
 	if timeout == 0 {
 		timeout = time.Second
 	}
-	if !opt.ReadOnly {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	steps := opt.migrations
+	if steps == nil {
+		steps = migrations
+	}
+	limit := opt.checkLimit
+	if limit == 0 {
+		limit = defaultCheckLimit
+	}
+	if opt.ReadOnly {
+		// An empty file is what a first run leaves when it dies (or the
+		// disk fills) before its first write: a read-only open would try to
+		// initialise it and fail. The read-write open initialises it, under
+		// the lock, as a new database.
+		fi, err := os.Stat(path)
+		if errors.Is(err, os.ErrNotExist) || err == nil && fi.Size() == 0 {
+			return nil, fmt.Errorf("open %s: %w", path, ErrNoDatabase)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
-	version, exists, err := peekVersion(path, timeout)
+	// NoFreelistSync until the file is known to be ours: otherwise bbolt
+	// writes a freelist into a file that lacks one (another program's)
+	// while opening it, before the checks below can refuse it.
+	db, err := openBolt(path, &bolt.Options{Timeout: timeout, ReadOnly: opt.ReadOnly, NoSync: opt.NoSync,
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, err
 	}
-	current := len(migrations)
-	if exists && version > current {
-		return nil, fmt.Errorf("open %s: %w (schema %d, this version reads %d): update tenantsync", path, ErrNewerSchema, version, current)
+	s := &Store{db: db, path: path}
+	if err := s.prepare(opt.ReadOnly, steps, limit); err != nil {
+		s.Close()
+		return nil, err
 	}
-	if opt.ReadOnly {
-		switch {
-		case !exists:
-			return nil, fmt.Errorf("open %s: %w", path, ErrNoDatabase)
-		case version < current:
-			return nil, fmt.Errorf("open %s: schema %d needs an upgrade to %d: open it once with tenantsync (the app, or any command that writes)", path, version, current)
-		}
-		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})
-		if err != nil {
-			if errors.Is(err, bolt.ErrTimeout) {
-				return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
-			}
-			if fileDamage(err) {
-				return nil, damaged(path, err)
-			}
-			return nil, fmt.Errorf("open store: %w", err)
-		}
-		return &Store{db: db, path: path}, nil
-	}
-	if exists && version > 0 && version < current {
-		if err := backup(path, version); err != nil {
-			return nil, fmt.Errorf("back up before upgrade: %w", err)
-		}
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoSync: opt.NoSync, FreelistType: bolt.FreelistMapType})
+	return s, nil
+}
+
+// prepare checks a freshly opened file and brings it to the schema of
+// steps: the checks, the backup and the migration all run under the file
+// lock that Open took, so no other process writes meanwhile.
+func (s *Store) prepare(readOnly bool, steps []func(*bolt.Tx) error, limit int64) error {
+	fi, err := os.Stat(s.path)
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
-		}
-		if fileDamage(err) {
-			return nil, damaged(path, err)
-		}
-		return nil, fmt.Errorf("open store: %w", err)
+		return fmt.Errorf("open store: %w", err)
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			db.Close()
-			panic(r)
+	var version int
+	err = s.transact(false, func(tx *bolt.Tx) error {
+		if err := checkFile(tx, fi.Size(), limit); err != nil {
+			return damaged(s.path, err)
 		}
-	}()
-	s = &Store{db: db, path: path}
-	err = db.Update(func(tx *bolt.Tx) error {
-		if err := upgrade(tx, version, exists); err != nil {
+		var err error
+		version, err = readVersion(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.db.NoFreelistSync = false
+	current := len(steps)
+	switch {
+	case version > current:
+		return fmt.Errorf("open %s: %w (schema %d, this version reads %d): update tenantsync", s.path, ErrNewerSchema, version, current)
+	case readOnly && version < current:
+		return fmt.Errorf("open %s: schema %d needs an upgrade to %d: open it once with tenantsync (the app, or any command that writes)", s.path, version, current)
+	case readOnly:
+		return nil
+	}
+	// Version 0 is a new file: nothing to keep.
+	if version > 0 && version < current {
+		if _, err := s.backup(fmt.Sprintf("before-schema-%d", current)); err != nil {
+			return fmt.Errorf("back up before upgrade: %w", err)
+		}
+	}
+	err = s.transact(true, func(tx *bolt.Tx) error {
+		if err := upgrade(tx, version, steps); err != nil {
 			return err
 		}
 		return (&Tx{tx: tx, now: time.Now().UTC()}).markInterrupted()
 	})
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store: %w", err)
+		return fmt.Errorf("open store: %w", err)
 	}
-	return s, nil
+	return nil
+}
+
+// openBolt is bolt.Open naming a locked file and a damaged one. Reading a
+// damaged file's freelist, bbolt can panic or fault (see transact) after
+// it has opened and locked the file: that file is closed, so that the
+// lock does not outlive the failed open.
+func openBolt(path string, opt *bolt.Options) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	var file *os.File
+	opt.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		cause, ok := pageDamage(r)
+		if !ok {
+			panic(r)
+		}
+		if file != nil {
+			file.Close()
+		}
+		db, err = nil, damaged(path, cause)
+	}()
+	db, err = bolt.Open(path, 0o600, opt)
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, bolt.ErrTimeout):
+		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+	case fileDamage(err):
+		return nil, damaged(path, err)
+	}
+	return nil, fmt.Errorf("open store: %w", err)
 }
 
 // Path is the database file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
-
-// peekVersion reads the schema version of an existing file without changing it.
-func peekVersion(path string, timeout time.Duration) (version int, exists bool, err error) {
-	fi, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, false, nil
+// Close closes the database. A store stuck on a damaged page (see
+// transact) cannot close: its file stays locked until the process ends.
+func (s *Store) Close() error {
+	if err := s.stuck.Load(); err != nil {
+		return *err
 	}
-	if err != nil {
-		return 0, false, fmt.Errorf("open store: %w", err)
-	}
-	// An empty file is what a first run leaves when it dies (or the disk
-	// fills) before its first write: nothing to keep, and a read-only open
-	// would try to initialise it and fail. The read-write open below
-	// initialises it, under the lock, as a new database.
-	if fi.Size() == 0 {
-		return 0, false, nil
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: true})
-	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return 0, true, fmt.Errorf("open %s: %w", path, ErrLocked)
-		}
-		if fileDamage(err) {
-			return 0, true, damaged(path, err)
-		}
-		return 0, true, fmt.Errorf("open store: %w", err)
-	}
-	defer db.Close()
-	err = db.View(func(tx *bolt.Tx) error {
-		if err := checkFile(tx, fi.Size()); err != nil {
-			return damaged(path, err)
-		}
-		version, err = readVersion(tx)
-		return err
-	})
-	return version, true, err
+	return s.db.Close()
 }
 
-// checkLimit bounds the size of a file whose every key Open reads (and
+// defaultCheckLimit bounds the size of a file whose every key Open reads (and
 // looks up again): the walk costs about 300 ms at 100,000 contacts
 // (BenchmarkOpenFirstPage100k: 430 ms with it, 123 ms without), too much
 // for every start. Larger files get the structural checks bbolt does on
 // open only; a full check belongs to the backup routine (issue 12).
-const checkLimit = 32 << 20
+const defaultCheckLimit = 32 << 20
 
 // checkFile reads every page of a file small enough, and refuses a bbolt
 // file that another program made (buckets, but no meta). It runs in the
 // caller's goroutine so that a damaged page's panic, or a fault reading
 // past the mapped file, is recovered as damage: bbolt's own Tx.Check reads
 // in a goroutine of its own, where a damaged page crashes the process.
-func checkFile(tx *bolt.Tx, size int64) (err error) {
+func checkFile(tx *bolt.Tx, size, limit int64) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
@@ -279,7 +316,13 @@ func checkFile(tx *bolt.Tx, size int64) (err error) {
 			return errors.New("it is a bbolt database of another program")
 		}
 	}
-	if size > checkLimit {
+	// Every page a lookup can reach lies below the high-water mark: a
+	// file shorter than that was cut short, and reading its missing pages
+	// faults or, after a write grows the file, finds zeros.
+	if tx.Size() > size {
+		return fmt.Errorf("the file is %d bytes but its pages reach %d: it was cut short", size, tx.Size())
+	}
+	if limit < 0 || size > limit {
 		return nil
 	}
 	// Every key takes at least a leaf element (16 bytes) of the file: more
@@ -341,8 +384,8 @@ func fileDamage(err error) bool {
 
 // damaged names a damaged database and what to do, once.
 func damaged(path string, cause error) error {
-	return fmt.Errorf("%w: %s (%v). Nothing was changed in it. Move it aside (tenantsync then starts with an empty database) or put back a copy, for example a backup next to it (%s.*.bak)",
-		ErrDamaged, path, cause, filepath.Base(path))
+	return fmt.Errorf("%w: %s (%v). Nothing was changed in it. Put back a backup with `tenantsync restore` (the backups are in %s), or move the file aside (tenantsync then starts with an empty database)",
+		ErrDamaged, path, cause, BackupDir(path))
 }
 
 func readVersion(tx *bolt.Tx) (int, error) {
@@ -376,12 +419,10 @@ func createBuckets(tx *bolt.Tx) error {
 	return nil
 }
 
-func upgrade(tx *bolt.Tx, from int, existed bool) error {
-	if !existed {
-		from = 0
-	}
-	for v := from; v < len(migrations); v++ {
-		if err := migrations[v](tx); err != nil {
+// upgrade runs steps[from:] and records the schema they lead to.
+func upgrade(tx *bolt.Tx, from int, steps []func(*bolt.Tx) error) error {
+	for v := from; v < len(steps); v++ {
+		if err := steps[v](tx); err != nil {
 			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
 		}
 	}
@@ -391,30 +432,7 @@ func upgrade(tx *bolt.Tx, from int, existed bool) error {
 			return err
 		}
 	}
-	return meta.Put(keySchema, []byte(strconv.Itoa(len(migrations))))
-}
-
-// backup copies the database next to itself before a migration changes it.
-func backup(path string, version int) error {
-	dst := fmt.Sprintf("%s.schema%d.%s.bak", path, version, time.Now().UTC().Format("20060102T150405"))
-	in, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return meta.Put(keySchema, []byte(strconv.Itoa(len(steps))))
 }
 
 // Info describes the database for `tenantsync status`.
@@ -453,7 +471,7 @@ func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(fn)
+	return s.transact(false, fn)
 }
 
 // update runs fn in a write transaction unless ctx is already done.
@@ -461,5 +479,83 @@ func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(fn)
+	return s.transact(true, fn)
+}
+
+// transact runs fn in a bbolt transaction, the one way into the file
+// after Open. bbolt trusts its pages, and Open walks only files up to
+// its check limit, so a damaged page can still make a read panic, or
+// fault reading past the mapped file: SetPanicOnFault makes the fault a
+// panic, and a panic that pageDamage lays on the file becomes ErrDamaged.
+// bbolt's managed transactions roll back as the panic passes, so the
+// store goes on working; any other panic is fn's bug and goes on up.
+func (s *Store) transact(writable bool, fn func(tx *bolt.Tx) error) (err error) {
+	if stuck := s.stuck.Load(); stuck != nil {
+		return *stuck
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	var open *bolt.Tx
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		cause, ok := pageDamage(r)
+		if !ok {
+			panic(r)
+		}
+		err = damaged(s.path, cause)
+		// A transaction still open here was not rolled back (the
+		// rollback met the damage too): it holds bbolt's locks.
+		if open == nil || open.DB() != nil {
+			s.stuck.Store(&err)
+		}
+	}()
+	run := s.db.View
+	if writable {
+		run = s.db.Update
+	}
+	return run(func(tx *bolt.Tx) error {
+		open = tx
+		return fn(tx)
+	})
+}
+
+// pageDamage tells a panic that a damaged file causes from a bug, and
+// describes it. bbolt trusts its pages, so a damaged one makes it panic
+// (an index out of range, a failed assertion, an invalid page type), or
+// read outside the file, which SetPanicOnFault turns into a panic with
+// the faulting address. Both are the file's; a panic raised outside
+// bbolt without a fault address is a bug and not ours to hide. It must
+// be called by the deferred function that recovered r.
+func pageDamage(r any) (cause error, ok bool) {
+	site := panicSite()
+	if f, fault := r.(interface{ Addr() uintptr }); fault {
+		return fmt.Errorf("%v: address %#x, in %s", r, f.Addr(), site), true
+	}
+	if strings.HasPrefix(site, "go.etcd.io/bbolt") {
+		return fmt.Errorf("%v, in %s", r, site), true
+	}
+	return nil, false
+}
+
+// panicSite names the function, file and line where the panic being
+// recovered was raised: the first frame below runtime.gopanic that is not
+// the runtime's own (a bounds check or a signal handler).
+func panicSite() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	panicking := false
+	for {
+		f, more := frames.Next()
+		switch {
+		case f.Function == "runtime.gopanic":
+			panicking = true
+		case panicking && !strings.HasPrefix(f.Function, "runtime."):
+			return fmt.Sprintf("%s (%s:%d)", f.Function, filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return "an unknown place"
+		}
+	}
 }

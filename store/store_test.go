@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,53 +85,241 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 }
 
-func TestUpgradeBacksUpFirst(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, DBFile)
+// testdata/schema1.db is a database written by schema 1 (this package
+// while SchemaVersion was 1), holding fixtureOrgs and fixtureConnection:
+// upgrades are tested on it as on a user's old file. Regenerate it, only
+// while SchemaVersion is 1, with
+//
+//	go test ./store -run TestWriteSchema1Fixture -write-fixture
+const schema1Fixture = "testdata/schema1.db"
+
+var writeFixture = flag.Bool("write-fixture", false, "rewrite "+schema1Fixture+" (only while SchemaVersion is 1)")
+
+var (
+	fixtureOrgs = []struct {
+		name     string
+		domain   string
+		contacts [][2]string // first and last name; the e-mail is first@domain
+	}{
+		{"Contoso Ltd", "contoso.example", [][2]string{{"Adele", "Vance"}, {"Alex", "Wilber"}}},
+		{"Fabrikam Inc", "fabrikam.example", [][2]string{{"Diego", "Siciliani"}}},
+		{"Müller GmbH", "mueller.example", [][2]string{{"Jürgen", "Müller"}, {"Zoë", "Weiß"}}},
+	}
+	fixtureConnection = Connection{ID: "partner-1", Name: "Partner Center", TenantID: "11111111-2222-3333-4444-555555555555"}
+)
+
+// TestWriteSchema1Fixture writes testdata/schema1.db when asked to.
+func TestWriteSchema1Fixture(t *testing.T) {
+	if !*writeFixture {
+		t.Skip("rewrites " + schema1Fixture + " only with -write-fixture")
+	}
+	if SchemaVersion != 1 {
+		t.Fatalf("SchemaVersion is %d: the fixture must stay as schema 1 wrote it", SchemaVersion)
+	}
+	path := filepath.Join(t.TempDir(), DBFile)
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if err := s.PutOrg(ctx, &Organization{Name: "Contoso"}); err != nil {
+	err = s.Update(context.Background(), func(tx *Tx) error {
+		conn := fixtureConnection
+		if err := tx.PutConnection(&conn); err != nil {
+			return err
+		}
+		for _, fo := range fixtureOrgs {
+			o := Organization{Name: fo.name, Domains: []string{fo.domain}}
+			if err := tx.PutOrg(&o); err != nil {
+				return err
+			}
+			for _, n := range fo.contacts {
+				c := Contact{OrgID: o.ID, FirstName: n[0], LastName: n[1], PrimaryEmail: strings.ToLower(n[0]) + "@" + fo.domain}
+				if err := tx.PutContact(&c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-
-	// A hypothetical schema 2 adds a bucket.
-	saved := migrations
-	t.Cleanup(func() { migrations = saved })
-	migrations = append(append([]func(*bolt.Tx) error{}, saved...), func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucket([]byte("v2"))
-		return err
-	})
-	s, err = Open(path, Options{})
+	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("Open after schema change: %v", err)
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(schema1Fixture, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fixtureSummary is what the fixture holds, one line a record.
+func fixtureSummary() []string {
+	out := []string{"connection " + fixtureConnection.ID + " " + fixtureConnection.Name}
+	for _, fo := range fixtureOrgs {
+		out = append(out, "org "+fo.name)
+		for _, n := range fo.contacts {
+			out = append(out, "contact "+fo.name+": "+n[0]+" "+n[1]+" <"+strings.ToLower(n[0])+"@"+fo.domain+">")
+		}
+	}
+	return out
+}
+
+// summarize lists a store's records as fixtureSummary does.
+func summarize(t *testing.T, s *Store) []string {
+	t.Helper()
+	var out []string
+	err := s.View(context.Background(), func(tx *Tx) error {
+		conns, err := tx.Connections()
+		if err != nil {
+			return err
+		}
+		for _, c := range conns {
+			out = append(out, "connection "+c.ID+" "+c.Name)
+		}
+		orgs, err := tx.Orgs()
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			out = append(out, "org "+o.Name)
+			cs, err := tx.OrgContacts(o.ID)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				out = append(out, "contact "+o.Name+": "+c.FirstName+" "+c.LastName+" <"+c.PrimaryEmail+">")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("summarize %s: %v", s.Path(), err)
+	}
+	return out
+}
+
+// copyFixture puts the schema 1 fixture in a new data directory.
+func copyFixture(t *testing.T) (path string, data []byte) {
+	t.Helper()
+	data, err := os.ReadFile(schema1Fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(t.TempDir(), DBFile)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, data
+}
+
+// schemaOf reads a file's schema version through a read-only open with
+// the package's migrations.
+func schemaOf(t *testing.T, path string) (int, []string) {
+	t.Helper()
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of %s: %v", path, err)
 	}
 	defer s.Close()
-	backups, _ := filepath.Glob(filepath.Join(dir, DBFile+".schema1.*.bak"))
-	if len(backups) != 1 {
-		t.Fatalf("backups = %v, want one", backups)
-	}
-	old, err := Open(backups[0], Options{})
+	info, err := s.Info(context.Background())
 	if err != nil {
-		t.Fatalf("open backup: %v", err)
+		t.Fatal(err)
 	}
-	if orgs, _ := old.Orgs(ctx); len(orgs) != 1 || orgs[0].Name != "Contoso" {
-		t.Errorf("backup holds %v, want Contoso", orgs)
+	return info.SchemaVersion, summarize(t, s)
+}
+
+// withSchema2 is the package's migrations and a hypothetical schema 2.
+func withSchema2(step func(*bolt.Tx) error) []func(*bolt.Tx) error {
+	return append(slices.Clip(migrations), step)
+}
+
+// TestUpgradeBacksUpFirst: opening the schema 1 fixture with a schema 2
+// build writes a backup of the file as it was into the backups folder,
+// then migrates; the backup opens at schema 1, the file at schema 2, both
+// with the fixture's records.
+func TestUpgradeBacksUpFirst(t *testing.T) {
+	t.Parallel()
+	path, _ := copyFixture(t)
+	v2 := []byte("v2")
+	opt := Options{migrations: withSchema2(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucket(v2)
+		return err
+	})}
+	s, err := Open(path, opt)
+	if err != nil {
+		t.Fatalf("Open with a schema 2 migration: %v", err)
 	}
-	old.Close()
+	want := fixtureSummary()
+	if got := summarize(t, s); !slices.Equal(got, want) {
+		t.Errorf("upgraded records = %q, want %q", got, want)
+	}
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		if v, _ := readVersion(tx); v != 2 {
 			t.Errorf("schema after upgrade = %d, want 2", v)
 		}
-		if tx.Bucket([]byte("v2")) == nil {
-			t.Error("migration did not run")
+		if tx.Bucket(v2) == nil {
+			t.Error("the schema 2 migration did not run")
 		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+	s.Close()
+
+	backups, err := Backups(path)
+	if err != nil || len(backups) != 1 {
+		t.Fatalf("Backups = %v, %v; want one", backups, err)
+	}
+	if dir := filepath.Dir(backups[0].Path); dir != BackupDir(path) || !strings.HasSuffix(backups[0].Path, "-before-schema-2.db") {
+		t.Errorf("backup %s: want tenantsync-TIME-before-schema-2.db in %s", backups[0].Path, BackupDir(path))
+	}
+	version, got := schemaOf(t, backups[0].Path)
+	if version != 1 || !slices.Equal(got, want) {
+		t.Errorf("backup: schema %d with %q; want schema 1 with %q", version, got, want)
+	}
+
+	// At schema 2 there is nothing more to back up.
+	s, err = Open(path, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if again, _ := Backups(path); len(again) != 1 {
+		t.Errorf("reopening at schema 2 left %d backups, want 1", len(again))
+	}
+}
+
+// TestFailedUpgradeChangesNothing: a migration that fails after writing
+// leaves the file as it was, bytes and all (bbolt rolls the transaction
+// back), and the backup taken before it.
+func TestFailedUpgradeChangesNothing(t *testing.T) {
+	t.Parallel()
+	path, before := copyFixture(t)
+	_, err := Open(path, Options{migrations: withSchema2(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketContacts); err != nil {
+			return err
+		}
+		return errors.New("no room for the new index")
+	})})
+	if err == nil || !strings.Contains(err.Error(), "migrate schema 1 to 2: no room for the new index") {
+		t.Fatalf("Open with a failing migration = %v, want its error", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("a failed migration changed the file")
+	}
+	want := fixtureSummary()
+	if version, got := schemaOf(t, path); version != 1 || !slices.Equal(got, want) {
+		t.Errorf("after the failed upgrade: schema %d with %q; want schema 1 with %q", version, got, want)
+	}
+	backups, err := Backups(path)
+	if err != nil || len(backups) != 1 {
+		t.Fatalf("Backups = %v, %v; want the one taken before the migration", backups, err)
+	}
+	if version, got := schemaOf(t, backups[0].Path); version != 1 || !slices.Equal(got, want) {
+		t.Errorf("backup: schema %d with %q; want schema 1 with %q", version, got, want)
 	}
 }
 
@@ -629,8 +818,7 @@ func TestOpenNamesDamage(t *testing.T) {
 	if try("foreign.db", []byte(strings.Repeat("not a database at all ", 500))) {
 		t.Error("a text file opened as a database")
 	}
-	// Random bit flips are not here yet: a flip in an index key can still
-	// make a later read fault inside bbolt (issue 12, item 6).
+	// Random bit flips: TestDamagedFilesNeverPanic.
 }
 
 // TestBackupsRollAndRestore: backups are consistent copies that open, the

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -53,22 +55,111 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 // Batch is Update for many goroutines committing at once: their
-// transactions are coalesced into fewer disk syncs (bbolt's DB.Batch). Each
-// fn is still all-or-nothing, but it may run more than once, so it must
-// compute its writes from the transaction only.
+// transactions are coalesced into fewer disk syncs. Each fn is still
+// all-or-nothing, but it may run more than once, so it must compute its
+// writes from the transaction only.
 func (s *Store) Batch(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	var last *Tx
-	err := s.db.Batch(func(btx *bolt.Tx) error {
-		last = &Tx{tx: btx, now: time.Now().UTC()}
-		return fn(last)
-	})
+	c := batchCall{
+		fn: func(btx *bolt.Tx) error {
+			last = &Tx{tx: btx, now: time.Now().UTC()}
+			return fn(last)
+		},
+		done: make(chan error, 1),
+	}
+	s.batchMu.Lock()
+	b := s.batch
+	lead := b == nil
+	if lead {
+		b = &pendingBatch{full: make(chan struct{})}
+		s.batch = b
+	}
+	b.calls = append(b.calls, c)
+	if len(b.calls) >= s.db.MaxBatchSize {
+		s.batch = nil
+		close(b.full)
+	}
+	s.batchMu.Unlock()
+	if lead {
+		s.commitBatch(b)
+	}
+	err := <-c.done
+	if errors.Is(err, errRunAlone) {
+		err = s.update(ctx, c.fn)
+	}
 	if err == nil && last != nil && len(last.rows) > 0 {
 		s.applyRows(last.rows)
 	}
 	return err
+}
+
+// pendingBatch collects Batch calls until it is full or its first caller,
+// the leader, has waited bbolt's MaxBatchDelay. The leader commits it in
+// its own goroutine, through transact, so that a damaged page's panic is
+// recovered there: bbolt's DB.Batch commits in a goroutine of its own,
+// where such a panic would end the process.
+type pendingBatch struct {
+	calls []batchCall
+	full  chan struct{} // closed when calls reaches MaxBatchSize
+}
+
+type batchCall struct {
+	fn   func(tx *bolt.Tx) error
+	done chan error // the batch's outcome, or errRunAlone
+}
+
+// errRunAlone tells a Batch caller that its fn failed inside the batch and
+// is to be run again alone, where its error or panic is its own.
+var errRunAlone = errors.New("run the batched transaction alone")
+
+func (s *Store) commitBatch(b *pendingBatch) {
+	timer := time.NewTimer(s.db.MaxBatchDelay)
+	select {
+	case <-timer.C:
+	case <-b.full:
+	}
+	timer.Stop()
+	s.batchMu.Lock()
+	if s.batch == b {
+		s.batch = nil
+	}
+	calls := b.calls
+	s.batchMu.Unlock()
+	for len(calls) > 0 {
+		failed := -1
+		err := s.transact(true, func(tx *bolt.Tx) error {
+			for i, c := range calls {
+				if err := c.runIn(tx); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		if failed < 0 {
+			for _, c := range calls {
+				c.done <- err
+			}
+			return
+		}
+		// The whole transaction rolled back: try the others again.
+		calls[failed].done <- errRunAlone
+		calls = slices.Delete(calls, failed, failed+1)
+	}
+}
+
+// runIn runs the call's fn inside a batch's transaction. A panic fails
+// the transaction like an error does.
+func (c batchCall) runIn(tx *bolt.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errRunAlone
+		}
+	}()
+	return c.fn(tx)
 }
 
 // Now is the transaction's timestamp, used for Created/Updated fields.
@@ -100,6 +191,9 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	return b.Put(key, data)
 }
 
+// errBadIndex is an index entry too short to hold the id it points to.
+var errBadIndex = errors.New("corrupt index entry")
+
 // Org returns the organization with id.
 func (t *Tx) Org(id uint64) (Organization, error) {
 	var o Organization
@@ -116,6 +210,13 @@ func (t *Tx) Orgs() ([]Organization, error) {
 	c := t.tx.Bucket(bucketOrgName).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		var o Organization
+		if len(k) < 9 {
+			if t.unreadable != nil {
+				t.unreadable(fmt.Sprintf("organization index entry %x", k), errBadIndex)
+				continue
+			}
+			return nil, fmt.Errorf("organization index %x: %w", k, errBadIndex)
+		}
 		if err := getJSON(b, k[len(k)-8:], &o); err != nil {
 			if t.unreadable != nil {
 				t.unreadable(fmt.Sprintf("organization %d", binary.BigEndian.Uint64(k[len(k)-8:])), err)
