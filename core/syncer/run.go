@@ -44,7 +44,8 @@ type runState struct {
 	done    int
 	total   int
 	started time.Time
-	handle  *runHandle // released before RunFinished; nil for a dry run
+	handle  *runHandle              // released before RunFinished; nil for a dry run
+	stop    context.CancelCauseFunc // stops the tenants' work; see stopLocal
 }
 
 // syncConnection runs one sync of a connection and returns its log.
@@ -113,6 +114,14 @@ func (rs *runState) execute(ctx context.Context) error {
 	// idle the machine; it holds a place again before retrying. At most
 	// twice as many tenants are under way at once, which bounds the memory
 	// their reads hold.
+	// A local I/O error (a full disk, a read-only folder) would fail every
+	// tenant after it the same way: the first one stops the run, which then
+	// fails with that error.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	rs.mu.Lock()
+	rs.stop = stop
+	rs.mu.Unlock()
 	active := make(chan struct{}, rs.e.opt.Tenants)
 	underWay := make(chan struct{}, 2*rs.e.opt.Tenants)
 	var wg sync.WaitGroup
@@ -158,7 +167,27 @@ feed:
 			rs.run.Tenants = append(rs.run.Tenants, r)
 		}
 	}
+	var local *localStop
+	if errors.As(context.Cause(ctx), &local) {
+		rs.logf("error", "", "stopped the sync after %d of %d tenant(s): %v", rs.done, rs.total, local.err)
+		return local.err
+	}
 	return ctx.Err()
+}
+
+// localStop is why a run stopped early: a local I/O error.
+type localStop struct{ err error }
+
+func (l *localStop) Error() string { return l.err.Error() }
+
+// stopLocal stops the run for a local I/O error (the first one is kept).
+func (rs *runState) stopLocal(err error) {
+	rs.mu.Lock()
+	stop := rs.stop
+	rs.mu.Unlock()
+	if stop != nil {
+		stop(&localStop{err: err})
+	}
 }
 
 // secretCheckEvery is how often a run reads the client secret's end date.
@@ -428,6 +457,9 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 	}
 	rs.progress(t, PhaseSaving)
 	if err := rs.commit(ctx, &t, rd, &res); err != nil {
+		// The transaction rolled back: nothing of this tenant was saved,
+		// and the log must not count it (the requests are counted on return).
+		res.Counts = store.Counts{}
 		return rs.failed(ctx, t, res, err, "")
 	}
 	for _, f := range res.Findings {
@@ -477,6 +509,9 @@ func (rs *runState) failed(ctx context.Context, t store.Tenant, res store.Tenant
 		return res
 	}
 	f := graph.Finding(err, dataType)
+	if f.Code == auth.CodeLocalIO {
+		rs.stopLocal(err)
+	}
 	res.Findings = append(res.Findings, f)
 	res.Status = store.StatusError
 	res.Counts.Errors++
