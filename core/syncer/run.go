@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -147,7 +148,7 @@ feed:
 			if !rs.e.opt.Sequential {
 				tctx = graph.WithRetryWait(ctx, sl.wait)
 			}
-			results[i] = rs.syncTenant(tctx, tenants[i])
+			results[i] = rs.syncTenantSafely(tctx, tenants[i])
 			sl.release()
 			rs.mu.Lock()
 			rs.done++
@@ -400,6 +401,23 @@ func (rs *runState) progress(t store.Tenant, phase string) {
 
 // syncTenant reads one tenant, matches it and commits it in one transaction.
 // A failure stays with this tenant: the result carries it as findings.
+// syncTenantSafely is syncTenant, with a panic (a bug, or data no test
+// foresaw) failing this tenant instead of the whole program: its
+// transaction rolled back, the stack goes to the program's log.
+func (rs *runState) syncTenantSafely(ctx context.Context, t store.Tenant) (res store.TenantResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			rs.e.opt.Logger.Error("panic while syncing a tenant", "tenant", t.TenantID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			res = store.TenantResult{TenantID: t.TenantID, DisplayName: t.DisplayName, Status: store.StatusError}
+			res.Counts.Errors = 1
+			res.Findings = []store.Finding{{Severity: "error", Code: "internal", Message: fmt.Sprintf("tenantsync stopped syncing this tenant on an internal error (%v); what it had saved before stays as it was.", r),
+				Fix: "Sync again; if it keeps failing, send tenantsync.log (it holds the details) to tenantsync's developers."}}
+			rs.logf("error", t.TenantID, "%s: internal error: %v", t.DisplayName, r)
+		}
+	}()
+	return rs.syncTenant(ctx, t)
+}
+
 func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.TenantResult) {
 	res = store.TenantResult{TenantID: t.TenantID, DisplayName: t.DisplayName, Status: store.StatusOK}
 	stats := &graph.Stats{}
@@ -548,13 +566,26 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 	}
 	var wg sync.WaitGroup
 	var usersErr error
+	// A panic in a read goroutine is carried to the tenant's goroutine,
+	// where syncTenantSafely turns it into the tenant's failure.
+	var panicked any
 	goRead := func(fn func()) {
 		if rs.e.opt.Sequential {
 			fn()
 			return
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); fn() }()
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					panicked = fmt.Sprintf("%v\n%s", r, debug.Stack())
+					mu.Unlock()
+				}
+			}()
+			fn()
+		}()
 	}
 	wantUsers := set.Contacts || set.SignIns
 	wantLicenses := set.Licenses || set.Contacts
@@ -651,6 +682,9 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 		})
 	}
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
