@@ -158,12 +158,16 @@ func localIO(err error) *Error {
 	isPath := errors.As(err, &pe)
 	var errno syscall.Errno
 	isErrno := errors.As(err, &errno)
+	var we *store.WriteError
 	e := &Error{Code: CodeLocalIO, Err: err}
 	switch {
 	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
 		runtime.GOOS == "windows" && isErrno && (errno == windowsErrorDiskFull || errno == windowsErrorHandleDiskFull):
 		e.Message = "The disk is full: tenantsync could not save what it read."
 		e.Fix = "Free space on the drive that holds tenantsync's data, then sync again; what was saved before stays as it was."
+	case errors.Is(err, syscall.EFBIG):
+		e.Message = "The drive refused to let tenantsync's database grow (file too large)."
+		e.Fix = "The drive may be formatted FAT32 (4 GB per file at most) or a size limit may apply: move tenantsync's data folder to an NTFS, APFS or ext4 drive (or lift the limit), then sync again."
 	case errors.Is(err, syscall.EROFS):
 		e.Message = "tenantsync's data folder is read-only, so nothing can be saved."
 		e.Fix = "Make the folder that holds tenantsync's data writable (or remount the drive read-write), then sync again."
@@ -176,6 +180,9 @@ func localIO(err error) *Error {
 	case isPath:
 		e.Message = "tenantsync could not read or write a local file."
 		e.Fix = "Check that the file's folder exists and your account may write it, then sync again."
+	case errors.As(err, &we):
+		e.Message = "tenantsync could not save to its database (" + we.Err.Error() + ")."
+		e.Fix = "Check that the drive that holds tenantsync's data has free space and works, then sync again; what was saved before stays as it was."
 	default:
 		return nil
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/tenantsync/tenantsync/store"
 )
 
 func TestClassifyLocalIOIsNotOffline(t *testing.T) {
@@ -21,6 +23,8 @@ func TestClassifyLocalIOIsNotOffline(t *testing.T) {
 		{"disk full", fmt.Errorf("commit: %w", &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}), "disk is full"},
 		{"quota", fmt.Errorf("commit: %w", &fs.PathError{Op: "write", Path: "x", Err: syscall.EDQUOT}), "disk is full"},
 		{"bare errno", fmt.Errorf("grow: %w", syscall.ENOSPC), "disk is full"},
+		{"file too large", fmt.Errorf("grow: %w", &fs.PathError{Op: "truncate", Path: "x", Err: syscall.EFBIG}), "file too large"},
+		{"database write", fmt.Errorf("commit tenant: %w", &store.WriteError{Path: "x", Err: errors.New("file sync error: bad disk")}), "could not save to its database"},
 		{"read-only", fmt.Errorf("open store: %w", &fs.PathError{Op: "open", Path: "x", Err: syscall.EROFS}), "read-only"},
 		{"I/O error", fmt.Errorf("commit: %w", &fs.PathError{Op: "write", Path: "x", Err: syscall.EIO}), "could not read or write"},
 		{"permission", fmt.Errorf("commit: %w", &fs.PathError{Op: "open", Path: "x", Err: os.ErrPermission}), "may not write"},

@@ -63,6 +63,12 @@ func runChild() int {
 			}
 		}
 	}()
+	if lim := os.Getenv(fileSizeEnv); lim != "" {
+		if err := limitFileSize(lim); err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+	}
 	fmt.Println("started")
 	if _, err := eng.Sync(context.Background(), os.Getenv("TENANTSYNC_TEST_CONN"), store.TriggerManual, false); err != nil {
 		fmt.Println("error:", err)

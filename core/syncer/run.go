@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -44,7 +45,8 @@ type runState struct {
 	done    int
 	total   int
 	started time.Time
-	handle  *runHandle // released before RunFinished; nil for a dry run
+	handle  *runHandle              // released before RunFinished; nil for a dry run
+	stop    context.CancelCauseFunc // stops the tenants' work; see stopLocal
 }
 
 // syncConnection runs one sync of a connection and returns its log.
@@ -113,6 +115,14 @@ func (rs *runState) execute(ctx context.Context) error {
 	// idle the machine; it holds a place again before retrying. At most
 	// twice as many tenants are under way at once, which bounds the memory
 	// their reads hold.
+	// A local I/O error (a full disk, a read-only folder) would fail every
+	// tenant after it the same way: the first one stops the run, which then
+	// fails with that error.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	rs.mu.Lock()
+	rs.stop = stop
+	rs.mu.Unlock()
 	active := make(chan struct{}, rs.e.opt.Tenants)
 	underWay := make(chan struct{}, 2*rs.e.opt.Tenants)
 	var wg sync.WaitGroup
@@ -138,7 +148,7 @@ feed:
 			if !rs.e.opt.Sequential {
 				tctx = graph.WithRetryWait(ctx, sl.wait)
 			}
-			results[i] = rs.syncTenant(tctx, tenants[i])
+			results[i] = rs.syncTenantSafely(tctx, tenants[i])
 			sl.release()
 			rs.mu.Lock()
 			rs.done++
@@ -158,7 +168,27 @@ feed:
 			rs.run.Tenants = append(rs.run.Tenants, r)
 		}
 	}
+	var local *localStop
+	if errors.As(context.Cause(ctx), &local) {
+		rs.logf("error", "", "stopped the sync after %d of %d tenant(s): %v", rs.done, rs.total, local.err)
+		return local.err
+	}
 	return ctx.Err()
+}
+
+// localStop is why a run stopped early: a local I/O error.
+type localStop struct{ err error }
+
+func (l *localStop) Error() string { return l.err.Error() }
+
+// stopLocal stops the run for a local I/O error (the first one is kept).
+func (rs *runState) stopLocal(err error) {
+	rs.mu.Lock()
+	stop := rs.stop
+	rs.mu.Unlock()
+	if stop != nil {
+		stop(&localStop{err: err})
+	}
 }
 
 // secretCheckEvery is how often a run reads the client secret's end date.
@@ -371,6 +401,23 @@ func (rs *runState) progress(t store.Tenant, phase string) {
 
 // syncTenant reads one tenant, matches it and commits it in one transaction.
 // A failure stays with this tenant: the result carries it as findings.
+// syncTenantSafely is syncTenant, with a panic (a bug, or data no test
+// foresaw) failing this tenant instead of the whole program: its
+// transaction rolled back, the stack goes to the program's log.
+func (rs *runState) syncTenantSafely(ctx context.Context, t store.Tenant) (res store.TenantResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			rs.e.opt.Logger.Error("panic while syncing a tenant", "tenant", t.TenantID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			res = store.TenantResult{TenantID: t.TenantID, DisplayName: t.DisplayName, Status: store.StatusError}
+			res.Counts.Errors = 1
+			res.Findings = []store.Finding{{Severity: "error", Code: "internal", Message: fmt.Sprintf("tenantsync stopped syncing this tenant on an internal error (%v); what it had saved before stays as it was.", r),
+				Fix: "Sync again; if it keeps failing, send tenantsync.log (it holds the details) to tenantsync's developers."}}
+			rs.logf("error", t.TenantID, "%s: internal error: %v", t.DisplayName, r)
+		}
+	}()
+	return rs.syncTenant(ctx, t)
+}
+
 func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.TenantResult) {
 	res = store.TenantResult{TenantID: t.TenantID, DisplayName: t.DisplayName, Status: store.StatusOK}
 	stats := &graph.Stats{}
@@ -428,6 +475,9 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 	}
 	rs.progress(t, PhaseSaving)
 	if err := rs.commit(ctx, &t, rd, &res); err != nil {
+		// The transaction rolled back: nothing of this tenant was saved,
+		// and the log must not count it (the requests are counted on return).
+		res.Counts = store.Counts{}
 		return rs.failed(ctx, t, res, err, "")
 	}
 	for _, f := range res.Findings {
@@ -477,6 +527,9 @@ func (rs *runState) failed(ctx context.Context, t store.Tenant, res store.Tenant
 		return res
 	}
 	f := graph.Finding(err, dataType)
+	if f.Code == auth.CodeLocalIO {
+		rs.stopLocal(err)
+	}
 	res.Findings = append(res.Findings, f)
 	res.Status = store.StatusError
 	res.Counts.Errors++
@@ -513,13 +566,26 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 	}
 	var wg sync.WaitGroup
 	var usersErr error
+	// A panic in a read goroutine is carried to the tenant's goroutine,
+	// where syncTenantSafely turns it into the tenant's failure.
+	var panicked any
 	goRead := func(fn func()) {
 		if rs.e.opt.Sequential {
 			fn()
 			return
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); fn() }()
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					panicked = fmt.Sprintf("%v\n%s", r, debug.Stack())
+					mu.Unlock()
+				}
+			}()
+			fn()
+		}()
 	}
 	wantUsers := set.Contacts || set.SignIns
 	wantLicenses := set.Licenses || set.Contacts
@@ -616,6 +682,9 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 		})
 	}
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
