@@ -16,8 +16,8 @@ func (s *Store) Replace(ctx context.Context, src *Store) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := src.db.View(func(from *bolt.Tx) error {
-		return s.db.Update(func(to *bolt.Tx) error {
+	err := src.transact(false, func(from *bolt.Tx) error {
+		return s.transact(true, func(to *bolt.Tx) error {
 			var names [][]byte
 			if err := to.ForEach(func(name []byte, _ *bolt.Bucket) error {
 				names = append(names, append([]byte(nil), name...))

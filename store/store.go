@@ -511,14 +511,25 @@ func (s *Store) transact(writable bool, fn func(tx *bolt.Tx) error) (err error) 
 			s.stuck.Store(&err)
 		}
 	}()
-	run := s.db.View
-	if writable {
-		run = s.db.Update
+	if !writable {
+		return s.db.View(func(tx *bolt.Tx) error {
+			open = tx
+			return fn(tx)
+		})
 	}
-	return run(func(tx *bolt.Tx) error {
+	fnOK := false
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		open = tx
-		return fn(tx)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		fnOK = true
+		return nil
 	})
+	if err != nil && fnOK {
+		return writeError(s.path, err) // the commit failed: the file's doing
+	}
+	return err
 }
 
 // pageDamage tells a panic that a damaged file causes from a bug, and

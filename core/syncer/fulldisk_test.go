@@ -93,10 +93,8 @@ func TestFullDiskStopsTheRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Room for a few tenants: the file grows in steps of its size.
 	limit := fi.Size() + 8<<20
-	if v := os.Getenv("FD_LIMIT"); v == "0" {
-		limit = 0
-	}
 	out, code := child(limit)
 	if fi2, err := os.Stat(dbPath); err == nil {
 		t.Logf("file %d before, %d after, limit %d", fi.Size(), fi2.Size(), limit)
