@@ -146,20 +146,27 @@ func pruneBackups(dir string) error {
 // as tenantsync.db.replaced-TIMESTAMP. It refuses while another process
 // has the database open (ErrLocked).
 func Restore(dbPath, backupPath string) (kept string, err error) {
-	b, err := Open(backupPath, Options{LockTimeout: time.Second})
-	if err != nil {
+	// Both files are opened read-only: checking them changes neither (a
+	// backup taken before an upgrade is at the older schema, which the next
+	// normal open upgrades).
+	b, err := Open(backupPath, Options{LockTimeout: time.Second, ReadOnly: true})
+	if err != nil && !errors.Is(err, ErrNeedsUpgrade) {
 		return "", fmt.Errorf("restore: the backup %s cannot be used: %w", backupPath, err)
 	}
-	b.Close()
+	if b != nil {
+		b.Close()
+	}
 	if _, err := os.Stat(dbPath); err == nil {
 		// The current file must not be in use: opening it takes its lock
 		// (a damaged file is named as such, which is why we are here).
-		cur, err := Open(dbPath, Options{LockTimeout: time.Second})
+		cur, err := Open(dbPath, Options{LockTimeout: time.Second, ReadOnly: true})
 		switch {
 		case errors.Is(err, ErrLocked):
 			return "", fmt.Errorf("restore: %w: close it first", err)
 		case err == nil:
 			cur.Close()
+		case errors.Is(err, ErrNeedsUpgrade) || errors.Is(err, ErrNewerSchema) || errors.Is(err, ErrNoDatabase):
+			// Not in use, and replaced all the same.
 		case !errors.Is(err, ErrDamaged):
 			return "", fmt.Errorf("restore: %w", err)
 		}

@@ -91,6 +91,8 @@ var (
 var (
 	// ErrLocked means another process has the database open.
 	ErrLocked = errors.New("tenantsync is already running with this data directory")
+	// ErrNeedsUpgrade means a read-only open found an older schema.
+	ErrNeedsUpgrade = errors.New("the database was written by an older version of tenantsync")
 	// ErrNewerSchema means the file was written by a newer tenantsync.
 	ErrNewerSchema = errors.New("database was written by a newer version of tenantsync")
 	// ErrNotFound means the record does not exist.
@@ -218,7 +220,7 @@ func (s *Store) prepare(readOnly bool, steps []func(*bolt.Tx) error, limit int64
 	case version > current:
 		return fmt.Errorf("open %s: %w (schema %d, this version reads %d): update tenantsync", s.path, ErrNewerSchema, version, current)
 	case readOnly && version < current:
-		return fmt.Errorf("open %s: schema %d needs an upgrade to %d: open it once with tenantsync (the app, or any command that writes)", s.path, version, current)
+		return fmt.Errorf("open %s: %w: schema %d needs an upgrade to %d: open it once with tenantsync (the app, or any command that writes)", s.path, ErrNeedsUpgrade, version, current)
 	case readOnly:
 		return nil
 	}

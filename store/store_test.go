@@ -853,9 +853,16 @@ func TestBackupsRollAndRestore(t *testing.T) {
 	}
 	s.Close()
 	oldest := list[len(list)-1] // holds 3 organizations (the first two backups were pruned)
+	before, err := os.ReadFile(oldest.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	kept, err := Restore(path, oldest.Path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if after, err := os.ReadFile(oldest.Path); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("Restore changed the backup it restored (%v)", err)
 	}
 	if _, err := os.Stat(kept); err != nil {
 		t.Errorf("the replaced database was not kept: %v", err)
