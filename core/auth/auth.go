@@ -122,7 +122,8 @@ func (s *Session) SignIn(ctx context.Context) (Account, error) {
 		return Account{}, errors.New("sign-in needs a browser")
 	}
 	redirect := RedirectURI(s.cfg.Conn.RedirectPort)
-	lb, err := listenLoopback(s.cfg.Conn.RedirectPort)
+	state := randomString(24)
+	lb, err := listenLoopback(s.cfg.Conn.RedirectPort, state)
 	if err != nil {
 		return Account{}, err
 	}
@@ -133,7 +134,6 @@ func (s *Session) SignIn(ctx context.Context) (Account, error) {
 		return Account{}, fmt.Errorf("sign-in: %w", Classify(err))
 	}
 	verifier, challenge := newPKCE()
-	state := randomString(24)
 	u, err := url.Parse(authURL)
 	if err != nil {
 		return Account{}, err
@@ -149,7 +149,7 @@ func (s *Session) SignIn(ctx context.Context) (Account, error) {
 	if err := s.cfg.OpenURL(u.String()); err != nil {
 		return Account{}, fmt.Errorf("open the sign-in page: %w", err)
 	}
-	code, err := lb.wait(ctx, state)
+	code, err := lb.wait(ctx)
 	if err != nil {
 		return Account{}, err
 	}

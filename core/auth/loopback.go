@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -22,17 +21,15 @@ var signInTimeout = 5 * time.Minute
 // (response_mode=form_post) to http://localhost:PORT after sign-in.
 //
 // Any local process or web page can post to the port, so a post counts only
-// when it carries this sign-in's state; others are answered with an error
-// page and the wait goes on. The browser may post before wait begins (the
-// state is not known then), so such posts are kept for wait to judge.
+// when it carries this sign-in's state, which the loopback knows from the
+// start: others are answered at once with an error page and the wait goes
+// on. The right post may come before wait begins (the browser is quick);
+// it is kept for wait.
 type loopback struct {
 	srv    *http.Server
 	ln     net.Listener
+	state  string
 	result chan loopbackPost // the post that belongs to the sign-in
-
-	mu    sync.Mutex
-	state string         // set by wait
-	early []loopbackPost // posts before wait began
 }
 
 type loopbackPost struct {
@@ -42,18 +39,19 @@ type loopbackPost struct {
 // belongs reports whether p is the sign-in's answer: its state, and a code
 // or an error.
 func (p loopbackPost) belongs(state string) bool {
-	return state != "" && p.state == state && (p.code != "" || p.err != "")
+	return p.state == state && (p.code != "" || p.err != "")
 }
 
-// maxEarlyPosts bounds the posts kept before wait begins.
-const maxEarlyPosts = 16
-
-func listenLoopback(port int) (*loopback, error) {
+// listenLoopback listens for the sign-in that carries state.
+func listenLoopback(port int, state string) (*loopback, error) {
+	if state == "" {
+		return nil, errors.New("sign-in without a state")
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
 		return nil, fmt.Errorf("listen for the sign-in on port %d: %w (another program uses it: pick another redirect port and register http://localhost:PORT for it)", port, err)
 	}
-	lb := &loopback{ln: ln, result: make(chan loopbackPost, 1)}
+	lb := &loopback{ln: ln, state: state, result: make(chan loopbackPost, 1)}
 	// The browser sends one small form at once; a client that trickles
 	// must not hold a connection for the whole sign-in.
 	lb.srv = &http.Server{
@@ -83,20 +81,9 @@ func (lb *loopback) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := loopbackPost{code: r.PostForm.Get("code"), state: r.PostForm.Get("state"), err: r.PostForm.Get("error"), desc: r.PostForm.Get("error_description")}
-	lb.mu.Lock()
-	state := lb.state
-	kept := false
-	if state == "" && len(lb.early) < maxEarlyPosts {
-		lb.early = append(lb.early, p)
-		kept = true
-	}
-	lb.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	switch {
-	case kept:
-		fmt.Fprintf(w, donePage, "Received", "You can close this tab and return to tenantsync.")
-		return
-	case !p.belongs(state):
+	case !p.belongs(lb.state):
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, donePage, "Not this sign-in", "This answer does not belong to the sign-in tenantsync is waiting for, so it was ignored.")
 		return
@@ -114,23 +101,9 @@ func (lb *loopback) serve(w http.ResponseWriter, r *http.Request) {
 const donePage = `<!doctype html><html><head><meta charset="utf-8"><title>tenantsync</title></head>
 <body style="font-family:sans-serif;margin:4em"><h1>%s</h1><p>%s</p></body></html>`
 
-// wait blocks until a post with state arrives, ctx ends or signInTimeout
-// passes. Posts with another state, or with neither a code nor an error,
-// do not end the wait.
-func (lb *loopback) wait(ctx context.Context, state string) (string, error) {
-	if state == "" {
-		return "", errors.New("sign-in without a state")
-	}
-	lb.mu.Lock()
-	lb.state = state
-	early := lb.early
-	lb.early = nil
-	lb.mu.Unlock()
-	for _, p := range early {
-		if p.belongs(state) {
-			return p.outcome()
-		}
-	}
+// wait blocks until the post with the sign-in's state arrives (or has
+// arrived), ctx ends or signInTimeout passes.
+func (lb *loopback) wait(ctx context.Context) (string, error) {
 	limit := time.NewTimer(signInTimeout)
 	defer limit.Stop()
 	select {
@@ -141,13 +114,6 @@ func (lb *loopback) wait(ctx context.Context, state string) (string, error) {
 	case p := <-lb.result:
 		return p.outcome()
 	}
-}
-
-// waiting reports whether wait has begun; tests use it.
-func (lb *loopback) waiting() bool {
-	lb.mu.Lock()
-	defer lb.mu.Unlock()
-	return lb.state != ""
 }
 
 // outcome is the code of a post that belongs to the sign-in, or its error.

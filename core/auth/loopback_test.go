@@ -4,32 +4,25 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 )
 
-// startLoopback listens on a free port and waits for state in the
+// startLoopback listens on a free port for state and waits in the
 // background; the wait's outcome arrives on the returned channel.
 func startLoopback(t *testing.T, ctx context.Context, state string) (base string, result <-chan waitResult) {
 	t.Helper()
-	lb, err := listenLoopback(0)
+	lb, err := listenLoopback(0, state)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(lb.close)
 	ch := make(chan waitResult, 1)
 	go func() {
-		code, err := lb.wait(ctx, state)
+		code, err := lb.wait(ctx)
 		ch <- waitResult{code, err}
 	}()
-	for deadline := time.Now().Add(10 * time.Second); !lb.waiting(); {
-		if time.Now().After(deadline) {
-			t.Fatal("the sign-in wait did not begin within 10s")
-		}
-		runtime.Gosched()
-	}
 	return "http://" + lb.ln.Addr().String(), ch
 }
 
@@ -84,18 +77,25 @@ func TestLoopbackIgnoresBogusPosts(t *testing.T) {
 }
 
 // A browser may post before wait begins (the simulator's does, inside
-// OpenURL): the posts are kept and judged when it does.
+// OpenURL): the right post is kept for wait, a bogus one is refused at once.
 func TestLoopbackPostsBeforeWait(t *testing.T) {
-	lb, err := listenLoopback(0)
+	lb, err := listenLoopback(0, "right-state")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lb.close()
 	base := "http://" + lb.ln.Addr().String()
-	post(t, base, url.Values{"code": {"attacker-code"}, "state": {"wrong-state"}})
-	post(t, base, url.Values{"code": {"real-code"}, "state": {"right-state"}})
-	if code, err := lb.wait(context.Background(), "right-state"); err != nil || code != "real-code" {
+	if status := post(t, base, url.Values{"code": {"attacker-code"}, "state": {"wrong-state"}}); status != http.StatusBadRequest {
+		t.Errorf("a bogus post before the wait = %d, want %d", status, http.StatusBadRequest)
+	}
+	if status := post(t, base, url.Values{"code": {"real-code"}, "state": {"right-state"}}); status != http.StatusOK {
+		t.Errorf("the right post before the wait = %d, want 200", status)
+	}
+	if code, err := lb.wait(context.Background()); err != nil || code != "real-code" {
 		t.Errorf("wait = %q, %v; want real-code, nil", code, err)
+	}
+	if _, err := listenLoopback(0, ""); err == nil {
+		t.Error("a loopback without a state was accepted")
 	}
 }
 
@@ -147,7 +147,7 @@ func TestLoopbackRefusesGet(t *testing.T) {
 }
 
 func TestLoopbackServerTimeouts(t *testing.T) {
-	lb, err := listenLoopback(0)
+	lb, err := listenLoopback(0, "state")
 	if err != nil {
 		t.Fatal(err)
 	}
