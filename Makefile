@@ -15,7 +15,7 @@ APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxrandr-dev libxxf86
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test check vet unit test-keychain cross fmt-check build binaries first-contact
+.PHONY: deps run test check vet unit test-keychain cross fmt-check tidy-check build binaries first-contact
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is not installed: get it from go.dev/dl (see README)"; exit 1; }
@@ -35,13 +35,18 @@ build: deps
 run: deps
 	$(GO) run ./cmd/tenantsync
 
-# Every test: formatting, vet, unit and integration tests with the race
-# detector, the real keychain, and the Windows and macOS builds.
-test: deps fmt-check vet unit test-keychain cross smoke first-contact
+# Every test: formatting, a tidy go.mod, vet, unit and integration tests with
+# the race detector, the real keychain, and the Windows and macOS builds.
+test: deps fmt-check tidy-check vet unit test-keychain cross smoke first-contact
 
 fmt-check:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
+
+# go.mod and go.sum say exactly what the code imports: no "// indirect" on a
+# direct dependency, nothing missing, nothing left over.
+tidy-check:
+	$(GO) mod tidy -diff
 
 vet:
 	$(GO) vet $(PKGS)
