@@ -31,6 +31,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tenantsync/tenantsync/cmd/internal/gctune"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
@@ -49,11 +50,11 @@ func main() {
 		inFlight    = flag.Int("in-flight", 256, "engine: Graph requests in flight at once")
 		cpuprofile  = flag.String("cpuprofile", "", "write a CPU profile of each measured run to this prefix + the scenario's name + .pprof")
 		scaleFactor = flag.Float64("scale", 1, "multiply tenant counts (0.1 for a quick run)")
-		gogc        = flag.Int("gogc", 0, "runtime: GC percent (0: as tenantsync sets it, see syncer.TuneGC; -1: Go's default)")
+		gogc        = flag.Int("gogc", 0, "runtime: GC percent (0: as tenantsync sets it, see cmd/internal/gctune; -1: Go's default)")
 		memLimit    = flag.Int64("memlimit-mb", 0, "runtime: soft memory limit in MB (0: as tenantsync sets it; -1: none)")
 	)
 	flag.Parse()
-	syncer.TuneGC()
+	gctune.Apply()
 	if *gogc < 0 {
 		debug.SetGCPercent(100)
 	}

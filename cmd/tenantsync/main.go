@@ -9,9 +9,9 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/tenantsync/tenantsync/cmd/internal/gctune"
 	"github.com/tenantsync/tenantsync/cmd/tenantsync/cli"
 	"github.com/tenantsync/tenantsync/cmd/tenantsync/internal/clocale"
-	"github.com/tenantsync/tenantsync/core/syncer"
 )
 
 func main() {
@@ -29,7 +29,7 @@ func run() (code int) {
 			code = cli.ExitRuntime
 		}
 	}()
-	syncer.TuneGC()
+	gctune.Apply()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return cli.Run(ctx, &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, OpenWindow: openWindow}, os.Args[1:])

@@ -1,4 +1,7 @@
-package syncer
+// Package gctune sets the garbage collector of the programs that sync: a
+// process-wide setting, so it belongs to the programs (cmd), never to the
+// library packages they import.
+package gctune
 
 import (
 	"os"
@@ -15,10 +18,10 @@ const (
 	memoryLimit = 320 << 20
 )
 
-// TuneGC sets the garbage collector for syncing, unless GOGC or GOMEMLIMIT
+// Apply sets the garbage collector for syncing, unless GOGC or GOMEMLIMIT
 // in the environment say otherwise. It changes the whole process: the
 // composition root calls it once at start.
-func TuneGC() {
+func Apply() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
