@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -71,7 +72,7 @@ func BenchmarkSearchAsYouType(b *testing.B) {
 	fillContacts(b, s, 2000, 100_000)
 	a := test.NewTempApp(b)
 	w := test.NewTempWindow(b, nil)
-	shell := NewShell(context.Background(), a, w, Core{Store: s}, Options{Do: func(fn func()) { fn() }})
+	shell := NewShell(context.Background(), a, w, Core{Docs: docbase.New(s)}, Options{Do: func(fn func()) { fn() }})
 	v := newOrgsView(shell.env)
 	shell.env.shell = shell
 	w.SetContent(v.buildUI())
@@ -130,7 +131,7 @@ func BenchmarkOpenToFirstList(b *testing.B) {
 			b.Fatal(err)
 		}
 		w := test.NewWindow(nil)
-		shell := NewShell(context.Background(), a, w, Core{Store: s}, Options{Do: func(fn func()) { fn() }})
+		shell := NewShell(context.Background(), a, w, Core{Docs: docbase.New(s)}, Options{Do: func(fn func()) { fn() }})
 		v := newOrgsView(shell.env)
 		w.SetContent(v.buildUI())
 		w.Resize(fyne.NewSize(1280, 800))

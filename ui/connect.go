@@ -154,12 +154,16 @@ func (v *connectView) buildUI() fyne.CanvasObject {
 	return container.NewBorder(container.NewBorder(nil, nil, back, nil, heading(title)), nil, nil, nil, v.body)
 }
 
+// loadExisting reads the connection being edited and fills the form.
 func (v *connectView) loadExisting() {
-	c, err := v.env.core.Manager.Connection(v.env.ctx, v.editID)
-	if err != nil {
-		v.env.showError(err, "open the connection")
-		return
-	}
+	mgr, id := v.env.core.Manager, v.editID
+	load(v.env, nil, "open the connection", func(ctx context.Context) (store.Connection, error) {
+		return mgr.Connection(ctx, id)
+	}, v.fill, "connection", id)
+}
+
+// fill puts an existing connection's values into the form.
+func (v *connectView) fill(c store.Connection) {
 	v.name.SetText(c.Name)
 	v.tenant.SetText(c.TenantID)
 	v.client.SetText(c.ClientID)
@@ -337,7 +341,7 @@ func (v *connectView) onConnect() {
 	mgr := v.env.core.Manager
 	v.setBusy("Saving the connection…")
 	editID := v.editID
-	go func() {
+	v.env.goOwned(func() {
 		defer cancel()
 		var c store.Connection
 		var err error
@@ -361,7 +365,7 @@ func (v *connectView) onConnect() {
 		}
 		v.env.do(func() { v.setBusy("Checking what each tenant lets tenantsync read…") })
 		v.preflight(ctx, c)
-	}()
+	})
 }
 
 // runPreflight checks a connection that is signed in (setup did it) and
@@ -370,10 +374,10 @@ func (v *connectView) runPreflight(c store.Connection) {
 	ctx, cancel := context.WithCancel(v.env.ctx)
 	v.cancel = cancel
 	v.setBusy("Checking what each tenant lets tenantsync read…")
-	go func() {
+	v.env.goOwned(func() {
 		defer cancel()
 		v.preflight(ctx, c)
-	}()
+	})
 }
 
 // preflight runs in a goroutine the view owns and shows its results.

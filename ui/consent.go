@@ -125,7 +125,7 @@ func (a *consentAction) run() {
 
 	mgr := e.core.Manager
 	connID, tenants := a.connID, a.tenants
-	go func() {
+	e.goOwned(func() {
 		defer cancel()
 		results, err := mgr.Consent(ctx, connID, tenants, func(done, total int, r connections.ConsentResult) {
 			e.do(func() {
@@ -144,7 +144,7 @@ func (a *consentAction) run() {
 			a.status.SetText(consentSummary(results))
 			a.end(checks, err)
 		})
-	}()
+	})
 }
 
 // end leaves the running state and hands the re-check to the view.
@@ -155,6 +155,7 @@ func (a *consentAction) end(checks []connections.Check, err error) {
 	a.closeBtn.SetIcon(theme.ConfirmIcon())
 	a.btn.Enable()
 	if err != nil {
+		a.env.logError(err, "consent tenantsync into the customers", "connection", a.connID)
 		_, msg := explain(err, "consent")
 		if errors.Is(err, context.Canceled) {
 			msg = "Cancelled. The customers done so far keep their consent."

@@ -1,9 +1,9 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -12,13 +12,15 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/core/match"
 	"github.com/tenantsync/tenantsync/store"
 )
 
 // contactOverlay shows one contact: its local values beside Microsoft's,
 // differences marked and fields lockable, then the account, licenses,
-// mailbox, devices and change history.
+// mailbox, devices and change history. It reads the contact again when the
+// contact, or the organization it belongs to, changed.
 type contactOverlay struct {
 	env *env
 	id  uint64
@@ -35,6 +37,7 @@ type contactOverlay struct {
 
 	dialog  dialog.Dialog
 	content *fyne.Container
+	gen     generation
 	// diffs are the fields whose local value differs from Microsoft's
 	diffs []string
 	locks map[string]*widget.Check
@@ -58,75 +61,53 @@ func newContactOverlay(e *env, id uint64) *contactOverlay {
 	return &contactOverlay{env: e, id: id, locks: map[string]*widget.Check{}}
 }
 
-// load reads the contact and, when linked, its Microsoft 365 mirror.
-func (o *contactOverlay) load() error {
-	return o.env.core.Store.View(o.env.ctx, func(tx *store.Tx) error {
-		c, err := tx.Contact(o.id)
-		if err != nil {
-			return err
-		}
-		o.contact = c
-		if org, err := tx.Org(c.OrgID); err == nil {
-			o.org = org.Name
-		}
-		o.history, _ = tx.History(c.ID)
-		o.user, o.mailbox, o.licenses, o.devices = nil, nil, nil, nil
-		if c.Link == nil {
-			return nil
-		}
-		if conn, err := tx.Connection(c.Link.ConnectionID); err == nil {
-			o.connName = conn.Name
-		}
-		if t, err := tx.Tenant(c.Link.ConnectionID, c.Link.TenantID); err == nil {
-			o.tenant = t.DisplayName
-		}
-		m, err := tx.Mirror(c.Link.ConnectionID, c.Link.TenantID)
-		if err != nil {
-			return nil // linked, but the mirror is gone (disconnected)
-		}
-		u, ok, err := m.User(c.Link.ObjectID)
-		if err != nil || !ok {
-			return err
-		}
-		o.user = &u
-		if mb, ok := m.Mailbox(u.UPN); ok {
-			o.mailbox = &mb
-		}
-		all, _ := m.Licenses()
-		for _, l := range all {
-			if slices.Contains(u.SKUs, l.SKUID) {
-				o.licenses = append(o.licenses, l)
-			}
-		}
-		devs, _ := m.Devices()
-		for _, d := range devs {
-			if strings.EqualFold(d.UserUPN, u.UPN) {
-				o.devices = append(o.devices, d)
-			}
-		}
-		return nil
-	})
+// read reads the contact and, when linked, its user from the mirror.
+func (o *contactOverlay) read(ctx context.Context) (docbase.ContactDetail, error) {
+	return o.env.core.Docs.ContactDetail(ctx, o.id)
 }
 
+// use keeps what read returned for build.
+func (o *contactOverlay) use(d docbase.ContactDetail) {
+	o.contact, o.org, o.history = d.Contact, d.OrgName, d.History
+	o.connName, o.tenant = d.ConnectionName, d.TenantName
+	o.user, o.mailbox, o.licenses, o.devices = d.User, d.Mailbox, d.Licenses, d.Devices
+}
+
+// show reads the contact and opens the overlay over the window.
 func (o *contactOverlay) show() {
-	if err := o.load(); err != nil {
-		o.env.showError(err, "open the contact")
-		return
-	}
-	o.content = container.NewStack(o.build())
-	o.dialog = dialog.NewCustom(o.contact.Name(), "Close", o.content, o.env.w)
-	size := o.env.w.Canvas().Size()
-	o.dialog.Resize(fyne.NewSize(min(960, size.Width-40), min(720, size.Height-40)))
-	o.dialog.Show()
+	load(o.env, &o.gen, "open the contact", o.read, func(d docbase.ContactDetail) {
+		o.use(d)
+		o.content = container.NewStack(o.build())
+		o.dialog = dialog.NewCustom(o.contact.Name(), "Close", o.content, o.env.w)
+		size := o.env.w.Canvas().Size()
+		o.dialog.Resize(fyne.NewSize(min(960, size.Width-40), min(720, size.Height-40)))
+		o.dialog.SetOnClosed(func() {
+			if o.env.shell.overlay == o {
+				o.env.shell.overlay = nil // a closed overlay follows no change
+			}
+		})
+		o.dialog.Show()
+	}, "contact", o.id)
 }
 
+// rebuild reads the contact again and redraws the open overlay.
 func (o *contactOverlay) rebuild() {
-	if err := o.load(); err != nil {
-		o.env.showError(err, "reload the contact")
-		return
+	load(o.env, &o.gen, "reload the contact", o.read, func(d docbase.ContactDetail) {
+		if o.content == nil {
+			return // the overlay has not opened
+		}
+		o.use(d)
+		o.content.Objects = []fyne.CanvasObject{o.build()}
+		o.content.Refresh()
+	}, "contact", o.id)
+}
+
+// documentationChanged redraws the overlay when its contact changed, alone
+// or with its organization's contacts (a sync, a matching decision).
+func (o *contactOverlay) documentationChanged(c docbase.Changes) {
+	if c.Contacts[o.id] || c.Orgs[o.contact.OrgID] {
+		o.rebuild()
 	}
-	o.content.Objects = []fyne.CanvasObject{o.build()}
-	o.content.Refresh()
 }
 
 // localValue is a contact field as the documentation holds it.
@@ -375,21 +356,18 @@ func orDash(s string) string {
 	return s
 }
 
-// onLock pins or releases a field.
+// onLock pins or releases a field. The overlay redraws when the change
+// comes back as an event, or at once when it failed, to show the lock as
+// it is.
 func (o *contactOverlay) onLock(field string, on bool) {
-	err := o.env.core.Store.Update(o.env.ctx, func(tx *store.Tx) error {
-		c, err := tx.Contact(o.id)
+	docs, id := o.env.core.Docs, o.id
+	o.env.run(func(ctx context.Context) error {
+		_, err := docs.SetFieldLock(ctx, id, field, on)
+		return err
+	}, func(err error) {
 		if err != nil {
-			return err
+			o.env.showError(err, "lock the field", "contact", id, "field", field)
+			o.rebuild()
 		}
-		c.Locked = slices.DeleteFunc(c.Locked, func(f string) bool { return f == field })
-		if on {
-			c.Locked = append(c.Locked, field)
-		}
-		return tx.PutContact(&c)
 	})
-	if err != nil {
-		o.env.showError(err, "lock the field")
-	}
-	o.rebuild()
 }

@@ -48,7 +48,7 @@ func (v *firstRunView) onDemo() {
 	v.demo.Disable()
 	v.connect.Disable()
 	v.status.SetText("Starting the simulated Microsoft cloud…")
-	go func() {
+	v.env.goOwned(func() {
 		core, err := v.env.opt.StartDemo(v.env.ctx)
 		v.env.do(func() {
 			if err != nil {
@@ -60,5 +60,5 @@ func (v *firstRunView) onDemo() {
 			}
 			v.env.shell.useCore(core)
 		})
-	}()
+	})
 }

@@ -19,7 +19,7 @@ func (s *Shell) showSyncSettings(connID string) {
 func (s *Shell) showMatching(connID string) {
 	v := newMatchingView(s.env, connID)
 	s.setContent(ViewMatching, v.buildUI())
-	s.refresh = v.refresh
+	s.refresh, s.view = v.refresh, v
 	s.matching = v
 }
 
@@ -27,7 +27,7 @@ func (s *Shell) showMatching(connID string) {
 func (s *Shell) showLogs(connID string) {
 	v := newLogsView(s.env, connID)
 	s.setContent(ViewLogs, v.buildUI())
-	s.refresh = v.refresh
+	s.refresh, s.view = v.refresh, v
 	s.logsView = v
 }
 

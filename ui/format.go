@@ -241,12 +241,14 @@ func fieldTitle(k string) string {
 	return k
 }
 
-// showError shows err in a dialog that says what to do. A cancelled
-// context is the technician's own doing and shows nothing.
-func (e *env) showError(err error, what string) {
+// showError shows err in a dialog that says what to do and logs it with
+// its cause and attrs (connection, tenant, contact...). A cancelled context
+// is the technician's own doing and shows nothing.
+func (e *env) showError(err error, what string, attrs ...any) {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return
 	}
+	e.logError(err, what, attrs...)
 	title, msg := explain(err, what)
 	e.showInfo(title, msg)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
 )
@@ -36,6 +38,13 @@ func (p *pump) do(fn func()) {
 	case p.wake <- struct{}{}:
 	default:
 	}
+}
+
+// empty reports whether no UI work waits.
+func (p *pump) empty() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.queue) == 0
 }
 
 func (p *pump) drain() {
@@ -62,6 +71,7 @@ type harness struct {
 	w      fyne.Window
 	shell  *Shell
 	core   Core
+	store  *store.Store // what the test checks the window's work against
 	pump   *pump
 	notify chan string
 	demo   *demo.Demo
@@ -91,7 +101,8 @@ func (h *harness) start(s *store.Store, mgr *connections.Manager, isDemo bool) {
 
 // startWith is start with a way to switch to demo data.
 func (h *harness) startWith(s *store.Store, mgr *connections.Manager, isDemo bool, startDemo func(context.Context) (Core, error)) {
-	eng := syncer.New(s, mgr, syncer.Options{Tenants: 4, Notify: func(title, body string) {
+	docs := docbase.New(s)
+	eng := syncer.New(s, mgr, syncer.Options{Tenants: 4, Changes: docs, Notify: func(title, body string) {
 		select {
 		case h.notify <- title + ": " + body:
 		default:
@@ -100,12 +111,14 @@ func (h *harness) startWith(s *store.Store, mgr *connections.Manager, isDemo boo
 	ctx, cancel := context.WithCancel(h.ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = eng.Run(ctx) }()
-	h.core = Core{Store: s, Manager: mgr, Engine: eng, Demo: isDemo}
+	h.core = Core{Docs: docs, Manager: mgr, Engine: eng, Demo: isDemo}
+	h.store = s
 	h.w = test.NewTempWindow(h.t, widget.NewLabel(""))
 	h.shell = NewShell(h.ctx, h.app, h.w, h.core, Options{Do: h.pump.do, DataDir: h.t.TempDir(), StartDemo: startDemo,
-		OpenURL: func(u *url.URL) error { h.opened = append(h.opened, u.String()); return nil }})
+		Logger: testLogger(h.t), OpenURL: func(u *url.URL) error { h.opened = append(h.opened, u.String()); return nil }})
 	h.w.SetContent(h.shell.BuildUI())
 	h.w.Resize(fyne.NewSize(1280, 800))
+	h.settle()
 	h.t.Cleanup(func() {
 		cancel()
 		// The bridge may be handing work to the pump while it stops.
@@ -143,11 +156,34 @@ func (h *harness) waitFor(what string, cond func() bool) {
 	}
 }
 
+// settle runs queued UI work until the reads and writes the window started
+// have come back and been shown. What they set off through events (a
+// change, a status) is for waitFor.
+func (h *harness) settle() { h.settleShell(h.shell) }
+
+func (h *harness) settleShell(s *Shell) {
+	h.t.Helper()
+	h.waitFor("the window's reads and writes", func() bool { return s.env.busy.Load() == 0 && h.pump.empty() })
+}
+
+// testLogger is a logger that writes to the test's log.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, nil))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
+}
+
 // connection returns the only connection.
 func (h *harness) connection() store.Connection {
 	h.t.Helper()
 	var conns []store.Connection
-	if err := h.core.Store.View(h.ctx, func(tx *store.Tx) error {
+	if err := h.store.View(h.ctx, func(tx *store.Tx) error {
 		var err error
 		conns, err = tx.Connections()
 		return err
@@ -174,7 +210,7 @@ func (h *harness) waitSynced() store.Connection {
 func (h *harness) tenants(connID string) map[string]store.Tenant {
 	h.t.Helper()
 	out := map[string]store.Tenant{}
-	err := h.core.Store.View(h.ctx, func(tx *store.Tx) error {
+	err := h.store.View(h.ctx, func(tx *store.Tx) error {
 		ts, err := tx.Tenants(connID)
 		for _, t := range ts {
 			out[t.DisplayName] = t

@@ -14,18 +14,31 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/store"
 )
 
 // integrationsView lists the connections with their status and actions.
-// There are a handful of connections, so each gets a card.
+// There are a handful of connections, so each gets a card; a connection
+// whose status or tenants changed gets its card redrawn.
 type integrationsView struct {
 	env   *env
 	cards *fyne.Container
+	// cardAt is the index in cards of each connection's card.
+	cardAt map[string]int
 	// buttons by connection id and action, for tests
 	buttons map[string]map[string]*widget.Button
 	// consent actions by connection id, for tests
 	consents map[string]*consentAction
+
+	gen     generation             // the last read of every connection
+	cardGen map[string]*generation // the last read of each connection
+}
+
+// connectionCard is what a card shows: a connection and its tenants.
+type connectionCard struct {
+	conn    store.Connection
+	tenants []store.Tenant
 }
 
 // Integration actions, as keys of integrationsView.buttons.
@@ -42,9 +55,12 @@ const (
 	actRenewSecret = "renew_secret"
 )
 
-func newIntegrationsView(e *env) *integrationsView { return &integrationsView{env: e} }
+func newIntegrationsView(e *env) *integrationsView {
+	return &integrationsView{env: e, cardGen: map[string]*generation{}}
+}
 
 func (v *integrationsView) buildUI() fyne.CanvasObject {
+	v.cardAt = map[string]int{}
 	add := widget.NewButtonWithIcon("Add connection", theme.ContentAddIcon(), func() { v.env.shell.showConnect("") })
 	header := container.NewVBox(container.NewBorder(nil, nil, heading("Integrations"), add),
 		note("Microsoft 365 connections: each one reaches a partner's customer tenants (GDAP) or a single tenant."))
@@ -53,31 +69,94 @@ func (v *integrationsView) buildUI() fyne.CanvasObject {
 	return container.NewBorder(header, nil, nil, nil, container.NewVScroll(v.cards))
 }
 
+// refresh reads every connection with its tenants and draws their cards.
 func (v *integrationsView) refresh() {
-	conns, err := v.env.connections()
-	if err != nil {
-		v.env.showError(err, "list the connections")
-		return
+	mgr := v.env.core.Manager
+	for _, g := range v.cardGen {
+		g.next() // this read brings every card
 	}
+	load(v.env, &v.gen, "list the connections", func(ctx context.Context) ([]connectionCard, error) {
+		conns, err := mgr.Connections(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cards := make([]connectionCard, len(conns))
+		for i, c := range conns {
+			cards[i].conn = c
+			if cards[i].tenants, err = mgr.Tenants(ctx, c.ID); err != nil {
+				return nil, err
+			}
+		}
+		return cards, nil
+	}, v.showCards)
+}
+
+func (v *integrationsView) showCards(cards []connectionCard) {
 	v.buttons = map[string]map[string]*widget.Button{}
 	v.consents = map[string]*consentAction{}
+	v.cardAt = map[string]int{}
 	v.cards.Objects = nil
-	for _, c := range conns {
-		v.cards.Add(v.card(c))
+	for i, c := range cards {
+		v.cardAt[c.conn.ID] = i
+		v.cards.Add(v.card(c.conn, c.tenants))
 	}
-	if len(conns) == 0 {
+	if len(cards) == 0 {
 		v.cards.Add(note("No connection yet. Add one to bring your customers' Microsoft 365 tenants into your documentation."))
 	}
 	v.cards.Refresh()
 }
 
-func (v *integrationsView) card(c store.Connection) fyne.CanvasObject {
-	var tenants []store.Tenant
-	_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
-		var err error
-		tenants, err = tx.Tenants(c.ID)
-		return err
-	})
+// connectionChanged redraws the card of a connection whose status changed.
+func (v *integrationsView) connectionChanged(connID string) { v.redrawCard(connID) }
+
+// documentationChanged redraws the cards of connections whose tenants
+// changed: their counts of matched tenants and problems.
+func (v *integrationsView) documentationChanged(c docbase.Changes) {
+	for connID := range v.cardAt {
+		if len(c.TenantsOf(connID)) > 0 {
+			v.redrawCard(connID)
+		}
+	}
+}
+
+// redrawCard reads one connection and its tenants and redraws its card; a
+// connection the view does not show yet, or no longer exists, redraws
+// them all.
+func (v *integrationsView) redrawCard(connID string) {
+	if _, ok := v.cardAt[connID]; !ok {
+		v.refresh()
+		return
+	}
+	gen := v.cardGen[connID]
+	if gen == nil {
+		gen = &generation{}
+		v.cardGen[connID] = gen
+	}
+	mgr := v.env.core.Manager
+	var gone bool
+	load(v.env, gen, "show the connection", func(ctx context.Context) (connectionCard, error) {
+		c, err := mgr.Connection(ctx, connID)
+		if errors.Is(err, store.ErrNotFound) {
+			gone = true
+			return connectionCard{}, nil
+		}
+		if err != nil {
+			return connectionCard{}, err
+		}
+		tenants, err := mgr.Tenants(ctx, connID)
+		return connectionCard{conn: c, tenants: tenants}, err
+	}, func(c connectionCard) {
+		i, ok := v.cardAt[connID]
+		if gone || !ok {
+			v.refresh()
+			return
+		}
+		v.cards.Objects[i] = v.card(c.conn, c.tenants)
+		v.cards.Refresh()
+	}, "connection", connID)
+}
+
+func (v *integrationsView) card(c store.Connection, tenants []store.Tenant) fyne.CanvasObject {
 	matched, unmatched, problems := 0, 0, 0
 	for _, t := range tenants {
 		switch t.MatchState {
@@ -131,7 +210,7 @@ func (v *integrationsView) card(c store.Connection) fyne.CanvasObject {
 				note(plural(len(a.tenants), "customer tenant")+" cannot be read until tenantsync is consented there.")))
 		}
 	}
-	syncBtn := mk(actSync, "Sync now", theme.ViewRefreshIcon(), func() { v.env.core.Engine.SyncNow(c.ID); v.env.shell.queueRefresh() })
+	syncBtn := mk(actSync, "Sync now", theme.ViewRefreshIcon(), func() { v.onSyncNow(c) })
 	syncBtn.Importance = widget.HighImportance
 	if c.Paused || c.Status == store.StatusSyncing {
 		syncBtn.Disable()
@@ -211,7 +290,7 @@ func (v *integrationsView) onRenewSecret(c store.Connection) {
 	d = dialog.NewCustomWithoutButtons("Renew the client secret of "+c.Name, container.NewVBox(result, list, container.NewHBox(closeBtn)), e.w)
 	d.Resize(fyne.NewSize(600, 300))
 	d.Show()
-	go func() {
+	e.goOwned(func() {
 		defer cancel()
 		err := e.core.Manager.RenewSecret(ctx, c.ID, func(p connections.SetupProgress) {
 			e.do(func() {
@@ -231,6 +310,7 @@ func (v *integrationsView) onRenewSecret(c store.Connection) {
 			switch {
 			case errors.Is(err, context.Canceled):
 			case err != nil:
+				e.logError(err, "renew the client secret", "connection", c.ID)
 				text := setupErrorText(err)
 				result.SetText(text)
 				result.Importance = widget.DangerImportance
@@ -242,7 +322,7 @@ func (v *integrationsView) onRenewSecret(c store.Connection) {
 				v.env.shell.RefreshNow()
 			}
 		})
-	}()
+	})
 }
 
 func nextSyncText(c store.Connection) string {
@@ -269,24 +349,33 @@ func modeText(mode string) string {
 	return mode
 }
 
+// onSyncNow queues a sync of the connection; its status comes back as an
+// event and redraws the card.
+func (v *integrationsView) onSyncNow(c store.Connection) {
+	eng := v.env.core.Engine
+	v.env.run(func(ctx context.Context) error { eng.SyncNow(ctx, c.ID); return nil }, nil)
+}
+
 // onPreview runs a dry run: what a sync would create, update and flag,
 // changing nothing.
 func (v *integrationsView) onPreview(c store.Connection) {
 	btn := v.buttons[c.ID][actPreview]
 	btn.Disable()
 	btn.SetText("Previewing…")
-	go func() {
-		run, err := v.env.core.Engine.Sync(v.env.ctx, c.ID, store.TriggerManual, true)
-		v.env.do(func() {
-			btn.Enable()
-			btn.SetText("Preview")
-			if err != nil {
-				v.env.showError(err, "preview the sync")
-				return
-			}
-			v.env.showInfo("Preview of a sync of "+c.Name, previewReport(run))
-		})
-	}()
+	eng := v.env.core.Engine
+	var run store.SyncRun
+	v.env.run(func(ctx context.Context) (err error) {
+		run, err = eng.Sync(ctx, c.ID, store.TriggerManual, true)
+		return err
+	}, func(err error) {
+		btn.Enable()
+		btn.SetText("Preview")
+		if err != nil {
+			v.env.showError(err, "preview the sync", "connection", c.ID)
+			return
+		}
+		v.env.showInfo("Preview of a sync of "+c.Name, previewReport(run))
+	})
 }
 
 // previewReport says what a dry run found, tenant by tenant.
@@ -316,12 +405,19 @@ func previewReport(run store.SyncRun) string {
 	return b.String()
 }
 
+// onPause pauses or resumes the connection's schedule, then redraws its
+// card.
 func (v *integrationsView) onPause(c store.Connection) {
-	if err := v.env.core.Engine.SetPaused(v.env.ctx, c.ID, !c.Paused); err != nil {
-		v.env.showError(err, "change the schedule")
-		return
-	}
-	v.env.shell.RefreshNow()
+	eng, pause := v.env.core.Engine, !c.Paused
+	v.env.run(func(ctx context.Context) error {
+		return eng.SetPaused(ctx, c.ID, pause)
+	}, func(err error) {
+		if err != nil {
+			v.env.showError(err, "change the schedule", "connection", c.ID)
+			return
+		}
+		v.redrawCard(c.ID)
+	})
 }
 
 func (v *integrationsView) onDisconnect(c store.Connection) {
@@ -335,13 +431,19 @@ func (v *integrationsView) onDisconnect(c store.Connection) {
 			return
 		}
 		v.env.core.Engine.Cancel(c.ID)
-		remains, err := v.env.core.Manager.Disconnect(v.env.ctx, c.ID)
-		if err != nil {
-			v.env.showError(err, "disconnect")
-			return
-		}
-		v.env.shell.RefreshNow()
-		v.env.showInfo("Disconnected "+c.Name, "Still to do on Microsoft's side:\n\n"+remains)
+		mgr := v.env.core.Manager
+		var remains string
+		v.env.run(func(ctx context.Context) (err error) {
+			remains, err = mgr.Disconnect(ctx, c.ID)
+			return err
+		}, func(err error) {
+			if err != nil {
+				v.env.showError(err, "disconnect", "connection", c.ID)
+				return
+			}
+			v.env.shell.RefreshNow()
+			v.env.showInfo("Disconnected "+c.Name, "Still to do on Microsoft's side:\n\n"+remains)
+		})
 	}, v.env.w)
 	d.Resize(fyne.NewSize(560, 360))
 	d.Show()

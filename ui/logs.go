@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -11,11 +12,14 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/store"
 )
 
 // logsView lists a connection's sync runs and, for the chosen run, each
-// tenant's counts and findings with the fix.
+// tenant's counts and findings with the fix. A run that starts or ends
+// reloads the runs; a tenant matched or unmatched redraws the run shown.
 type logsView struct {
 	env    *env
 	connID string
@@ -23,10 +27,14 @@ type logsView struct {
 	conns   []store.Connection
 	connSel *widget.Select
 	runs    []store.SyncRun
+	states  map[string]string // match state by tenant id
 	runList *widget.List
 	runAt   int
 	detail  *fyne.Container
 	copyBtn *widget.Button
+
+	gen       generation // the last read of the runs
+	statesGen generation // the last read of the match states
 }
 
 func newLogsView(e *env, connID string) *logsView {
@@ -80,18 +88,75 @@ func runTitle(r store.SyncRun) string {
 	return t
 }
 
+// connectionRuns is what the logs view reads: the connections, the one it
+// shows, that one's runs and its tenants' match states.
+type connectionRuns struct {
+	conns  []store.Connection
+	connID string
+	runs   []store.SyncRun
+	states map[string]string
+}
+
+// refresh reads the connections, and the runs and tenants of the one shown.
 func (v *logsView) refresh() {
-	if !v.env.pickConnection(v.connSel, &v.conns, &v.connID) {
+	eng, mgr, want := v.env.core.Engine, v.env.core.Manager, v.connID
+	v.statesGen.next() // this read brings the match states too
+	load(v.env, &v.gen, "read the sync logs", func(ctx context.Context) (connectionRuns, error) {
+		conns, err := mgr.Connections(ctx)
+		if err != nil {
+			return connectionRuns{}, err
+		}
+		d := connectionRuns{conns: conns, connID: chosenConnection(conns, want)}
+		if d.connID == "" {
+			return d, nil
+		}
+		if d.runs, err = eng.Runs(ctx, d.connID, 100); err != nil {
+			return d, err
+		}
+		d.states, err = matchStates(ctx, mgr, d.connID)
+		return d, err
+	}, v.showRuns, "connection", want)
+}
+
+// matchStates reads the match state of each of a connection's tenants.
+func matchStates(ctx context.Context, mgr *connections.Manager, connID string) (map[string]string, error) {
+	tenants, err := mgr.Tenants(ctx, connID)
+	states := make(map[string]string, len(tenants))
+	for _, t := range tenants {
+		states[t.TenantID] = t.MatchState
+	}
+	return states, err
+}
+
+// connectionChanged reloads the runs when the connection shown started or
+// finished one.
+func (v *logsView) connectionChanged(connID string) {
+	if connID == v.connID {
+		v.refresh()
+	}
+}
+
+// documentationChanged redraws the run shown when tenants of its
+// connection were matched or unmatched.
+func (v *logsView) documentationChanged(c docbase.Changes) {
+	if len(c.TenantsOf(v.connID)) == 0 {
 		return
 	}
-	v.runs = nil
-	if v.connID != "" {
-		_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
-			var err error
-			v.runs, err = tx.Runs(v.connID, 100)
-			return err
-		})
-	}
+	mgr, connID := v.env.core.Manager, v.connID
+	load(v.env, &v.statesGen, "read the tenants' matching", func(ctx context.Context) (map[string]string, error) {
+		return matchStates(ctx, mgr, connID)
+	}, func(states map[string]string) {
+		if connID == v.connID {
+			v.states = states
+			v.showRun()
+		}
+	}, "connection", connID)
+}
+
+func (v *logsView) showRuns(d connectionRuns) {
+	v.connID = d.connID
+	showConnections(v.connSel, &v.conns, d.conns, d.connID)
+	v.runs, v.states = d.runs, d.states
 	v.runList.Refresh()
 	if v.runAt < 0 && len(v.runs) > 0 {
 		v.runList.Select(0)
@@ -121,14 +186,7 @@ func (v *logsView) showRun() {
 	status := widget.NewLabelWithStyle(statusDot(r.Status)+" "+firstUpper(r.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	status.Importance = statusImportance(r.Status)
 
-	states := map[string]string{}
-	_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
-		ts, err := tx.Tenants(r.ConnectionID)
-		for _, t := range ts {
-			states[t.TenantID] = t.MatchState
-		}
-		return err
-	})
+	states := v.states
 	tenants := widget.NewList(
 		func() int { return len(r.Tenants) },
 		func() fyne.CanvasObject {

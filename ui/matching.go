@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -13,13 +14,15 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
 )
 
 // matchingView decides which organization each tenant belongs to: accept a
 // suggestion, match to any organization, create one, ignore or revert, for
-// one tenant or many at once.
+// one tenant or many at once. A decision or a sync redraws the tenants it
+// changed.
 type matchingView struct {
 	env    *env
 	connID string
@@ -36,6 +39,9 @@ type matchingView struct {
 	count    *widget.Label
 
 	accept, matchTo, create, ignore, revert *widget.Button
+
+	gen        generation // the last read of every tenant
+	tenantsGen generation // the last read of changed tenants
 }
 
 // matchColumns are the widths of tenant, suggestion and match.
@@ -152,12 +158,12 @@ func (v *matchingView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		why.SetText("create an organization, or match to one yourself")
 	default:
 		s := t.Suggestions[0]
-		text := fmt.Sprintf("%s · %.0f%%", v.env.core.Store.OrgName(s.OrgID), s.Score*100)
+		text := fmt.Sprintf("%s · %.0f%%", v.env.core.Docs.OrgName(s.OrgID), s.Score*100)
 		if s.Ambiguous {
 			text = "⚠ ambiguous: " + text
 			top.Importance = widget.WarningImportance
 			if len(t.Suggestions) > 1 {
-				text += fmt.Sprintf(" or %s · %.0f%%", v.env.core.Store.OrgName(t.Suggestions[1].OrgID), t.Suggestions[1].Score*100)
+				text += fmt.Sprintf(" or %s · %.0f%%", v.env.core.Docs.OrgName(t.Suggestions[1].OrgID), t.Suggestions[1].Score*100)
 			}
 		}
 		top.SetText(text)
@@ -168,7 +174,7 @@ func (v *matchingView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	state := cols.Objects[2].(*widget.Label)
 	switch t.MatchState {
 	case store.MatchMatched:
-		state.SetText("✓ " + v.env.core.Store.OrgName(t.OrgID))
+		state.SetText("✓ " + v.env.core.Docs.OrgName(t.OrgID))
 		state.Importance = widget.SuccessImportance
 	case store.MatchIgnored:
 		state.SetText("ignored")
@@ -195,24 +201,91 @@ func domainsText(domains []string) string {
 	return strings.Join(own, ", ")
 }
 
+// connectionTenants is what the matching view reads: the connections, the
+// one it shows and that one's tenants.
+type connectionTenants struct {
+	conns   []store.Connection
+	connID  string
+	tenants []store.Tenant
+}
+
+// refresh reads the connections and the tenants of the one shown.
 func (v *matchingView) refresh() {
-	if !v.env.pickConnection(v.connSel, &v.conns, &v.connID) {
-		return
-	}
+	mgr, want := v.env.core.Manager, v.connID
+	v.tenantsGen.next() // this read brings the changed tenants too
+	load(v.env, &v.gen, "list the tenants", func(ctx context.Context) (connectionTenants, error) {
+		conns, err := mgr.Connections(ctx)
+		if err != nil {
+			return connectionTenants{}, err
+		}
+		d := connectionTenants{conns: conns, connID: chosenConnection(conns, want)}
+		if d.connID != "" {
+			d.tenants, err = mgr.Tenants(ctx, d.connID)
+		}
+		return d, err
+	}, v.showTenants, "connection", want)
+}
+
+func (v *matchingView) showTenants(d connectionTenants) {
+	v.connID = d.connID
+	showConnections(v.connSel, &v.conns, d.conns, d.connID)
 	if len(v.conns) < 2 {
 		v.connSel.Hide()
 	} else {
 		v.connSel.Show()
 	}
-	v.all = nil
-	if v.connID != "" {
-		_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
-			var err error
-			v.all, err = tx.Tenants(v.connID)
-			return err
-		})
-	}
+	v.all = d.tenants
+	v.sortTenants()
+	v.applyFilter()
+}
+
+func (v *matchingView) sortTenants() {
 	sort.SliceStable(v.all, func(i, j int) bool { return store.Fold(v.all[i].DisplayName) < store.Fold(v.all[j].DisplayName) })
+}
+
+// documentationChanged reads the changed tenants of the connection shown
+// and redraws the list with them.
+func (v *matchingView) documentationChanged(c docbase.Changes) {
+	changed := c.TenantsOf(v.connID)
+	if len(changed) == 0 {
+		return
+	}
+	mgr, connID := v.env.core.Manager, v.connID
+	load(v.env, &v.tenantsGen, "show the changed tenants", func(ctx context.Context) ([]store.Tenant, error) {
+		out := make([]store.Tenant, 0, len(changed))
+		for _, id := range changed {
+			t, err := mgr.Tenant(ctx, connID, id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // removed with its connection
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, t)
+		}
+		return out, nil
+	}, func(tenants []store.Tenant) {
+		if connID != v.connID {
+			return
+		}
+		v.replaceTenants(tenants)
+	}, "connection", connID)
+}
+
+// replaceTenants puts fresh records of tenants in place of the old ones.
+func (v *matchingView) replaceTenants(tenants []store.Tenant) {
+	at := make(map[string]int, len(v.all))
+	for i, t := range v.all {
+		at[t.TenantID] = i
+	}
+	for _, t := range tenants {
+		if i, ok := at[t.TenantID]; ok {
+			v.all[i] = t
+		} else {
+			v.all = append(v.all, t)
+		}
+	}
+	v.sortTenants()
 	v.applyFilter()
 }
 
@@ -320,68 +393,90 @@ func (v *matchingView) updateActions() {
 	enable(v.revert, len(sel) > 0 && state != filterUnmatched)
 }
 
-// decide runs a matching decision, reloads and reports a failure.
-func (v *matchingView) decide(what string, fn func() error) {
-	if err := fn(); err != nil {
-		v.env.showError(err, what)
-	}
+// decide runs a matching decision off the UI goroutine and reports a
+// failure; the tenants it changed redraw when their change arrives.
+func (v *matchingView) decide(what string, decision func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error) {
+	eng, connID, tenantIDs := v.env.core.Engine, v.connID, ids(v.chosen())
+	v.env.run(func(ctx context.Context) error {
+		return decision(ctx, eng, connID, tenantIDs)
+	}, func(err error) {
+		if err != nil {
+			v.env.showError(err, what, "connection", connID, "tenants", tenantIDs)
+		}
+		v.clearSelection()
+	})
+}
+
+func (v *matchingView) clearSelection() {
 	v.selected = map[string]bool{}
-	v.refresh()
+	v.list.Refresh()
+	v.updateActions()
 }
 
 func (v *matchingView) onAccept() {
-	sel := v.chosen()
-	v.decide("accept the suggestions", func() error { return v.env.core.Engine.Accept(v.env.ctx, v.connID, ids(sel)) })
+	v.decide("accept the suggestions", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error {
+		return eng.Accept(ctx, connID, tenantIDs)
+	})
 }
 
 func (v *matchingView) onIgnore() {
-	sel := v.chosen()
-	v.decide("ignore the tenants", func() error { return v.env.core.Engine.Ignore(v.env.ctx, v.connID, ids(sel)) })
+	v.decide("ignore the tenants", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error {
+		return eng.Ignore(ctx, connID, tenantIDs)
+	})
 }
 
 func (v *matchingView) onRevert() {
-	sel := v.chosen()
-	v.decide("revert the decisions", func() error { return v.env.core.Engine.Revert(v.env.ctx, v.connID, ids(sel)) })
+	v.decide("revert the decisions", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error {
+		return eng.Revert(ctx, connID, tenantIDs)
+	})
 }
 
 // onCreate creates an organization per selected tenant; when one looks like
 // an existing organization it says which and asks first.
 func (v *matchingView) onCreate(force bool) {
-	sel := v.chosen()
-	err := v.env.core.Engine.CreateOrgs(v.env.ctx, v.connID, ids(sel), force)
-	var dup *syncer.DuplicateError
-	if errors.As(err, &dup) {
-		var b strings.Builder
-		b.WriteString("These tenants look like organizations you already have:\n")
-		names := make([]string, 0, len(dup.Likely))
-		for name := range dup.Likely {
-			names = append(names, name)
+	eng, connID, tenantIDs := v.env.core.Engine, v.connID, ids(v.chosen())
+	v.env.run(func(ctx context.Context) error {
+		return eng.CreateOrgs(ctx, connID, tenantIDs, force)
+	}, func(err error) {
+		var dup *syncer.DuplicateError
+		if errors.As(err, &dup) {
+			v.confirmDuplicates(dup)
+			return
 		}
-		sort.Strings(names)
-		for _, name := range names {
-			fmt.Fprintf(&b, "\n• %s looks like", name)
-			for i, s := range dup.Likely[name] {
-				if i > 0 {
-					b.WriteString(",")
-				}
-				fmt.Fprintf(&b, " %s (%.0f%%, %s)", v.env.core.Store.OrgName(s.OrgID), s.Score*100, s.Reason)
-			}
+		if err != nil {
+			v.env.showError(err, "create the organizations", "connection", connID, "tenants", tenantIDs)
 		}
-		b.WriteString("\n\nMatch them to the existing organization instead (Accept suggestion or Match to…), or create new ones anyway.")
-		d := dialog.NewCustomConfirm("Possible duplicate", "Create anyway", "Cancel", container.NewVScroll(note(b.String())), func(ok bool) {
-			if ok {
-				v.onCreate(true)
+		v.clearSelection()
+	})
+}
+
+// confirmDuplicates names the organizations the tenants look like and
+// creates new ones only when the technician confirms.
+func (v *matchingView) confirmDuplicates(dup *syncer.DuplicateError) {
+	var b strings.Builder
+	b.WriteString("These tenants look like organizations you already have:\n")
+	names := make([]string, 0, len(dup.Likely))
+	for name := range dup.Likely {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(&b, "\n• %s looks like", name)
+		for i, s := range dup.Likely[name] {
+			if i > 0 {
+				b.WriteString(",")
 			}
-		}, v.env.w)
-		d.Resize(fyne.NewSize(560, 320))
-		d.Show()
-		return
+			fmt.Fprintf(&b, " %s (%.0f%%, %s)", v.env.core.Docs.OrgName(s.OrgID), s.Score*100, s.Reason)
+		}
 	}
-	if err != nil {
-		v.env.showError(err, "create the organizations")
-	}
-	v.selected = map[string]bool{}
-	v.refresh()
+	b.WriteString("\n\nMatch them to the existing organization instead (Accept suggestion or Match to…), or create new ones anyway.")
+	d := dialog.NewCustomConfirm("Possible duplicate", "Create anyway", "Cancel", container.NewVScroll(note(b.String())), func(ok bool) {
+		if ok {
+			v.onCreate(true)
+		}
+	}, v.env.w)
+	d.Resize(fyne.NewSize(560, 320))
+	d.Show()
 }
 
 // onMatchTo asks for an organization (searchable) and matches the selected
@@ -406,17 +501,20 @@ func (v *matchingView) onMatchTo() {
 			}
 			o.(*widget.Label).SetText(text)
 		})
-	load := func(text string) {
-		rows, _ = v.env.core.Store.Rows(v.env.ctx, store.RowQuery{Kind: store.KindOrg, Text: text, Limit: 500})
+	find := func(text string) {
+		var err error
+		if rows, err = v.env.core.Docs.Rows(v.env.ctx, store.RowQuery{Kind: store.KindOrg, Text: text, Limit: 500}); err != nil {
+			v.env.showError(err, "search the organizations")
+		}
 		list.UnselectAll()
 		picked = nil
 		list.Refresh()
 	}
-	search.OnChanged = load
+	search.OnChanged = find
 	if s := sel[0].Suggestions; len(s) > 0 {
-		search.SetText(v.env.core.Store.OrgName(s[0].OrgID))
+		search.SetText(v.env.core.Docs.OrgName(s[0].OrgID))
 	}
-	load(search.Text)
+	find(search.Text)
 	list.OnSelected = func(id widget.ListItemID) { picked = rows[id] }
 	title := fmt.Sprintf("Match %s to…", plural(len(sel), "tenant"))
 	if len(sel) == 1 {
@@ -427,7 +525,9 @@ func (v *matchingView) onMatchTo() {
 			return
 		}
 		org := picked.ID
-		v.decide("match the tenants", func() error { return v.env.core.Engine.MatchTo(v.env.ctx, v.connID, ids(sel), org) })
+		v.decide("match the tenants", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error {
+			return eng.MatchTo(ctx, connID, tenantIDs, org)
+		})
 	}, v.env.w)
 	d.Resize(fyne.NewSize(520, 480))
 	d.Show()

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -8,12 +9,16 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/store"
 )
 
 // orgsView is the documentation: organizations on the left, the chosen
 // organization's contacts (or everyone's) on the right. Both lists read the
-// store's in-memory rows, so they stay fast with 100k contacts.
+// documentation base's in-memory rows, so they stay fast with 100k
+// contacts. A sync or a matching decision reloads the contacts of the
+// organizations it changed; an edit redraws the rows of the contacts it
+// changed.
 type orgsView struct {
 	env *env
 
@@ -32,6 +37,11 @@ type orgsView struct {
 	more    *widget.Button
 	showAll bool // the search shows every match, not the first searchLimit
 	overlay *contactOverlay
+
+	// reloads counts how often the contact list was queried anew (tests).
+	reloads   int
+	detailGen generation
+	rowsGen   generation
 }
 
 // Contact filters.
@@ -75,6 +85,7 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 		if org != v.orgID {
 			v.orgID = org
 			v.loadContacts()
+			v.loadHeading()
 		}
 	}
 
@@ -104,6 +115,7 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 	left := container.NewBorder(container.NewVBox(heading("Organizations"), v.orgSearch), nil, nil, nil, v.orgList)
 	v.loadOrgs()
 	v.loadContacts()
+	v.loadHeading()
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.2
 	return split
@@ -135,7 +147,7 @@ func (v *orgsView) updateContactRow(id widget.ListItemID, o fyne.CanvasObject) {
 	cols.Objects[1].(*widget.Label).SetText(r.Title)
 	cols.Objects[2].(*widget.Label).SetText(r.Email)
 	cols.Objects[3].(*widget.Label).SetText(r.Phone)
-	cols.Objects[4].(*widget.Label).SetText(v.env.core.Store.OrgName(r.OrgID))
+	cols.Objects[4].(*widget.Label).SetText(v.env.core.Docs.OrgName(r.OrgID))
 	state := cols.Objects[5].(*widget.Label)
 	state.SetText(rowState(r.Flags))
 	switch {
@@ -169,10 +181,67 @@ func rowState(f store.RowFlags) string {
 func (v *orgsView) refresh() {
 	v.loadOrgs()
 	v.loadContacts()
+	v.loadHeading()
+}
+
+// documentationChanged reloads the contacts when the organization shown
+// (or any, while all are shown) changed as a whole, and otherwise redraws
+// only the rows of the contacts that changed.
+func (v *orgsView) documentationChanged(c docbase.Changes) {
+	for id := range c.Orgs {
+		if !v.listsOrg(id) {
+			v.loadOrgs() // a new organization
+			break
+		}
+	}
+	if len(c.Orgs) > 0 && (v.orgID == 0 || c.Orgs[v.orgID]) {
+		v.loadContacts()
+		if v.orgID != 0 {
+			v.loadHeading()
+		}
+		return
+	}
+	if len(c.Contacts) > 0 {
+		v.redrawContacts(c.Contacts)
+	}
+}
+
+func (v *orgsView) listsOrg(id uint64) bool {
+	for _, r := range v.orgRows {
+		if r != nil && r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// redrawContacts reads the rows of the changed contacts that the list shows
+// and redraws just those.
+func (v *orgsView) redrawContacts(changed map[uint64]bool) {
+	var ids []uint64
+	for _, r := range v.rows {
+		if changed[r.ID] {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	docs := v.env.core.Docs
+	load(v.env, &v.rowsGen, "show the changed contacts", func(ctx context.Context) (map[uint64]*store.Row, error) {
+		return docs.ContactRows(ctx, ids)
+	}, func(fresh map[uint64]*store.Row) {
+		for i, r := range v.rows {
+			if f, ok := fresh[r.ID]; ok {
+				v.rows[i] = f
+				v.list.RefreshItem(i)
+			}
+		}
+	})
 }
 
 func (v *orgsView) loadOrgs() {
-	rows, err := v.env.core.Store.Rows(v.env.ctx, store.RowQuery{Kind: store.KindOrg, Text: v.orgSearch.Text})
+	rows, err := v.env.core.Docs.Rows(v.env.ctx, store.RowQuery{Kind: store.KindOrg, Text: v.orgSearch.Text})
 	if err != nil {
 		v.env.showError(err, "list the organizations")
 		return
@@ -209,23 +278,19 @@ func (v *orgsView) loadContacts() {
 		// screenfuls keeps each keystroke fast. "Show all" lifts it.
 		q.Limit = searchLimit + 1
 	}
-	rows, err := v.env.core.Store.Rows(v.env.ctx, q)
+	rows, err := v.env.core.Docs.Rows(v.env.ctx, q)
 	if err != nil {
 		v.env.showError(err, "search the contacts")
 		return
 	}
+	v.reloads++
+	// A reload supersedes redraws of single rows still being read.
+	v.rowsGen.next()
 	more := q.Limit > 0 && len(rows) > searchLimit
 	if more {
 		rows = rows[:searchLimit]
 	}
 	v.rows = rows
-	if v.orgID == 0 {
-		v.title.SetText("All organizations")
-		v.detail.SetText("")
-	} else {
-		v.title.SetText(v.env.core.Store.OrgName(v.orgID))
-		v.detail.SetText(v.orgDetail(v.orgID))
-	}
 	if more {
 		v.count.SetText(fmt.Sprintf("first %d contacts", len(rows)))
 		v.more.Show()
@@ -239,42 +304,22 @@ func (v *orgsView) loadContacts() {
 // searchLimit is how many contacts a search shows before "Show all".
 const searchLimit = 2000
 
-// orgDetail sums up an organization: its domains and the tenants matched
-// to it.
-func (v *orgsView) orgDetail(id uint64) string {
-	var parts []string
-	_ = v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
-		o, err := tx.Org(id)
-		if err != nil {
-			return err
-		}
-		if len(o.Domains) > 0 {
-			parts = append(parts, strings.Join(o.Domains, ", "))
-		}
-		conns, err := tx.Connections()
-		if err != nil {
-			return err
-		}
-		var tenants []string
-		for _, c := range conns {
-			ts, err := tx.Tenants(c.ID)
-			if err != nil {
-				return err
-			}
-			for _, t := range ts {
-				if t.MatchState == store.MatchMatched && t.OrgID == id {
-					tenants = append(tenants, t.DisplayName+" ("+c.Name+")")
-				}
-			}
-		}
-		if len(tenants) > 0 {
-			parts = append(parts, "Microsoft 365: "+strings.Join(tenants, ", "))
-		} else {
-			parts = append(parts, "not matched to a Microsoft 365 tenant")
-		}
-		return nil
-	})
-	return strings.Join(parts, " · ")
+// loadHeading names the organization shown and reads its summary: its
+// domains and the tenants matched to it.
+func (v *orgsView) loadHeading() {
+	id := v.orgID
+	if id == 0 {
+		v.detailGen.next() // a summary still being read is no longer wanted
+		v.title.SetText("All organizations")
+		v.detail.SetText("")
+		return
+	}
+	v.title.SetText(v.env.core.Docs.OrgName(id))
+	docs := v.env.core.Docs
+	load(v.env, &v.detailGen, "read the organization", func(ctx context.Context) (string, error) {
+		sum, err := docs.OrgSummary(ctx, id)
+		return sum.Text(), err
+	}, v.detail.SetText, "org", id)
 }
 
 // searchAll shows every organization's contacts matching text (the global
@@ -282,6 +327,7 @@ func (v *orgsView) orgDetail(id uint64) string {
 func (v *orgsView) searchAll(text string) {
 	v.orgID = 0
 	v.orgList.UnselectAll()
+	v.loadHeading()
 	v.search.SetText(text) // loads
 }
 
@@ -296,6 +342,7 @@ func (v *orgsView) showOrg(id uint64) {
 	}
 	v.orgID = id
 	v.loadContacts()
+	v.loadHeading()
 }
 
 func (v *orgsView) openContact(id uint64) {

@@ -5,6 +5,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/tenantsync/tenantsync/store"
 )
 
 // settingsView holds what is set once: each connection's sync settings,
@@ -12,6 +14,7 @@ import (
 type settingsView struct {
 	env   *env
 	conns *fyne.Container
+	gen   generation
 }
 
 func newSettingsView(e *env) *settingsView { return &settingsView{env: e} }
@@ -23,7 +26,7 @@ func (v *settingsView) buildUI() fyne.CanvasObject {
 	if dataDir == "" {
 		dataDir = "(not set)"
 	}
-	where := v.env.core.Store.Path()
+	where := v.env.core.Docs.DatabasePath()
 	if v.env.core.Demo {
 		where += "\nDemo mode: this demo database is recreated on every start and never mixes with your documentation."
 	}
@@ -45,12 +48,16 @@ func (v *settingsView) buildUI() fyne.CanvasObject {
 	return container.NewVScroll(container.NewVBox(heading("Settings"), syncCard, data, look, about))
 }
 
+// refresh reads the connections and lists them with their schedule.
 func (v *settingsView) refresh() {
-	conns, err := v.env.connections()
-	if err != nil {
-		v.env.showError(err, "list the connections")
-		return
-	}
+	load(v.env, &v.gen, "list the connections", v.env.core.Manager.Connections, v.showConnections)
+}
+
+// connectionChanged lists the connections again: one's schedule or status
+// changed.
+func (v *settingsView) connectionChanged(string) { v.refresh() }
+
+func (v *settingsView) showConnections(conns []store.Connection) {
 	v.conns.Objects = nil
 	for _, c := range conns {
 		id := c.ID

@@ -153,11 +153,11 @@ func (s *setupCard) onSetup() {
 			})
 		}}
 	mgr := e.core.Manager
-	go func() {
+	e.goOwned(func() {
 		defer cancel()
 		res, err := mgr.Setup(ctx, opt)
 		if err != nil {
-			e.do(func() { s.onFailed(res, err) })
+			e.do(func() { e.logError(err, "set tenantsync up", "connection", res.Connection.ID); s.onFailed(res, err) })
 			return
 		}
 		e.do(func() {
@@ -167,7 +167,7 @@ func (s *setupCard) onSetup() {
 			v.setupDone = setupSummary(res)
 			v.runPreflight(res.Connection)
 		})
-	}()
+	})
 }
 
 // finish leaves the running state.

@@ -80,6 +80,7 @@ func TestSetUpForMeThenConsent(t *testing.T) {
 	// Integrations offers the same from the tenants' stored findings.
 	iv := newIntegrationsView(h.shell.env)
 	iv.buildUI()
+	h.settle()
 	if ca := iv.consents[c.ID]; ca == nil || ca.btn.Text != want {
 		t.Errorf("the Integrations card offers %v, want %q", ca, want)
 	}
@@ -108,6 +109,7 @@ func TestSetUpForMeThenConsent(t *testing.T) {
 		t.Errorf("after consent the preflight still offers %q", v.consent.btn.Text)
 	}
 	h.shell.Show(ViewIntegrations)
+	h.settle()
 	if ca := h.shell.integrations.consents[c.ID]; ca != nil {
 		t.Errorf("after consent the Integrations card still offers %q", ca.btn.Text)
 	}

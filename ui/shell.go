@@ -1,19 +1,23 @@
 // Package ui is tenantsync's desktop window, built with Fyne. Views talk to
-// core (connections, syncer) and read the store's rows and records; they
-// never reach bbolt or Microsoft Graph themselves.
+// core: connections, the sync engine and the documentation base (docbase);
+// they never reach the store, bbolt or Microsoft Graph themselves, and take
+// the store's types at most.
 //
 // Every view is a struct holding its widgets, with buildUI returning its
-// content and refresh reloading it from the store. Work that may take time
-// runs in a goroutine and comes back to widgets only through env.do
-// (fyne.Do in the app).
+// content and refresh reloading it. Reads and writes of the database, and
+// everything that talks to Microsoft, run off the UI goroutine (env.run,
+// load) and come back to widgets only through env.do (fyne.Do in the app);
+// only the documentation base's in-memory row queries (lists, search as you
+// type) answer on it. A view redraws what changed from events: the engine's
+// progress and connection status, and docbase's changes by tenant,
+// organization and contact id.
 package ui
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -22,15 +26,20 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
 )
 
 // Core is what the window works with.
 type Core struct {
-	Store   *store.Store
+	// Docs is the documentation base: organizations, contacts, locks,
+	// search rows and contact overlays, and what changed in them.
+	Docs *docbase.Service
+	// Manager lists, creates, signs in and removes connections.
 	Manager *connections.Manager
-	Engine  *syncer.Engine
+	// Engine syncs; its events carry progress and connection status.
+	Engine *syncer.Engine
 	// Demo marks the in-process simulated cloud: the window says so.
 	Demo bool
 }
@@ -48,6 +57,9 @@ type Options struct {
 	DataDir string
 	// Version is shown in Settings.
 	Version string
+	// Logger records every error the window shows, with its cause; nil
+	// discards.
+	Logger *slog.Logger
 }
 
 // View names, as stored in preferences and used by Show.
@@ -76,18 +88,18 @@ const (
 	prefHeight   = "ui.window_height"
 )
 
-// env is what every view shares: the window, the core and the way back to
-// the UI goroutine.
-type env struct {
-	ctx     context.Context
-	app     fyne.App
-	w       fyne.Window
-	core    Core
-	opt     Options
-	do      func(func())
-	openURL func(*url.URL) error
-	shell   *Shell
-}
+// A view that follows changes while it is shown implements these; the shell
+// calls them on the UI goroutine.
+type (
+	// connectionFollower redraws a connection whose status, schedule or
+	// last run changed.
+	connectionFollower interface{ connectionChanged(connID string) }
+	// changeFollower redraws the tenants, organizations and contacts that
+	// changed.
+	changeFollower interface {
+		documentationChanged(c docbase.Changes)
+	}
+)
 
 // Shell is the main window's content: navigation, the top bar with search
 // and "Sync now", and the current view.
@@ -101,24 +113,25 @@ type Shell struct {
 	navAt   int
 	current string
 	refresh func() // the current view's reload
+	view    any    // the current view, when it follows changes
 
-	search     *widget.Entry
-	syncBtn    *widget.Button
-	cancelBtn  *widget.Button
-	progress   *widget.ProgressBar
-	phase      *widget.Label
-	statusBox  *fyne.Container
-	demoBanner *fyne.Container
+	search    *widget.Entry
+	syncBtn   *widget.Button
+	cancelBtn *widget.Button
+	progress  *widget.ProgressBar
+	phase     *widget.Label
+	statusBox *fyne.Container
 
 	// runs holds the progress of running syncs by connection.
 	runs map[string]syncer.Event
 	// idleText sums up the connections while nothing syncs.
 	idleText string
 
-	unsubscribe   func()
-	cancel        context.CancelFunc // ends env.ctx
-	refreshQueued atomic.Bool
-	wg            sync.WaitGroup
+	statusGen generation // the connection status read last started
+
+	unsubscribe []func()
+	cancel      context.CancelFunc // ends env.ctx
+	wg          sync.WaitGroup     // the event bridges
 
 	// the views shown, kept for global search and tests
 	orgs         *orgsView
@@ -135,9 +148,12 @@ type Shell struct {
 func NewShell(ctx context.Context, a fyne.App, w fyne.Window, core Core, opt Options) *Shell {
 	// Work the window starts (sign-in, preview) ends with the window.
 	ctx, cancel := context.WithCancel(ctx)
-	e := &env{ctx: ctx, app: a, w: w, core: core, opt: opt, do: opt.Do, openURL: opt.OpenURL}
+	e := &env{ctx: ctx, app: a, w: w, core: core, opt: opt, log: opt.Logger, do: opt.Do, openURL: opt.OpenURL}
 	if e.do == nil {
 		e.do = fyne.Do
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
 	}
 	if e.openURL == nil {
 		e.openURL = a.OpenURL
@@ -150,54 +166,53 @@ func NewShell(ctx context.Context, a fyne.App, w fyne.Window, core Core, opt Opt
 // Window returns the shell's window.
 func (s *Shell) Window() fyne.Window { return s.env.w }
 
-// BuildUI returns the window's content: the first-run choice when there is
-// no connection, else the last view.
+// BuildUI returns the window's content: once the connections are read, the
+// first-run choice when there is none, else the last view.
 func (s *Shell) BuildUI() fyne.CanvasObject {
 	s.root = container.NewStack()
 	s.restoreSize()
-	if !s.hasConnections() {
-		s.root.Objects = []fyne.CanvasObject{newFirstRunView(s.env).buildUI()}
-	} else {
-		s.showMain(s.env.app.Preferences().StringWithFallback(prefLastView, ViewIntegrations))
-	}
 	s.subscribe()
 	s.env.w.SetOnClosed(s.saveSize)
-	s.syncNewDemo()
+	load(s.env, nil, "list the connections", s.env.core.Manager.Connections, func(conns []store.Connection) {
+		if len(conns) == 0 {
+			s.ShowFirstRun()
+		} else {
+			s.showMain(s.env.app.Preferences().StringWithFallback(prefLastView, ViewIntegrations))
+		}
+		s.syncNewDemo(conns)
+	})
 	return s.root
 }
 
 // syncNewDemo syncs demo data as soon as the window opens: every view fills
 // in seconds, and the progress shows what a sync looks like.
-func (s *Shell) syncNewDemo() {
-	if !s.env.core.Demo {
+func (s *Shell) syncNewDemo(conns []store.Connection) {
+	e := s.env
+	if !e.core.Demo {
 		return
 	}
-	conns, _ := s.env.connections()
 	for _, c := range conns {
-		if !s.env.core.Engine.Running(c.ID) {
-			s.env.core.Engine.SyncNow(c.ID)
+		if !e.core.Engine.Running(c.ID) {
+			id := c.ID
+			e.run(func(ctx context.Context) error { e.core.Engine.SyncNow(ctx, id); return nil }, nil)
 		}
 	}
 }
 
-// Close cancels the work the window started, ends its event subscription
-// and waits for its goroutine.
+// Close cancels the work the window started, ends its event subscriptions
+// and waits for its goroutines.
 func (s *Shell) Close() {
 	s.cancel()
 	s.stopEvents()
+	s.env.waitWork()
 }
 
 func (s *Shell) stopEvents() {
-	if s.unsubscribe != nil {
-		s.unsubscribe()
-		s.unsubscribe = nil
+	for _, stop := range s.unsubscribe {
+		stop()
 	}
+	s.unsubscribe = nil
 	s.wg.Wait()
-}
-
-func (s *Shell) hasConnections() bool {
-	conns, _ := s.env.connections()
-	return len(conns) > 0
 }
 
 func (s *Shell) restoreSize() {
@@ -222,7 +237,7 @@ func (s *Shell) useCore(c Core) {
 	s.runs = map[string]syncer.Event{}
 	s.subscribe()
 	s.showMain(ViewIntegrations)
-	s.syncNewDemo()
+	load(s.env, nil, "list the connections", c.Manager.Connections, s.syncNewDemo)
 }
 
 // showMain builds the main layout and shows view.
@@ -303,23 +318,23 @@ func (s *Shell) Show(view string) {
 	case ViewMatching:
 		v := newMatchingView(e, "")
 		s.matching = v
-		obj, s.refresh = v.buildUI(), v.refresh
+		obj, s.refresh, s.view = v.buildUI(), v.refresh, v
 	case ViewOrganizations:
 		v := newOrgsView(e)
 		s.orgs = v
-		obj, s.refresh = v.buildUI(), v.refresh
+		obj, s.refresh, s.view = v.buildUI(), v.refresh, v
 	case ViewLogs:
 		v := newLogsView(e, "")
 		s.logsView = v
-		obj, s.refresh = v.buildUI(), v.refresh
+		obj, s.refresh, s.view = v.buildUI(), v.refresh, v
 	case ViewSettings:
 		v := newSettingsView(e)
-		obj, s.refresh = v.buildUI(), v.refresh
+		obj, s.refresh, s.view = v.buildUI(), v.refresh, v
 	default:
 		view = ViewIntegrations
 		v := newIntegrationsView(e)
 		s.integrations = v
-		obj, s.refresh = v.buildUI(), v.refresh
+		obj, s.refresh, s.view = v.buildUI(), v.refresh, v
 	}
 	s.setContent(view, obj)
 }
@@ -353,7 +368,7 @@ func (s *Shell) showFlow(under string, obj fyne.CanvasObject, refresh func()) {
 	if s.content == nil {
 		s.showMain(under)
 	}
-	s.refresh = refresh
+	s.refresh, s.view = refresh, nil
 	s.setContent(under, obj)
 	s.current = under + "/flow"
 	// Tapping the entry the flow sits under leaves the flow.
@@ -389,21 +404,29 @@ func (s *Shell) onSearch(text string) {
 	}
 }
 
+// onSyncAll queues a sync of every connection that is not paused.
 func (s *Shell) onSyncAll() {
-	conns, err := s.env.connections()
-	if err != nil {
-		s.env.showError(err, "list the connections")
-		return
-	}
-	if len(conns) == 0 {
-		s.env.showInfo("Nothing to sync", "Add a connection to Microsoft 365 first (Integrations → Add connection).")
-		return
-	}
-	for _, c := range conns {
-		if !c.Paused {
-			s.env.core.Engine.SyncNow(c.ID)
+	e := s.env
+	var conns []store.Connection
+	e.run(func(ctx context.Context) error {
+		var err error
+		if conns, err = e.core.Manager.Connections(ctx); err != nil {
+			return err
 		}
-	}
+		for _, c := range conns {
+			if !c.Paused {
+				e.core.Engine.SyncNow(ctx, c.ID)
+			}
+		}
+		return nil
+	}, func(err error) {
+		switch {
+		case err != nil:
+			e.showError(err, "start the sync")
+		case len(conns) == 0:
+			e.showInfo("Nothing to sync", "Add a connection to Microsoft 365 first (Integrations → Add connection).")
+		}
+	})
 }
 
 func (s *Shell) onCancelAll() {
@@ -412,52 +435,74 @@ func (s *Shell) onCancelAll() {
 	}
 }
 
-// subscribe starts the bridge from engine events to widgets.
+// subscribe starts the bridges from core's events to widgets: the
+// engine's progress and connection status, and what changed in the
+// documentation base.
 func (s *Shell) subscribe() {
-	if s.env.core.Engine == nil {
-		return
-	}
-	events, cancel := s.env.core.Engine.Subscribe()
-	s.unsubscribe = cancel
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for ev := range events {
-			ev := ev
-			switch ev.Kind {
-			case syncer.RunStarted, syncer.TenantProgress:
-				s.env.do(func() { s.onProgress(ev) })
-			case syncer.TenantDone:
-				s.env.do(func() { s.onProgress(ev) })
-				s.queueRefresh()
-			case syncer.RunFinished:
-				s.env.do(func() { s.onFinished(ev) })
-				s.queueRefresh()
-			case syncer.StatusChanged, syncer.DataChanged:
-				s.queueRefresh()
+	if eng := s.env.core.Engine; eng != nil {
+		events, stop := eng.Subscribe()
+		s.unsubscribe = append(s.unsubscribe, stop)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for ev := range events {
+				s.onEngineEvent(ev)
 			}
-		}
-	}()
+		}()
+	}
+	if docs := s.env.core.Docs; docs != nil {
+		changes := docs.Subscribe()
+		s.unsubscribe = append(s.unsubscribe, changes.Close)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for range changes.Ready() {
+				if c := changes.Take(); !c.Empty() {
+					s.env.do(func() { s.onDocumentationChanged(c) })
+				}
+			}
+		}()
+	}
 }
 
-// queueRefresh reloads the current view soon, at most a few times a second
-// however many events arrive.
-func (s *Shell) queueRefresh() {
-	if !s.refreshQueued.CompareAndSwap(false, true) {
-		return
-	}
-	time.AfterFunc(250*time.Millisecond, func() {
+// onEngineEvent hands an engine event to the UI goroutine (it runs on the
+// bridge's).
+func (s *Shell) onEngineEvent(ev syncer.Event) {
+	switch ev.Kind {
+	case syncer.RunStarted, syncer.TenantProgress, syncer.TenantDone:
+		s.env.do(func() { s.onProgress(ev) })
+	case syncer.RunFinished:
 		s.env.do(func() {
-			s.refreshQueued.Store(false)
-			s.updateStatus()
-			if s.refresh != nil {
-				s.refresh()
-			}
+			s.onFinished(ev)
+			s.onConnectionChanged(ev.ConnectionID)
 		})
-	})
+	case syncer.StatusChanged:
+		s.env.do(func() { s.onConnectionChanged(ev.ConnectionID) })
+	}
 }
 
-// RefreshNow reloads the current view and the connection status at once.
+// onConnectionChanged redraws a connection's status in the navigation and
+// in the view shown.
+func (s *Shell) onConnectionChanged(connID string) {
+	s.updateStatus()
+	if f, ok := s.view.(connectionFollower); ok {
+		f.connectionChanged(connID)
+	}
+}
+
+// onDocumentationChanged lets the view shown and the open contact overlay
+// redraw what changed.
+func (s *Shell) onDocumentationChanged(c docbase.Changes) {
+	if f, ok := s.view.(changeFollower); ok {
+		f.documentationChanged(c)
+	}
+	if s.overlay != nil {
+		s.overlay.documentationChanged(c)
+	}
+}
+
+// RefreshNow reloads the current view and the connection status at once:
+// after the technician added, edited or removed a connection.
 func (s *Shell) RefreshNow() {
 	s.updateStatus()
 	if s.refresh != nil {
@@ -531,13 +576,18 @@ func (s *Shell) Progress() (done, total float64, running bool) {
 	return s.progress.Value, s.progress.Max, s.progress.Visible()
 }
 
-// updateStatus redraws the status of every connection in the navigation.
+// updateStatus reads the connections and redraws the status of each in the
+// navigation.
 func (s *Shell) updateStatus() {
 	if s.statusBox == nil {
 		return
 	}
-	conns, err := s.env.connections()
-	if err != nil {
+	load(s.env, &s.statusGen, "read the connections' status", s.env.core.Manager.Connections, s.showStatus)
+}
+
+// showStatus draws the status of every connection in the navigation.
+func (s *Shell) showStatus(conns []store.Connection) {
+	if s.statusBox == nil {
 		return
 	}
 	s.statusBox.Objects = nil
@@ -582,41 +632,34 @@ func idleSummary(conns []store.Connection) string {
 	return text
 }
 
-// pickConnection reloads the connections into *list and sel, keeping
-// *connID on the same connection, or the first one when it is gone. *list is
-// set before sel changes, since sel's callback reads it. It reports false
-// (after showing the error) when the connections cannot be read.
-func (e *env) pickConnection(sel *widget.Select, list *[]store.Connection, connID *string) bool {
-	conns, err := e.connections()
-	if err != nil {
-		e.showError(err, "list the connections")
-		return false
+// chosenConnection is the connection a view shows: connID while it exists,
+// else the first one ("" when there is none).
+func chosenConnection(conns []store.Connection, connID string) string {
+	for _, c := range conns {
+		if c.ID == connID {
+			return connID
+		}
 	}
+	if len(conns) > 0 {
+		return conns[0].ID
+	}
+	return ""
+}
+
+// showConnections fills sel with the connections' names and selects connID.
+// *list is set before sel changes, since sel's callback reads it.
+func showConnections(sel *widget.Select, list *[]store.Connection, conns []store.Connection, connID string) {
 	*list = conns
 	names := make([]string, len(conns))
 	at := -1
 	for i, c := range conns {
 		names[i] = c.Name
-		if c.ID == *connID {
+		if c.ID == connID {
 			at = i
 		}
-	}
-	if at < 0 && len(conns) > 0 {
-		at, *connID = 0, conns[0].ID
 	}
 	sel.Options = names
 	if at >= 0 && sel.SelectedIndex() != at {
 		sel.SetSelectedIndex(at)
 	}
-	return true
-}
-
-func (e *env) connections() ([]store.Connection, error) {
-	var conns []store.Connection
-	err := e.core.Store.View(e.ctx, func(tx *store.Tx) error {
-		var err error
-		conns, err = tx.Connections()
-		return err
-	})
-	return conns, err
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -35,6 +36,7 @@ type syncSettingsView struct {
 	types    map[string]*widget.Check
 	schedule *widget.Select
 	saveBtn  *widget.Button
+	body     *fyne.Container // the form, once read
 }
 
 // subscription is one SKU across the connection's tenants.
@@ -62,62 +64,79 @@ func newSyncSettingsView(e *env, connID string) *syncSettingsView {
 	return &syncSettingsView{env: e, connID: connID, selected: map[string]bool{}, subOn: map[string]bool{}}
 }
 
-func (v *syncSettingsView) load() error {
-	return v.env.core.Store.View(v.env.ctx, func(tx *store.Tx) error {
-		var err error
-		if v.conn, err = tx.Connection(v.connID); err != nil {
-			return err
-		}
-		if v.tenants, err = tx.Tenants(v.connID); err != nil {
-			return err
-		}
-		bySKU := map[string]*subscription{}
-		for _, t := range v.tenants {
-			m, err := tx.Mirror(v.connID, t.TenantID)
-			if err != nil {
-				continue
-			}
-			lics, err := m.Licenses()
-			if err != nil {
-				continue
-			}
-			for _, l := range lics {
-				s := bySKU[l.SKUID]
-				if s == nil {
-					name := l.FriendlyName
-					if name == "" {
-						name = l.PartNumber
-					}
-					s = &subscription{SKUID: l.SKUID, Name: name, Free: freeSKU(l.PartNumber, l.FriendlyName)}
-					bySKU[l.SKUID] = s
-				}
-				s.Assigned += l.Consumed
-				s.Tenants++
-			}
-		}
-		v.subs = v.subs[:0]
-		for _, s := range bySKU {
-			v.subs = append(v.subs, *s)
-		}
-		// Recommended first: the paid subscriptions most users hold.
-		sort.Slice(v.subs, func(i, j int) bool {
-			if v.subs[i].Free != v.subs[j].Free {
-				return !v.subs[i].Free
-			}
-			if v.subs[i].Assigned != v.subs[j].Assigned {
-				return v.subs[i].Assigned > v.subs[j].Assigned
-			}
-			return v.subs[i].Name < v.subs[j].Name
-		})
-		return nil
-	})
+// syncSettingsData is what the form shows: the connection, its tenants and
+// their subscriptions as the last sync saved them.
+type syncSettingsData struct {
+	conn     store.Connection
+	tenants  []store.Tenant
+	licenses map[string][]store.License // by tenant id
 }
 
-func (v *syncSettingsView) buildUI() fyne.CanvasObject {
-	if err := v.load(); err != nil {
-		v.env.showError(err, "open the sync settings")
-		return note("The sync settings could not be opened.")
+// subscriptionsOf sums each SKU over the tenants, recommended first: the
+// paid subscriptions most users hold.
+func subscriptionsOf(licenses map[string][]store.License) []subscription {
+	bySKU := map[string]*subscription{}
+	for _, lics := range licenses {
+		for _, l := range lics {
+			s := bySKU[l.SKUID]
+			if s == nil {
+				name := l.FriendlyName
+				if name == "" {
+					name = l.PartNumber
+				}
+				s = &subscription{SKUID: l.SKUID, Name: name, Free: freeSKU(l.PartNumber, l.FriendlyName)}
+				bySKU[l.SKUID] = s
+			}
+			s.Assigned += l.Consumed
+			s.Tenants++
+		}
 	}
+	subs := make([]subscription, 0, len(bySKU))
+	for _, s := range bySKU {
+		subs = append(subs, *s)
+	}
+	sort.Slice(subs, func(i, j int) bool {
+		if subs[i].Free != subs[j].Free {
+			return !subs[i].Free
+		}
+		if subs[i].Assigned != subs[j].Assigned {
+			return subs[i].Assigned > subs[j].Assigned
+		}
+		return subs[i].Name < subs[j].Name
+	})
+	return subs
+}
+
+// buildUI reads the connection's settings, tenants and subscriptions, then
+// shows the form.
+func (v *syncSettingsView) buildUI() fyne.CanvasObject {
+	v.body = container.NewStack(note("Reading the sync settings…"))
+	mgr, connID := v.env.core.Manager, v.connID
+	var d syncSettingsData
+	v.env.run(func(ctx context.Context) (err error) {
+		if d.conn, err = mgr.Connection(ctx, connID); err != nil {
+			return err
+		}
+		if d.tenants, err = mgr.Tenants(ctx, connID); err != nil {
+			return err
+		}
+		d.licenses, err = mgr.Licenses(ctx, connID)
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.env.showError(err, "open the sync settings", "connection", connID)
+			v.body.Objects = []fyne.CanvasObject{note("The sync settings could not be opened.")}
+		} else {
+			v.conn, v.tenants, v.subs = d.conn, d.tenants, subscriptionsOf(d.licenses)
+			v.body.Objects = []fyne.CanvasObject{v.buildForm()}
+		}
+		v.body.Refresh()
+	})
+	return v.body
+}
+
+// buildForm is the form over what buildUI read.
+func (v *syncSettingsView) buildForm() fyne.CanvasObject {
 	set := v.conn.Settings
 	for _, id := range set.Tenants {
 		v.selected[strings.ToLower(id)] = true
@@ -280,12 +299,19 @@ func (v *syncSettingsView) onSave() {
 		return
 	}
 	every := schedules[max(v.schedule.SelectedIndex(), 0)].every
-	if err := v.env.core.Engine.SaveSettings(v.env.ctx, v.connID, s, every); err != nil {
-		v.env.showError(err, "save the sync settings")
-		return
-	}
-	v.env.shell.Show(ViewIntegrations)
-	v.env.shell.updateStatus()
+	eng, connID := v.env.core.Engine, v.connID
+	v.saveBtn.Disable()
+	v.env.run(func(ctx context.Context) error {
+		return eng.SaveSettings(ctx, connID, s, every)
+	}, func(err error) {
+		v.saveBtn.Enable()
+		if err != nil {
+			v.env.showError(err, "save the sync settings", "connection", connID)
+			return
+		}
+		v.env.shell.Show(ViewIntegrations)
+		v.env.shell.updateStatus()
+	})
 }
 
 // newCheckedRow is a list row template: a check box, a name and a quieter

@@ -17,7 +17,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tenantsync/tenantsync/core/auth"
+	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
@@ -94,6 +96,7 @@ func TestConnectSaveSettingsAndSync(t *testing.T) {
 	}
 
 	test.Tap(v.continueBtn)
+	h.settle()
 	ss := h.shell.syncSettings
 	if ss == nil {
 		t.Fatal("Continue did not open the sync settings")
@@ -108,6 +111,7 @@ func TestConnectSaveSettingsAndSync(t *testing.T) {
 	ss.search.SetText("")
 	ss.schedule.SetSelected("Every 4 hours")
 	test.Tap(ss.saveBtn)
+	h.settle()
 	if h.shell.Current() != ViewIntegrations {
 		t.Errorf("after Save the window shows %q, want integrations", h.shell.Current())
 	}
@@ -135,6 +139,7 @@ func TestMatchingAcceptCreateAndDuplicateWarning(t *testing.T) {
 	h := newDemoHarness(t, demo.Options{})
 	c := h.waitSynced()
 	h.shell.showMatching(c.ID)
+	h.settle()
 	v := h.shell.matching
 	row := func(name string) int {
 		for i, tn := range v.rows {
@@ -158,14 +163,15 @@ func TestMatchingAcceptCreateAndDuplicateWarning(t *testing.T) {
 		t.Fatal("Accept stays disabled with a suggested tenant selected")
 	}
 	test.Tap(v.accept)
-	h.waitFor("Contoso Ltd to be matched", func() bool {
-		return h.tenants(c.ID)["Contoso Ltd"].MatchState == store.MatchMatched
-	})
+	h.settle()
+	if h.tenants(c.ID)["Contoso Ltd"].MatchState != store.MatchMatched {
+		t.Fatal("Accept suggestion left Contoso Ltd unmatched")
+	}
 	if got := h.tenants(c.ID)["Contoso Ltd"].OrgID; got != contoso.Suggestions[0].OrgID {
 		t.Errorf("Contoso Ltd matched to %d, want the suggestion %d", got, contoso.Suggestions[0].OrgID)
 	}
 	// Matching plans the contacts from the mirror at once.
-	contacts, _ := h.core.Store.Rows(h.ctx, store.RowQuery{Kind: store.KindContact, OrgID: contoso.Suggestions[0].OrgID, With: store.RowLinked})
+	contacts, _ := h.store.Rows(h.ctx, store.RowQuery{Kind: store.KindContact, OrgID: contoso.Suggestions[0].OrgID, With: store.RowLinked})
 	if len(contacts) == 0 {
 		t.Error("accepting the suggestion linked no contact")
 	}
@@ -173,15 +179,17 @@ func TestMatchingAcceptCreateAndDuplicateWarning(t *testing.T) {
 	// No look-alike: the organization is created at once.
 	v.list.Select(row("Adventure Works Cycles"))
 	test.Tap(v.create)
+	h.settle()
 	aw := h.tenants(c.ID)["Adventure Works Cycles"]
-	if aw.MatchState != store.MatchMatched || h.core.Store.OrgName(aw.OrgID) != "Adventure Works Cycles" {
-		t.Errorf("Adventure Works Cycles: state %s, org %q; want matched to a new organization", aw.MatchState, h.core.Store.OrgName(aw.OrgID))
+	if aw.MatchState != store.MatchMatched || h.store.OrgName(aw.OrgID) != "Adventure Works Cycles" {
+		t.Errorf("Adventure Works Cycles: state %s, org %q; want matched to a new organization", aw.MatchState, h.store.OrgName(aw.OrgID))
 	}
 
 	// A look-alike exists: a warning names it and creates nothing until
 	// confirmed.
 	v.list.Select(row("A&B Plumbing"))
 	test.Tap(v.create)
+	h.settle()
 	if h.tenants(c.ID)["A&B Plumbing"].MatchState == store.MatchMatched {
 		t.Fatal("created an organization without the duplicate warning")
 	}
@@ -190,8 +198,9 @@ func TestMatchingAcceptCreateAndDuplicateWarning(t *testing.T) {
 		t.Fatal("no duplicate warning naming the existing organization")
 	}
 	test.Tap(anyway)
-	if ab := h.tenants(c.ID)["A&B Plumbing"]; ab.MatchState != store.MatchMatched || h.core.Store.OrgName(ab.OrgID) != "A&B Plumbing" {
-		t.Errorf("after Create anyway: state %s, org %q", ab.MatchState, h.core.Store.OrgName(ab.OrgID))
+	h.settle()
+	if ab := h.tenants(c.ID)["A&B Plumbing"]; ab.MatchState != store.MatchMatched || h.store.OrgName(ab.OrgID) != "A&B Plumbing" {
+		t.Errorf("after Create anyway: state %s, org %q", ab.MatchState, h.store.OrgName(ab.OrgID))
 	}
 
 	// Bulk: ignore two tenants at once, then revert them.
@@ -199,10 +208,20 @@ func TestMatchingAcceptCreateAndDuplicateWarning(t *testing.T) {
 	v.list.Select(row("Alpine Ski House"))
 	v.list.Select(row("Woodgrove Bank"))
 	test.Tap(v.ignore)
+	h.settle()
 	ts := h.tenants(c.ID)
 	if ts["Alpine Ski House"].MatchState != store.MatchIgnored || ts["Woodgrove Bank"].MatchState != store.MatchIgnored {
 		t.Fatalf("bulk ignore: %s, %s", ts["Alpine Ski House"].MatchState, ts["Woodgrove Bank"].MatchState)
 	}
+	// The view learns of the decision from its change event.
+	h.waitFor("the ignored tenants to leave the Unmatched list", func() bool {
+		for _, tn := range v.rows {
+			if tn.DisplayName == "Alpine Ski House" || tn.DisplayName == "Woodgrove Bank" {
+				return false
+			}
+		}
+		return true
+	})
 	v.setFilter(filterIgnored)
 	if len(v.rows) != 2 || v.rows[0].MatchState != store.MatchIgnored {
 		t.Fatalf("Ignored filter shows %v, want the 2 ignored tenants", v.rows)
@@ -212,6 +231,7 @@ func TestMatchingAcceptCreateAndDuplicateWarning(t *testing.T) {
 		t.Fatalf("Revert disabled with %s", v.count.Text)
 	}
 	test.Tap(v.revert)
+	h.settle()
 	if ts := h.tenants(c.ID); ts["Alpine Ski House"].MatchState != store.MatchUnmatched {
 		t.Errorf("revert left Alpine Ski House %s", ts["Alpine Ski House"].MatchState)
 	}
@@ -223,7 +243,7 @@ func TestContactOverlayMarksDifference(t *testing.T) {
 	h := newDemoHarness(t, demo.Options{Tenants: 4})
 	h.waitSynced()
 	var id uint64
-	_ = h.core.Store.View(h.ctx, func(tx *store.Tx) error {
+	_ = h.store.View(h.ctx, func(tx *store.Tx) error {
 		return tx.ForEachContact(func(c *store.Contact) error {
 			if c.Link != nil && c.IsLocked(store.FieldTitle) {
 				id = c.ID
@@ -236,6 +256,7 @@ func TestContactOverlayMarksDifference(t *testing.T) {
 	}
 	h.shell.Show(ViewOrganizations)
 	h.shell.OpenContact(id)
+	h.settle()
 	o := h.shell.overlay
 	if o == nil || o.user == nil {
 		t.Fatal("the overlay found no Microsoft 365 user for a linked contact")
@@ -259,13 +280,13 @@ func TestContactOverlayMarksDifference(t *testing.T) {
 		}
 	}
 	test.Tap(o.locks[store.FieldTitle])
-	c, err := h.core.Store.Contact(h.ctx, id)
+	h.settle()
+	c, err := h.store.Contact(h.ctx, id)
 	if err != nil || c.IsLocked(store.FieldTitle) {
 		t.Errorf("after unlocking, the title is still locked (%v)", err)
 	}
-	if !h.overlayText("≠ differs") {
-		t.Error("after unlocking, the difference is no longer marked")
-	}
+	// The overlay redraws from the change the unlock published.
+	h.waitFor("the difference to be marked after unlocking", func() bool { return h.overlayText("≠ differs") })
 }
 
 // Organizations and contacts: search as you type and the filters.
@@ -317,11 +338,13 @@ func TestPauseAndResume(t *testing.T) {
 	h := newDemoHarness(t, demo.Options{Tenants: 2})
 	c := h.waitSynced()
 	h.shell.Show(ViewIntegrations)
+	h.settle()
 	pause := h.shell.integrations.buttons[c.ID][actPause]
 	if pause.Text != "Pause" {
 		t.Fatalf("button reads %q, want Pause", pause.Text)
 	}
 	test.Tap(pause)
+	h.settle()
 	if c := h.connection(); !c.Paused || c.Status != store.StatusPaused {
 		t.Fatalf("after Pause: paused %v, status %s", c.Paused, c.Status)
 	}
@@ -330,6 +353,7 @@ func TestPauseAndResume(t *testing.T) {
 		t.Errorf("paused card: %q, Sync now disabled %v; want Resume and Sync now disabled", resume.Text, h.shell.integrations.buttons[c.ID][actSync].Disabled())
 	}
 	test.Tap(resume)
+	h.settle()
 	if c := h.connection(); c.Paused || c.Status == store.StatusPaused {
 		t.Errorf("after Resume: paused %v, status %s", c.Paused, c.Status)
 	}
@@ -349,7 +373,7 @@ func TestCancelRunningSync(t *testing.T) {
 		return !running && !h.core.Engine.Running(h.connection().ID)
 	})
 	var runs []store.SyncRun
-	_ = h.core.Store.View(h.ctx, func(tx *store.Tx) error {
+	_ = h.store.View(h.ctx, func(tx *store.Tx) error {
 		var err error
 		runs, err = tx.Runs(h.connection().ID, 5)
 		return err
@@ -371,6 +395,7 @@ func TestSyncLogsAndDisconnect(t *testing.T) {
 	h := newDemoHarness(t, demo.Options{Tenants: 3})
 	c := h.waitSynced()
 	h.shell.showLogs(c.ID)
+	h.settle()
 	logs := h.shell.logsView
 	if logs == nil || len(logs.runs) == 0 {
 		t.Fatal("no run in the sync logs")
@@ -381,13 +406,15 @@ func TestSyncLogsAndDisconnect(t *testing.T) {
 	}
 
 	h.shell.Show(ViewIntegrations)
+	h.settle()
 	test.Tap(h.shell.integrations.buttons[c.ID][actDisconnect])
 	if !h.overlayText("What stays on Microsoft's side") {
 		t.Fatal("the confirmation does not say what stays on Microsoft's side")
 	}
 	test.Tap(h.overlayButton("Disconnect"))
+	h.settle()
 	var n int
-	_ = h.core.Store.View(h.ctx, func(tx *store.Tx) error {
+	_ = h.store.View(h.ctx, func(tx *store.Tx) error {
 		cs, err := tx.Connections()
 		n = len(cs)
 		return err
@@ -423,11 +450,12 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 func TestPreviewChangesNothing(t *testing.T) {
 	h := newDemoHarness(t, demo.Options{Tenants: 3})
 	c := h.waitSynced()
-	before, _ := h.core.Store.Rows(h.ctx, store.RowQuery{Kind: store.KindContact})
+	before, _ := h.store.Rows(h.ctx, store.RowQuery{Kind: store.KindContact})
 	h.shell.Show(ViewIntegrations)
+	h.settle()
 	test.Tap(h.shell.integrations.buttons[c.ID][actPreview])
 	h.waitFor("the preview", func() bool { return h.overlayText("Nothing was changed") })
-	after, _ := h.core.Store.Rows(h.ctx, store.RowQuery{Kind: store.KindContact})
+	after, _ := h.store.Rows(h.ctx, store.RowQuery{Kind: store.KindContact})
 	if len(after) != len(before) {
 		t.Errorf("preview changed the contacts: %d -> %d", len(before), len(after))
 	}
@@ -441,6 +469,7 @@ func TestRemembersLastView(t *testing.T) {
 	again := NewShell(h.ctx, h.app, h.w, h.core, Options{Do: h.pump.do})
 	h.w.SetContent(again.BuildUI())
 	defer again.Close()
+	h.settleShell(again)
 	if again.Current() != ViewLogs {
 		t.Errorf("reopened on %q, want %q", again.Current(), ViewLogs)
 	}
@@ -451,6 +480,7 @@ func TestMatchToSearchedOrganization(t *testing.T) {
 	h := newDemoHarness(t, demo.Options{Tenants: 12})
 	c := h.waitSynced()
 	h.shell.showMatching(c.ID)
+	h.settle()
 	v := h.shell.matching
 	at := -1
 	for i, tn := range v.rows {
@@ -485,9 +515,10 @@ func TestMatchToSearchedOrganization(t *testing.T) {
 	}
 	list.Select(0)
 	test.Tap(h.overlayButton("Match"))
+	h.settle()
 	wg := h.tenants(c.ID)["Woodgrove Bank"]
-	if wg.MatchState != store.MatchMatched || h.core.Store.OrgName(wg.OrgID) != "Litware Inc." {
-		t.Errorf("Woodgrove Bank: %s to %q, want matched to Litware Inc.", wg.MatchState, h.core.Store.OrgName(wg.OrgID))
+	if wg.MatchState != store.MatchMatched || h.store.OrgName(wg.OrgID) != "Litware Inc." {
+		t.Errorf("Woodgrove Bank: %s to %q, want matched to Litware Inc.", wg.MatchState, h.store.OrgName(wg.OrgID))
 	}
 }
 
@@ -497,7 +528,9 @@ func TestEditCredentialsSignsInAgain(t *testing.T) {
 	h := newDemoHarness(t, demo.Options{Tenants: 2})
 	c := h.waitSynced()
 	h.shell.Show(ViewIntegrations)
+	h.settle()
 	test.Tap(h.shell.integrations.buttons[c.ID][actCredentials])
+	h.settle()
 	v := h.shell.connect
 	if v.tenant.Text != c.TenantID || v.client.Text != c.ClientID || v.secret.Text != "" {
 		t.Fatalf("form: tenant %q client %q secret %q", v.tenant.Text, v.client.Text, v.secret.Text)
@@ -525,18 +558,20 @@ func TestFirstRunExploreDemo(t *testing.T) {
 	defer s.Close()
 	h := &harness{t: t, ctx: ctx, app: test.NewTempApp(t), pump: newPump(), notify: make(chan string, 16)}
 	var demoCore Core
+	var demoStore *store.Store
 	var engDone sync.WaitGroup
 	t.Cleanup(engDone.Wait)
-	h.startWith(s, nil, false, func(ctx context.Context) (Core, error) {
+	h.startWith(s, connections.NewManager(s, nil, nil, connections.Network{}), false, func(ctx context.Context) (Core, error) {
 		d, err := demo.Start(ctx, t.TempDir(), demo.Options{Tenants: 3})
 		if err != nil {
 			return Core{}, err
 		}
 		t.Cleanup(func() { d.Close() })
-		eng := syncer.New(d.Store, d.Manager, syncer.Options{})
+		docs := docbase.New(d.Store)
+		eng := syncer.New(d.Store, d.Manager, syncer.Options{Changes: docs})
 		engDone.Add(1)
 		go func() { defer engDone.Done(); _ = eng.Run(ctx) }()
-		demoCore = Core{Store: d.Store, Manager: d.Manager, Engine: eng, Demo: true}
+		demoCore, demoStore = Core{Docs: docs, Manager: d.Manager, Engine: eng, Demo: true}, d.Store
 		return demoCore, nil
 	})
 	explore := findButton(h.w.Content(), "Explore with demo data")
@@ -545,12 +580,12 @@ func TestFirstRunExploreDemo(t *testing.T) {
 	}
 	test.Tap(explore)
 	h.waitFor("the demo to open", func() bool { return h.shell.env.core.Demo })
-	h.core = demoCore
+	h.core, h.store = demoCore, demoStore
 	h.waitSynced()
 	if h.shell.Current() != ViewIntegrations {
 		t.Errorf("the demo opens on %q", h.shell.Current())
 	}
-	rows, _ := demoCore.Store.Rows(ctx, store.RowQuery{Kind: store.KindContact, With: store.RowLinked})
+	rows, _ := demoStore.Rows(ctx, store.RowQuery{Kind: store.KindContact, With: store.RowLinked})
 	if len(rows) == 0 {
 		t.Error("the demo's first sync linked no contact")
 	}

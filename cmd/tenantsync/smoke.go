@@ -45,18 +45,14 @@ type smokeData struct {
 
 // runSmoke waits for the demo's first sync (the window starts it), then captures every main view into dir. It
 // fails when the sync fails or a capture is blank.
-func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan syncer.Event, dir string, logger *slog.Logger) error {
+func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, db *store.Store, events <-chan syncer.Event, dir string, logger *slog.Logger) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("smoke: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	var conns []store.Connection
-	if err := core.Store.View(ctx, func(tx *store.Tx) error {
-		var err error
-		conns, err = tx.Connections()
-		return err
-	}); err != nil || len(conns) == 0 {
+	conns, err := core.Manager.Connections(ctx)
+	if err != nil || len(conns) == 0 {
 		return fmt.Errorf("smoke: no demo connection (%v)", err)
 	}
 	data := smokeData{connID: conns[0].ID}
@@ -78,7 +74,7 @@ func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan 
 			if ev.Kind == syncer.RunFinished {
 				if !syncing && attempts < 3 {
 					attempts++
-					core.Engine.SyncNow(data.connID)
+					core.Engine.SyncNow(ctx, data.connID)
 					continue
 				}
 				run = ev.Run
@@ -91,7 +87,7 @@ func runSmoke(ctx context.Context, shell *ui.Shell, core ui.Core, events <-chan 
 		return fmt.Errorf("smoke: the demo sync failed: %+v", run.Log)
 	}
 	logger.Info("smoke: demo synced", "tenants", len(run.Tenants), "status", run.Status)
-	data.contactID, data.orgID = lockedContact(ctx, core.Store)
+	data.contactID, data.orgID = lockedContact(ctx, db)
 	if data.contactID == 0 {
 		return errors.New("smoke: no synced contact with a locked field to show")
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantsync/tenantsync/cmd/tenantsync/cli"
 	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/store"
 	"github.com/tenantsync/tenantsync/store/secrets"
@@ -51,22 +52,28 @@ func openWindow(ctx context.Context, dataDir string, logger *slog.Logger) error 
 		// Slow enough that the smoke test catches the sync in progress.
 		demoOpt.Latency = 300 * time.Millisecond
 	}
-	startDemo := func(ctx context.Context) (ui.Core, error) {
+	openDemo := func(ctx context.Context) (*demo.Demo, ui.Core, error) {
 		d, err := demo.Start(ctx, dataDir, demoOpt)
 		if err != nil {
-			return ui.Core{}, err
+			return nil, ui.Core{}, err
 		}
 		engines.onStop(func() { d.Close() })
 		logger.Info("demo started", "db", d.Store.Path())
-		return engines.start(d.Store, d.Manager, true), nil
+		return d, engines.start(d.Store, d.Manager, true), nil
+	}
+	startDemo := func(ctx context.Context) (ui.Core, error) {
+		_, core, err := openDemo(ctx)
+		return core, err
 	}
 
 	var core ui.Core
+	var smokeStore *store.Store // the demo's, which the smoke test reads
 	if smokeDir != "" || os.Getenv(DemoEnv) == "1" {
-		var err error
-		if core, err = startDemo(ctx); err != nil {
+		d, demoCore, err := openDemo(ctx)
+		if err != nil {
 			return err
 		}
+		core, smokeStore = demoCore, d.Store
 	} else {
 		net, err := cli.NetworkFromEnv(os.Getenv)
 		if err != nil {
@@ -93,7 +100,7 @@ func openWindow(ctx context.Context, dataDir string, logger *slog.Logger) error 
 		smokeEvents, unsubscribe = core.Engine.Subscribe()
 		defer unsubscribe()
 	}
-	shell := ui.NewShell(ctx, a, w, core, ui.Options{StartDemo: startDemo, DataDir: dataDir, Version: cli.Version})
+	shell := ui.NewShell(ctx, a, w, core, ui.Options{StartDemo: startDemo, DataDir: dataDir, Version: cli.Version, Logger: logger})
 	w.SetContent(shell.BuildUI())
 	w.SetMaster()
 	logger.Info("window opened", "data_dir", dataDir, "demo", core.Demo)
@@ -101,7 +108,7 @@ func openWindow(ctx context.Context, dataDir string, logger *slog.Logger) error 
 	var smokeErr error
 	if smokeDir != "" {
 		go func() {
-			smokeErr = runSmoke(ctx, shell, core, smokeEvents, smokeDir, logger)
+			smokeErr = runSmoke(ctx, shell, core, smokeStore, smokeEvents, smokeDir, logger)
 			fyne.Do(a.Quit)
 		}()
 	}
@@ -127,8 +134,11 @@ type engineGroup struct {
 	wg      sync.WaitGroup
 }
 
+// start builds the core over a store: the documentation base, and an engine
+// that tells it what each sync changed, running until the group stops.
 func (g *engineGroup) start(s *store.Store, mgr *connections.Manager, isDemo bool) ui.Core {
-	eng := syncer.New(s, mgr, syncer.Options{Logger: g.logger, Notify: g.notify})
+	docs := docbase.New(s)
+	eng := syncer.New(s, mgr, syncer.Options{Logger: g.logger, Notify: g.notify, Changes: docs})
 	ctx, cancel := context.WithCancel(g.ctx)
 	g.mu.Lock()
 	g.cancels = append(g.cancels, cancel)
@@ -138,7 +148,7 @@ func (g *engineGroup) start(s *store.Store, mgr *connections.Manager, isDemo boo
 		defer g.wg.Done()
 		_ = eng.Run(ctx)
 	}()
-	return ui.Core{Store: s, Manager: mgr, Engine: eng, Demo: isDemo}
+	return ui.Core{Docs: docs, Manager: mgr, Engine: eng, Demo: isDemo}
 }
 
 func (g *engineGroup) onStop(fn func()) {

@@ -28,6 +28,7 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 		commit = rs.e.store.Update // its error rolls back; Batch would retry it
 	}
 	orig, origRes := *t, *res
+	var wasOrgID uint64 // the organization the tenant was matched to before
 	err := commit(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		// bbolt runs this again alone when a batch it shared failed: start
 		// from the same state each time, or counts would add up twice.
@@ -45,6 +46,7 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 		}
 		prev, _ := tx.Tenant(rs.conn.ID, t.TenantID)
 		wasMatched := prev.MatchState == store.MatchMatched
+		wasOrgID = prev.OrgID
 		if err := rs.e.matchTenant(tx, rs.orgs, t); err != nil {
 			return err
 		}
@@ -91,6 +93,9 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 	})
 	if errors.Is(err, errDryRun) {
 		return nil
+	}
+	if err == nil {
+		rs.e.tenantChanged(rs.conn.ID, t.TenantID, wasOrgID, t.OrgID)
 	}
 	return err
 }

@@ -119,12 +119,16 @@ func (e *Engine) decide(ctx context.Context, connID string, tenantIDs []string, 
 	if err != nil {
 		return err
 	}
+	// The organizations each tenant was and is matched to: their contacts
+	// change with the decision.
+	orgsOf := map[string][2]uint64{}
 	err = e.store.Update(ctx, func(tx *store.Tx) error {
 		for _, id := range tenantIDs {
 			t, err := tx.Tenant(connID, id)
 			if err != nil {
 				return err
 			}
+			wasOrgID := t.OrgID
 			d, err := fn(tx, &t)
 			if err != nil {
 				return err
@@ -149,11 +153,15 @@ func (e *Engine) decide(ctx context.Context, connID string, tenantIDs []string, 
 			if err := tx.PutTenant(&t); err != nil {
 				return err
 			}
+			orgsOf[id] = [2]uint64{wasOrgID, t.OrgID}
 		}
 		return nil
 	})
 	if err == nil {
 		e.events.publish(Event{Kind: DataChanged, ConnectionID: connID})
+		for _, id := range tenantIDs {
+			e.tenantChanged(connID, id, orgsOf[id][0], orgsOf[id][1])
+		}
 	}
 	return err
 }

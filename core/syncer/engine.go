@@ -37,6 +37,10 @@ type Options struct {
 	Logger     *slog.Logger
 	// Notify shows a desktop notification when a run ends; nil for none.
 	Notify func(title, body string)
+	// Changes hears which tenants and organizations each commit and
+	// matching decision changed, so a window redraws those rows; nil for
+	// nobody.
+	Changes ChangeListener
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -118,12 +122,13 @@ func (e *Engine) release(connID string, h *runHandle) {
 }
 
 // SyncNow queues a sync of a connection. A connection already syncing syncs
-// once more after it (not once per click).
-func (e *Engine) SyncNow(connID string) {
+// once more after it (not once per click). It saves the queued status, so
+// a window calls it off its UI goroutine.
+func (e *Engine) SyncNow(ctx context.Context, connID string) {
 	e.mu.Lock()
 	e.pending[connID] = store.TriggerManual
 	e.mu.Unlock()
-	e.setStatus(context.Background(), connID, store.StatusQueued, "")
+	e.setStatus(ctx, connID, store.StatusQueued, "")
 	e.poke()
 }
 
@@ -477,6 +482,6 @@ func (e *Engine) SaveSettings(ctx context.Context, connID string, s store.SyncSe
 	if err != nil {
 		return err
 	}
-	e.SyncNow(connID)
+	e.SyncNow(ctx, connID)
 	return nil
 }

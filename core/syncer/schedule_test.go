@@ -42,15 +42,15 @@ func finished(ev syncer.Event) bool { return ev.Kind == syncer.RunFinished }
 func TestRepeatedSyncNowCollapses(t *testing.T) {
 	f := newFixture(t, m365sim.Options{Seed: 61, Tenants: 3, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, Latency: 20 * time.Millisecond})
 	events := runEngine(t, f)
-	f.engine.SyncNow(f.conn.ID)
+	f.engine.SyncNow(f.ctx, f.conn.ID)
 	waitFor(t, events, "the first run to start", func(ev syncer.Event) bool { return ev.Kind == syncer.RunStarted })
 	for i := 0; i < 5; i++ {
-		f.engine.SyncNow(f.conn.ID)
+		f.engine.SyncNow(f.ctx, f.conn.ID)
 	}
 	waitFor(t, events, "first run", finished)
 	// Clicks during the first run queue exactly one more.
 	waitFor(t, events, "second run", finished)
-	f.engine.SyncNow(f.conn.ID)
+	f.engine.SyncNow(f.ctx, f.conn.ID)
 	waitFor(t, events, "third run", finished)
 	var runs []store.SyncRun
 	_ = f.store.View(f.ctx, func(tx *store.Tx) error {
@@ -72,7 +72,7 @@ func TestPauseCancelsAndResumeRestores(t *testing.T) {
 	f := newFixture(t, m365sim.Options{Seed: 62, Tenants: 40, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, Latency: 50 * time.Millisecond})
 	f.engine = syncer.New(f.store, f.mgr, syncer.Options{Tenants: 2})
 	events := runEngine(t, f)
-	f.engine.SyncNow(f.conn.ID)
+	f.engine.SyncNow(f.ctx, f.conn.ID)
 	waitFor(t, events, "a tenant in progress", func(ev syncer.Event) bool { return ev.Kind == syncer.TenantDone })
 	if err := f.engine.SetPaused(f.ctx, f.conn.ID, true); err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestCancelStopsARun(t *testing.T) {
 	f := newFixture(t, m365sim.Options{Seed: 63, Tenants: 30, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, Latency: 50 * time.Millisecond})
 	f.engine = syncer.New(f.store, f.mgr, syncer.Options{Tenants: 1})
 	events := runEngine(t, f)
-	f.engine.SyncNow(f.conn.ID)
+	f.engine.SyncNow(f.ctx, f.conn.ID)
 	waitFor(t, events, "a tenant done", func(ev syncer.Event) bool { return ev.Kind == syncer.TenantDone })
 	f.engine.Cancel(f.conn.ID)
 	ev := waitFor(t, events, "the cancelled run", finished)
