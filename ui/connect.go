@@ -351,7 +351,7 @@ func (v *connectView) onConnect() {
 			c, err = mgr.UpdateCredentials(ctx, editID, f)
 		}
 		if err != nil {
-			v.env.do(func() { v.setBusy(""); v.env.showError(err, "save the connection") })
+			v.env.do(func() { v.setBusy(""); v.env.showError(err, "save the connection", "connection", editID) })
 			return
 		}
 		id := c.ID
@@ -359,7 +359,7 @@ func (v *connectView) onConnect() {
 		if auth.Delegated(c.Mode) {
 			v.env.do(func() { v.setBusy("Sign in in the browser window that opened (as your GDAP service account)…") })
 			if _, err := mgr.SignIn(ctx, c.ID); err != nil {
-				v.env.do(func() { v.setBusy(""); v.env.showError(err, "sign in") })
+				v.env.do(func() { v.setBusy(""); v.env.showError(err, "sign in", "connection", c.ID) })
 				return
 			}
 		}
@@ -388,7 +388,7 @@ func (v *connectView) preflight(ctx context.Context, c store.Connection) {
 	v.env.do(func() {
 		v.setBusy("")
 		if err != nil {
-			v.env.showError(err, "check the tenants")
+			v.env.showError(err, "check the tenants", "connection", c.ID)
 			return
 		}
 		v.showPreflight(c, checks)

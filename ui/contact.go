@@ -161,7 +161,7 @@ func (o *contactOverlay) build() fyne.CanvasObject {
 		manage := widget.NewButtonWithIcon("Manage in Microsoft 365 admin center", theme.ComputerIcon(), func() {
 			u, _ := url.Parse("https://admin.microsoft.com/#/users/:/UserDetails/" + oid)
 			if err := o.env.openURL(u); err != nil {
-				o.env.showError(err, "open the admin center")
+				o.env.showError(err, "open the admin center", "contact", o.id)
 			}
 		})
 		head = container.NewVBox(container.NewBorder(nil, nil, nil, manage, head))

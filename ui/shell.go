@@ -173,15 +173,36 @@ func (s *Shell) BuildUI() fyne.CanvasObject {
 	s.restoreSize()
 	s.subscribe()
 	s.env.w.SetOnClosed(s.saveSize)
-	load(s.env, nil, "list the connections", s.env.core.Manager.Connections, func(conns []store.Connection) {
-		if len(conns) == 0 {
-			s.ShowFirstRun()
-		} else {
+	s.preloadRows()
+	mgr := s.env.core.Manager
+	var conns []store.Connection
+	s.env.run(func(ctx context.Context) (err error) {
+		conns, err = mgr.Connections(ctx)
+		return err
+	}, func(err error) {
+		switch {
+		case err != nil:
+			// The views say what they cannot read; the first run would
+			// offer to connect what may well be there.
+			s.env.showError(err, "list the connections")
 			s.showMain(s.env.app.Preferences().StringWithFallback(prefLastView, ViewIntegrations))
+		case len(conns) == 0:
+			s.ShowFirstRun()
+		default:
+			s.showMain(s.env.app.Preferences().StringWithFallback(prefLastView, ViewIntegrations))
+			s.syncNewDemo(conns)
 		}
-		s.syncNewDemo(conns)
 	})
 	return s.root
+}
+
+// preloadRows reads the documentation base's row index off the UI
+// goroutine, so that the first list or search the technician opens does not
+// wait for the database.
+func (s *Shell) preloadRows() {
+	if docs := s.env.core.Docs; docs != nil {
+		s.env.run(docs.Preload, func(err error) { s.env.showError(err, "read the organizations and contacts") })
+	}
 }
 
 // syncNewDemo syncs demo data as soon as the window opens: every view fills
@@ -236,6 +257,7 @@ func (s *Shell) useCore(c Core) {
 	s.env.core = c
 	s.runs = map[string]syncer.Event{}
 	s.subscribe()
+	s.preloadRows()
 	s.showMain(ViewIntegrations)
 	load(s.env, nil, "list the connections", c.Manager.Connections, s.syncNewDemo)
 }

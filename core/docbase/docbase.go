@@ -41,6 +41,13 @@ func (s *Service) Rows(ctx context.Context, q store.RowQuery) ([]*store.Row, err
 	return s.store.Rows(ctx, q)
 }
 
+// Preload reads the row index into memory (Rows would on its first call),
+// so that a window's lists and searches answer from memory from the start.
+func (s *Service) Preload(ctx context.Context) error {
+	_, err := s.store.Rows(ctx, store.RowQuery{Limit: 1})
+	return err
+}
+
 // OrgName returns an organization's name from memory, "" when there is none.
 func (s *Service) OrgName(id uint64) string { return s.store.OrgName(id) }
 
