@@ -49,9 +49,9 @@ type Engine struct {
 	events hub
 
 	mu      sync.Mutex
-	running map[string]*runHandle // connection -> its run
-	pending map[string]string     // connection -> trigger, queued behind a running run
-	wake    chan struct{}         // 1-buffered: the schedule loop re-plans
+	running map[string]*runHandle    // connection -> its run
+	pending map[string]store.Trigger // connection -> trigger, queued behind a running run
+	wake    chan struct{}            // 1-buffered: the schedule loop re-plans
 	runWG   sync.WaitGroup
 }
 
@@ -66,7 +66,7 @@ func New(s *store.Store, mgr *connections.Manager, opt Options) *Engine {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Engine{store: s, mgr: mgr, opt: opt, running: map[string]*runHandle{}, pending: map[string]string{}, wake: make(chan struct{}, 1)}
+	return &Engine{store: s, mgr: mgr, opt: opt, running: map[string]*runHandle{}, pending: map[string]store.Trigger{}, wake: make(chan struct{}, 1)}
 }
 
 func (e *Engine) now() time.Time { return e.opt.Now().UTC() }
@@ -80,7 +80,7 @@ var ErrBusy = errors.New("a sync of this connection is already running")
 
 // Sync runs one sync of a connection now and waits for it: for the CLI and
 // tests. dryRun computes what would change and writes nothing.
-func (e *Engine) Sync(ctx context.Context, connID, trigger string, dryRun bool) (store.SyncRun, error) {
+func (e *Engine) Sync(ctx context.Context, connID string, trigger store.Trigger, dryRun bool) (store.SyncRun, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if !dryRun {
@@ -177,7 +177,7 @@ func (e *Engine) SetPaused(ctx context.Context, connID string, paused bool) erro
 	return nil
 }
 
-func statusAfterResume(c store.Connection) string {
+func statusAfterResume(c store.Connection) store.Status {
 	if c.LastRunID == 0 {
 		return store.StatusNeverSynced
 	}
@@ -288,7 +288,7 @@ func (e *Engine) startDue(ctx context.Context) time.Time {
 	return next
 }
 
-func (e *Engine) start(ctx context.Context, connID, trigger string) {
+func (e *Engine) start(ctx context.Context, connID string, trigger store.Trigger) {
 	runCtx, cancel := context.WithCancel(ctx)
 	e.mu.Lock()
 	delete(e.pending, connID)
@@ -308,7 +308,7 @@ func (e *Engine) start(ctx context.Context, connID, trigger string) {
 	}()
 }
 
-func (e *Engine) setStatus(ctx context.Context, connID, status, detail string) {
+func (e *Engine) setStatus(ctx context.Context, connID string, status store.Status, detail string) {
 	_ = e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		c, err := tx.Connection(connID)
 		if err != nil {
@@ -351,45 +351,45 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
-		status, detail = "cancelled", "the sync was cancelled; tenants already saved are kept"
-		rs.logf("warning", "", "%s", detail)
+		status, detail = store.StatusCancelled, "the sync was cancelled; tenants already saved are kept"
+		rs.logf(store.LevelWarning, "", "%s", detail)
 	case runErr != nil:
 		f := graph.Finding(runErr, "")
 		status, detail = store.StatusError, f.Message
-		rs.logf("error", "", "%s %s", f.Message, f.Fix)
+		rs.logf(store.LevelError, "", "%s %s", f.Message, f.Fix)
 	case errorsN > 0 || warnings > 0:
 		status = store.StatusWarning
 		detail = fmt.Sprintf("%d tenant(s) with errors, %d with warnings", errorsN, warnings)
 	}
 	run.Status = status
-	if runErr == nil && !rs.dryRun && rs.conn.RetiringSecretKeyID != "" && status != "cancelled" {
+	if runErr == nil && !rs.dryRun && rs.conn.RetiringSecretKeyID != "" && status != store.StatusCancelled {
 		switch removed, err := e.mgr.RetireSecret(context.WithoutCancel(ctx), rs.conn.ID); {
 		case err != nil:
-			rs.logf("warning", "", "the old client secret is still on the app registration: %v", err)
+			rs.logf(store.LevelWarning, "", "the old client secret is still on the app registration: %v", err)
 		case removed:
-			rs.logf("info", "", "removed the old client secret: the new one works")
+			rs.logf(store.LevelInfo, "", "removed the old client secret: the new one works")
 		}
 	}
-	if runErr == nil && !rs.dryRun && status != "cancelled" && rs.conn.Mode != store.ModeDemo {
+	if runErr == nil && !rs.dryRun && status != store.StatusCancelled && rs.conn.Mode != store.ModeDemo {
 		// A good run is the moment for the daily backup (the demo's data
 		// is rebuilt on every start: nothing to keep).
 		switch taken, err := e.store.BackupDaily(context.WithoutCancel(ctx)); {
 		case err != nil:
-			rs.logf("warning", "", "the daily backup failed: %v", err)
+			rs.logf(store.LevelWarning, "", "the daily backup failed: %v", err)
 		case taken:
-			rs.logf("info", "", "took the daily backup of the database")
+			rs.logf(store.LevelInfo, "", "took the daily backup of the database")
 		}
 	}
-	rs.logf("info", "", "finished in %s: %d created, %d updated, %d unchanged, %d flagged, %d requests",
+	rs.logf(store.LevelInfo, "", "finished in %s: %d created, %d updated, %d unchanged, %d flagged, %d requests",
 		run.End.Sub(run.Start).Round(time.Millisecond), run.Totals.Created, run.Totals.Updated, run.Totals.Unchanged, run.Totals.Flagged, run.Totals.Requests)
 	if rs.sess != nil {
 		if err := rs.sess.Flush(context.WithoutCancel(ctx)); err != nil {
-			rs.logf("warning", "", "could not save the sign-in: %v", err)
+			rs.logf(store.LevelWarning, "", "could not save the sign-in: %v", err)
 		}
 	}
 	if !rs.dryRun {
 		connStatus := status
-		if status == "cancelled" {
+		if status == store.StatusCancelled {
 			connStatus = store.StatusWarning
 		}
 		err := e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
@@ -402,7 +402,7 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 			}
 			c.LastRunID, c.LastRunCounts = run.ID, run.Totals
 			c.Status, c.StatusDetail = connStatus, detail
-			if runErr == nil || status == "cancelled" {
+			if runErr == nil || status == store.StatusCancelled {
 				c.LastSync = run.End
 			}
 			if c.Paused {
@@ -425,7 +425,7 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 	r := *run
 	e.events.publish(Event{Kind: RunFinished, ConnectionID: run.ConnectionID, RunID: run.ID, Run: &r, TenantsDone: rs.done, TenantsTotal: rs.total})
 	if e.opt.Notify != nil && !rs.dryRun {
-		e.opt.Notify("tenantsync: sync "+status, fmt.Sprintf("%s: %d tenants, %d created, %d updated, %d flagged", rs.conn.Name, len(run.Tenants), run.Totals.Created, run.Totals.Updated, run.Totals.Flagged))
+		e.opt.Notify("tenantsync: sync "+string(status), fmt.Sprintf("%s: %d tenants, %d created, %d updated, %d flagged", rs.conn.Name, len(run.Tenants), run.Totals.Created, run.Totals.Updated, run.Totals.Flagged))
 	}
 	return *run, runErr
 }

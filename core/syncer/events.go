@@ -49,7 +49,7 @@ type Event struct {
 	TenantsTotal int
 	Result       *store.TenantResult // TenantDone
 	Run          *store.SyncRun      // RunFinished
-	Status       string              // StatusChanged: the connection's status
+	Status       store.Status        // StatusChanged: the connection's status
 }
 
 // hub fans events out to subscribers. Publishing never blocks the engine: a

@@ -51,7 +51,7 @@ type runState struct {
 
 // syncConnection runs one sync of a connection and returns its log.
 // h, when set, is the run's entry among the running ones.
-func (e *Engine) syncConnection(ctx context.Context, connID, trigger string, dryRun bool, h *runHandle) (store.SyncRun, error) {
+func (e *Engine) syncConnection(ctx context.Context, connID string, trigger store.Trigger, dryRun bool, h *runHandle) (store.SyncRun, error) {
 	conn, err := e.mgr.Connection(ctx, connID)
 	if err != nil {
 		return store.SyncRun{}, err
@@ -69,7 +69,7 @@ func (e *Engine) syncConnection(ctx context.Context, connID, trigger string, dry
 	return rs.finish(ctx, err)
 }
 
-func (rs *runState) logf(level, tenantID, format string, args ...any) {
+func (rs *runState) logf(level store.Level, tenantID, format string, args ...any) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	rs.run.Log = append(rs.run.Log, store.LogEntry{At: rs.e.now(), Level: level, TenantID: tenantID, Message: fmt.Sprintf(format, args...)})
@@ -99,13 +99,13 @@ func (rs *runState) execute(ctx context.Context) error {
 	if orgsErr != nil {
 		return orgsErr
 	}
-	rs.logf("info", "", "listed %d customer tenant(s) in %s", len(discovered), time.Since(began).Round(time.Millisecond))
+	rs.logf(store.LevelInfo, "", "listed %d customer tenant(s) in %s", len(discovered), time.Since(began).Round(time.Millisecond))
 	tenants, err := rs.plan(ctx, discovered)
 	if err != nil {
 		return err
 	}
 	rs.total = len(tenants)
-	rs.logf("info", "", "%d tenant(s) to sync", len(tenants))
+	rs.logf(store.LevelInfo, "", "%d tenant(s) to sync", len(tenants))
 	rs.e.events.publish(Event{Kind: RunStarted, ConnectionID: rs.conn.ID, RunID: rs.run.ID, TenantsTotal: rs.total})
 
 	results := make([]store.TenantResult, len(tenants))
@@ -170,7 +170,7 @@ feed:
 	}
 	var local *localStop
 	if errors.As(context.Cause(ctx), &local) {
-		rs.logf("error", "", "stopped the sync after %d of %d tenant(s): %v", rs.done, rs.total, local.err)
+		rs.logf(store.LevelError, "", "stopped the sync after %d of %d tenant(s): %v", rs.done, rs.total, local.err)
 		return local.err
 	}
 	return ctx.Err()
@@ -205,7 +205,7 @@ func (rs *runState) checkSecret(ctx context.Context) {
 	if now.Sub(rs.conn.SecretChecked) >= secretCheckEvery {
 		c, err := rs.e.mgr.RefreshSecretExpiry(ctx, rs.conn, rs.sess)
 		if err != nil {
-			rs.logf("warning", "", "could not read the client secret's end date: %v", err)
+			rs.logf(store.LevelWarning, "", "could not read the client secret's end date: %v", err)
 			return
 		}
 		rs.conn = c
@@ -218,14 +218,14 @@ func (rs *runState) checkSecret(ctx context.Context) {
 			return tx.PutConnection(&cur)
 		})
 		if err != nil {
-			rs.logf("warning", "", "could not save when the client secret was checked: %v", err)
+			rs.logf(store.LevelWarning, "", "could not save when the client secret was checked: %v", err)
 		}
 	}
 	level, text := connections.SecretWarning(rs.conn, now)
 	if level == connections.SecretOK {
 		return
 	}
-	rs.logf("warning", "", "%s", text)
+	rs.logf(store.LevelWarning, "", "%s", text)
 	if level <= rs.conn.SecretWarnedLevel {
 		return
 	}
@@ -241,7 +241,7 @@ func (rs *runState) checkSecret(ctx context.Context) {
 		return tx.PutConnection(&cur)
 	})
 	if err != nil {
-		rs.logf("warning", "", "could not save the secret warning: %v", err)
+		rs.logf(store.LevelWarning, "", "could not save the secret warning: %v", err)
 	}
 }
 
@@ -267,15 +267,15 @@ func (rs *runState) consentAndRetry(ctx context.Context, tenants []store.Tenant,
 	}
 	consented, err := rs.e.mgr.Consent(ctx, rs.conn.ID, need, nil)
 	if err != nil {
-		rs.logf("warning", "", "could not consent tenantsync into %d customer tenant(s): %v", len(need), err)
+		rs.logf(store.LevelWarning, "", "could not consent tenantsync into %d customer tenant(s): %v", len(need), err)
 		return
 	}
 	for _, c := range consented {
 		if c.Outcome == connections.ConsentFailed {
-			rs.logf("warning", c.TenantID, "consent through Partner Center failed: %v", c.Err)
+			rs.logf(store.LevelWarning, c.TenantID, "consent through Partner Center failed: %v", c.Err)
 			continue
 		}
-		rs.logf("info", c.TenantID, "%s: tenantsync %s through Partner Center", c.DisplayName, c.Outcome)
+		rs.logf(store.LevelInfo, c.TenantID, "%s: tenantsync %s through Partner Center", c.DisplayName, c.Outcome)
 		i := at[c.TenantID]
 		results[i] = rs.syncTenant(ctx, tenants[i])
 	}
@@ -410,9 +410,9 @@ func (rs *runState) syncTenantSafely(ctx context.Context, t store.Tenant) (res s
 			rs.e.opt.Logger.Error("panic while syncing a tenant", "tenant", t.TenantID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			res = store.TenantResult{TenantID: t.TenantID, DisplayName: t.DisplayName, Status: store.StatusError}
 			res.Counts.Errors = 1
-			res.Findings = []store.Finding{{Severity: "error", Code: "internal", Message: fmt.Sprintf("tenantsync stopped syncing this tenant on an internal error (%v); what it had saved before stays as it was.", r),
+			res.Findings = []store.Finding{{Severity: store.SeverityError, Code: "internal", Message: fmt.Sprintf("tenantsync stopped syncing this tenant on an internal error (%v); what it had saved before stays as it was.", r),
 				Fix: "Sync again; if it keeps failing, send tenantsync.log (it holds the details) to tenantsync's developers."}}
-			rs.logf("error", t.TenantID, "%s: internal error: %v", t.DisplayName, r)
+			rs.logf(store.LevelError, t.TenantID, "%s: internal error: %v", t.DisplayName, r)
 		}
 	}()
 	return rs.syncTenant(ctx, t)
@@ -481,7 +481,7 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 		return rs.failed(ctx, t, res, err, "")
 	}
 	for _, f := range res.Findings {
-		if f.Severity == "error" {
+		if f.Severity == store.SeverityError {
 			res.Status = store.StatusError
 			res.Counts.Errors++
 		} else if res.Status == store.StatusOK {
@@ -511,7 +511,7 @@ func gdapBlockers(t store.Tenant) []store.Finding {
 	}
 	r := t.Relationship
 	if r != nil && r.Status != "" && r.Status != "active" && len(out) == 0 {
-		out = append(out, store.Finding{Severity: "error", Code: graph.CodeGDAPExpired,
+		out = append(out, store.Finding{Severity: store.SeverityError, Code: graph.CodeGDAPExpired,
 			Message: fmt.Sprintf("The GDAP relationship is %s.", r.Status),
 			Fix:     "In Partner Center request a new GDAP relationship and have the customer approve it; enable auto-extend so it does not lapse again."})
 	}
@@ -523,7 +523,7 @@ func gdapBlockers(t store.Tenant) []store.Finding {
 
 func (rs *runState) failed(ctx context.Context, t store.Tenant, res store.TenantResult, err error, dataType string) store.TenantResult {
 	if errors.Is(err, context.Canceled) {
-		res.Status = "cancelled"
+		res.Status = store.StatusCancelled
 		return res
 	}
 	f := graph.Finding(err, dataType)
@@ -533,7 +533,7 @@ func (rs *runState) failed(ctx context.Context, t store.Tenant, res store.Tenant
 	res.Findings = append(res.Findings, f)
 	res.Status = store.StatusError
 	res.Counts.Errors++
-	rs.logf("error", t.TenantID, "%s: %s", t.DisplayName, f.Message)
+	rs.logf(store.LevelError, t.TenantID, "%s: %s", t.DisplayName, f.Message)
 	rs.commitFindings(ctx, t, res.Findings)
 	return res
 }
@@ -624,7 +624,7 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 				}
 			}
 		case errors.Is(err, graph.ErrDeltaExpired):
-			rs.logf("info", t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
+			rs.logf(store.LevelInfo, t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
 			rd.changes, rd.removed, deltaLink = nil, nil, ""
 		default:
 			return nil, err
@@ -714,7 +714,7 @@ func (rs *runState) readUsers(ctx context.Context, cl *graph.Client, t store.Ten
 		if !errors.Is(err, graph.ErrDeltaExpired) {
 			return err
 		}
-		rs.logf("info", t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
+		rs.logf(store.LevelInfo, t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
 		rd.changes, rd.removed = nil, nil
 	}
 	all, err := cl.AllUsers(ctx, !skipSignIns, sizeHint)
