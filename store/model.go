@@ -185,6 +185,8 @@ type Connection struct {
 	Paused          bool          `json:"paused,omitempty"`
 	Schedule        time.Duration `json:"schedule"` // 0: manual only
 	LastSync        time.Time     `json:"last_sync"`
+	LastAttempt     time.Time     `json:"last_attempt,omitempty"` // when the last run ended, good or failed
+	Failures        int           `json:"failures,omitempty"`     // failed runs since the last good one: the back-off
 	NextSync        time.Time     `json:"next_sync"`
 	Settings        SyncSettings  `json:"settings"`
 	Created         time.Time     `json:"created"`

@@ -156,14 +156,11 @@ func (e *Engine) SetPaused(ctx context.Context, connID string, paused bool) erro
 		}
 		c.Paused = paused
 		if paused {
-			c.Status, c.NextSync = store.StatusPaused, time.Time{}
+			c.Status = store.StatusPaused
 		} else {
 			c.Status = statusAfterResume(c)
-			c.NextSync = e.now()
-			if c.Schedule > 0 && !c.LastSync.IsZero() {
-				c.NextSync = c.LastSync.Add(c.Schedule)
-			}
 		}
+		c.NextSync = nextSync(c, e.now())
 		return tx.PutConnection(&c)
 	})
 	if err != nil {
@@ -195,13 +192,7 @@ func (e *Engine) SetSchedule(ctx context.Context, connID string, every time.Dura
 			return err
 		}
 		c.Schedule = every
-		c.NextSync = time.Time{}
-		if every > 0 && !c.Paused {
-			c.NextSync = e.now()
-			if !c.LastSync.IsZero() {
-				c.NextSync = c.LastSync.Add(every)
-			}
-		}
+		c.NextSync = nextSync(c, e.now())
 		return tx.PutConnection(&c)
 	})
 	if err == nil {
@@ -226,12 +217,17 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer timer.Stop()
 	defer e.runWG.Wait()
 	for {
-		next := e.startDue(ctx)
-		if !next.IsZero() {
-			timer.Reset(max(time.Until(next), 0))
-		} else {
-			timer.Reset(time.Hour)
+		next, err := e.startDue(ctx)
+		if err != nil {
+			e.opt.Logger.Error("could not read the connections to schedule; trying again in a minute", "err", err)
+			next = e.now().Add(time.Minute)
 		}
+		if next.IsZero() {
+			// Nothing scheduled: a trigger (SyncNow, a new schedule)
+			// pokes the loop; look again in an hour all the same.
+			next = e.now().Add(time.Hour)
+		}
+		timer.Reset(max(next.Sub(e.now()), 0))
 		select {
 		case <-ctx.Done():
 			e.mu.Lock()
@@ -253,15 +249,15 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // startDue starts every queued or due connection that is not running and
-// returns when the next scheduled sync is due.
-func (e *Engine) startDue(ctx context.Context) time.Time {
+// returns when the next scheduled sync is due (zero: none is).
+func (e *Engine) startDue(ctx context.Context) (time.Time, error) {
 	var conns []store.Connection
 	if err := e.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		conns, err = tx.Connections()
 		return err
 	}); err != nil {
-		return time.Time{}
+		return time.Time{}, err
 	}
 	now := e.now()
 	var next time.Time
@@ -285,7 +281,33 @@ func (e *Engine) startDue(ctx context.Context) time.Time {
 		}
 		e.start(ctx, c.ID, trigger)
 	}
-	return next
+	return next, nil
+}
+
+// failureBackoff is how soon a connection whose run failed is tried again;
+// it doubles with every failure in a row, up to the schedule.
+const failureBackoff = time.Minute
+
+// nextSync is when connection c syncs next, the one place that decides it:
+// never without a schedule or while paused; now when it never synced;
+// after a failed run, with the back-off (1, 2, 4 … minutes, at most the
+// schedule) from the failed run's end; otherwise a schedule after the
+// last good sync. A time in the past means due now: a computer that slept
+// through several hours syncs once when it wakes.
+func nextSync(c store.Connection, now time.Time) time.Time {
+	switch {
+	case c.Schedule <= 0 || c.Paused:
+		return time.Time{}
+	case c.Failures > 0 && !c.LastAttempt.IsZero():
+		wait := c.Schedule
+		if c.Failures <= 20 {
+			wait = min(failureBackoff<<(c.Failures-1), c.Schedule)
+		}
+		return c.LastAttempt.Add(wait)
+	case c.LastSync.IsZero():
+		return now
+	}
+	return c.LastSync.Add(c.Schedule)
 }
 
 func (e *Engine) start(ctx context.Context, connID string, trigger store.Trigger) {
@@ -402,16 +424,16 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 			}
 			c.LastRunID, c.LastRunCounts = run.ID, run.Totals
 			c.Status, c.StatusDetail = connStatus, detail
+			c.LastAttempt = run.End
 			if runErr == nil || status == store.StatusCancelled {
-				c.LastSync = run.End
+				c.LastSync, c.Failures = run.End, 0
+			} else {
+				c.Failures++
 			}
 			if c.Paused {
 				c.Status = store.StatusPaused
 			}
-			c.NextSync = time.Time{}
-			if c.Schedule > 0 && !c.Paused {
-				c.NextSync = run.End.Add(c.Schedule)
-			}
+			c.NextSync = nextSync(c, run.End)
 			return tx.PutConnection(&c)
 		})
 		if err != nil {
@@ -465,13 +487,7 @@ func (e *Engine) SaveSettings(ctx context.Context, connID string, s store.SyncSe
 			return err
 		}
 		c.Settings, c.Schedule = s, every
-		c.NextSync = time.Time{}
-		if every > 0 && !c.Paused {
-			c.NextSync = e.now()
-			if !c.LastSync.IsZero() {
-				c.NextSync = c.LastSync.Add(every)
-			}
-		}
+		c.NextSync = nextSync(c, e.now())
 		return tx.PutConnection(&c)
 	})
 	if err != nil {
