@@ -47,6 +47,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the schema this build reads and writes: len(migrations).
@@ -272,7 +273,7 @@ func openBolt(path string, opt *bolt.Options) (db *bolt.DB, err error) {
 	switch {
 	case err == nil:
 		return db, nil
-	case errors.Is(err, bolt.ErrTimeout):
+	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 	case fileDamage(err):
 		return nil, damaged(path, err)
@@ -333,9 +334,6 @@ func checkFile(tx *bolt.Tx, size, limit int64) (err error) {
 	return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return walkBucket(b, 0, &budget) })
 }
 
-// touched keeps the bytes walkBucket reads from being optimised away.
-var touched byte
-
 func walkBucket(b *bolt.Bucket, depth int, budget *int64) error {
 	if depth > 4 {
 		return errors.New("buckets nested deeper than tenantsync makes them")
@@ -360,7 +358,7 @@ func walkBucket(b *bolt.Bucket, depth int, budget *int64) error {
 			return fmt.Errorf("keys out of order in a bucket (%x after %x)", k, prev)
 		}
 		prev = k
-		touched ^= sum
+		runtime.KeepAlive(sum) // so the compiler keeps the reads above
 		if v != nil {
 			// A lookup goes through the branch pages a cursor walk skips:
 			// it must find the same value (a flipped branch key faults or
@@ -381,7 +379,7 @@ func walkBucket(b *bolt.Bucket, depth int, budget *int64) error {
 
 // fileDamage reports whether bbolt refused a file for its contents.
 func fileDamage(err error) bool {
-	return errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrVersionMismatch) || errors.Is(err, bolt.ErrChecksum)
+	return errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrChecksum)
 }
 
 // damaged names a damaged database and what to do, once.

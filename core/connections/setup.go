@@ -635,7 +635,7 @@ func (g *adminGraph) addPassword(ctx context.Context, objectID, name string) (*p
 		return nil, err
 	}
 	if p.SecretText == "" {
-		return nil, errors.New("Microsoft Graph returned no secret text")
+		return nil, errors.New("add password: Microsoft Graph returned no secret text")
 	}
 	return &p, nil
 }

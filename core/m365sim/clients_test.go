@@ -81,8 +81,7 @@ func (f tokenFunc) GetAuthorizationToken(ctx context.Context, _ *url.URL, _ map[
 }
 
 func (f tokenFunc) GetAllowedHostsValidator() *absauth.AllowedHostsValidator {
-	v := absauth.NewAllowedHostsValidator(nil)
-	return &v
+	return &absauth.AllowedHostsValidator{} // empty: every host
 }
 
 // graphFor builds the real SDK client with its default middleware (retry,

@@ -174,17 +174,16 @@ type tenant struct {
 	relEnd  time.Time
 	size    int // generated users
 
-	mu        sync.Mutex
-	flags     TenantFlags
-	mat       *materialized
-	over      map[int]*User // users changed or added by the control API
-	deleted   map[int]deletion
-	added     int
-	version   int64
-	changes   []change
-	deltaGen  int
-	consumed  map[string]int
-	purgedIDs map[int]bool
+	mu       sync.Mutex
+	flags    TenantFlags
+	mat      *materialized
+	over     map[int]*User // users changed or added by the control API
+	deleted  map[int]deletion
+	added    int
+	version  int64
+	changes  []change
+	deltaGen int
+	consumed map[string]int
 	// upns caches generated users' principal names, built on first use:
 	// a large tenant's sign-in listing is filtered by UPN prefix many
 	// times, and generating every user for each filter dominated.

@@ -231,17 +231,6 @@ func (s *Server) openIDConfig(w http.ResponseWriter, t *tenant, multi bool, seg 
 	})
 }
 
-// redirectAllowed: the app registration lists http://localhost under
-// "Mobile and desktop applications"; Entra then accepts any port, as it
-// does for loopback redirect URIs.
-func redirectAllowed(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return false
-	}
-	return u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1") && (u.Path == "" || u.Path == "/") && u.RawQuery == ""
-}
-
 const authErrorPage = `<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><div id="error"><h1>Sorry, but we’re having trouble signing you in.</h1><p id="code">%s</p></div></body></html>`
 
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, t *tenant) {

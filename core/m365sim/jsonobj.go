@@ -17,15 +17,6 @@ type kv struct {
 	v any
 }
 
-func (o jobj) get(k string) (any, bool) {
-	for _, e := range o {
-		if e.k == k {
-			return e.v, true
-		}
-	}
-	return nil, false
-}
-
 func (o jobj) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.Grow(64 * len(o))
