@@ -60,7 +60,7 @@ func (e *env) open(t testing.TB) {
 	}
 	t.Cleanup(func() { s.Close() })
 	e.store = s
-	vault := secrets.NewVault(e.kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) })
+	vault := secrets.NewVault(e.kc, s)
 	e.mgr = connections.NewManager(s, e.kc, vault, demo.Network(context.Background(), e.sim))
 }
 
@@ -372,7 +372,7 @@ func TestFormValidation(t *testing.T) {
 	}
 	defer s.Close()
 	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, nil), connections.Network{})
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), connections.Network{})
 	bad := good
 	bad.ClientID = "nope"
 	if _, err := mgr.Create(context.Background(), bad); err == nil {

@@ -2,7 +2,6 @@ package syncer_test
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -54,7 +53,7 @@ func TestFailedRunsBackOff(t *testing.T) {
 	net := &switchable{next: n.Transport}
 	n.Transport, n.HTTP = net, &http.Client{Transport: net}
 	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), n)
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), n)
 	info := sim.Info()
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: freePort(t)})

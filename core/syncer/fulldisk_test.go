@@ -4,7 +4,6 @@ package syncer_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -55,7 +54,7 @@ func TestFullDiskStopsTheRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), demo.Network(ctx, sim))
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Apps", Mode: store.ModeApp, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: 8400})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"math/rand"
 	"net/http"
@@ -52,7 +51,7 @@ func runChild() int {
 	defer s.Close()
 	ca, _ := os.ReadFile(os.Getenv("TENANTSYNC_TEST_CA"))
 	net := childNetwork(ca)
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), net)
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), net)
 	eng := syncer.New(s, mgr, syncer.Options{Tenants: 4})
 	events, stop := eng.Subscribe()
 	defer stop()
@@ -99,7 +98,7 @@ func TestKillDuringSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, nil), connections.Network{
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), connections.Network{
 		Cloud: demo.Cloud(info)})
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Apps", Mode: store.ModeApp, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: 8400})

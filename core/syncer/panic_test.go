@@ -2,7 +2,6 @@ package syncer_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -52,7 +51,7 @@ func TestPanicFailsOnlyItsTenant(t *testing.T) {
 	n.Transport = panicking{next: n.Transport, tenant: bad}
 	n.HTTP = &http.Client{Transport: n.Transport}
 	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), n)
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), n)
 	info := sim.Info()
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: freePort(t)})

@@ -2,7 +2,6 @@ package syncer_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -65,7 +64,7 @@ func openManager(t *testing.T, ctx context.Context, sim *m365sim.Server) (*store
 	}
 	t.Cleanup(func() { s.Close() })
 	kc := secrets.NewKeychain("tenantsync-test")
-	return s, connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
+	return s, connections.NewManager(s, kc, secrets.NewVault(kc, s), demo.Network(ctx, sim))
 }
 
 func freePort(t *testing.T) int {

@@ -42,7 +42,7 @@ func openApp(env *Env, dataDirFlag string) (*app, error) {
 		return nil, err
 	}
 	kc := secrets.NewKeychain("")
-	vault := secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) })
+	vault := secrets.NewVault(kc, s)
 	mgr := connections.NewManager(s, kc, vault, net)
 	eng := syncer.New(s, mgr, syncer.Options{Logger: logger})
 	return &app{store: s, mgr: mgr, engine: eng, logger: logger, close: closeAll}, nil
