@@ -4,18 +4,16 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
+	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // switchable fails every request while off, as a lost network does.
@@ -36,33 +34,15 @@ func (s *switchable) RoundTrip(r *http.Request) (*http.Response, error) {
 // back-off and the next sync is a schedule after it.
 func TestFailedRunsBackOff(t *testing.T) {
 	t.Parallel()
-	secrets.MockInit()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 3, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	s, err := store.Open(filepath.Join(t.TempDir(), store.DBFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	sim := testkit.Sim(t, m365sim.Options{Seed: 3, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
+	s := testkit.Store(t)
 	n := demo.Network(ctx, sim)
 	net := &switchable{next: n.Transport}
 	n.Transport, n.HTTP = net, &http.Client{Transport: net}
-	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), n)
-	info := sim.Info()
-	conn, err := mgr.Create(ctx, connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: info.PartnerTenantID,
-		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: freePort(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mgr.SignIn(ctx, conn.ID); err != nil {
-		t.Fatal(err)
-	}
+	mgr := testkit.Manager(t, ctx, s, sim, n)
+	conn := testkit.GDAP(t, ctx, mgr, sim)
 	eng := syncer.New(s, mgr, syncer.Options{})
 	if err := eng.SetSchedule(ctx, conn.ID, time.Hour); err != nil {
 		t.Fatal(err)
