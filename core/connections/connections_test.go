@@ -31,7 +31,6 @@ type env struct {
 	mgr   *connections.Manager
 }
 
-
 func newEnv(t testing.TB, sim *m365sim.Server) *env {
 	t.Helper()
 	secrets.MockInit()
@@ -371,7 +370,6 @@ func TestFormValidation(t *testing.T) {
 		t.Errorf("a refused form left %d connections", info.Connections)
 	}
 }
-
 
 // TestEditAndDisconnect: editing credentials keeps or replaces the secret;
 // disconnecting removes secret, sign-in and synced records and says what
