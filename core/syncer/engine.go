@@ -325,13 +325,13 @@ func (e *Engine) start(ctx context.Context, connID string, trigger store.Trigger
 			e.release(connID, h)
 		}()
 		if _, err := e.syncConnection(runCtx, connID, trigger, false, h); err != nil {
-			e.opt.Logger.Warn("sync", "connection", connID, "err", err)
+			e.opt.Logger.Warn("scheduled sync failed", "connection", connID, "trigger", trigger, "err", err)
 		}
 	}()
 }
 
 func (e *Engine) setStatus(ctx context.Context, connID string, status store.Status, detail string) {
-	_ = e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	err := e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		c, err := tx.Connection(connID)
 		if err != nil {
 			return err
@@ -342,6 +342,11 @@ func (e *Engine) setStatus(ctx context.Context, connID string, status store.Stat
 		c.Status, c.StatusDetail = status, detail
 		return tx.PutConnection(&c)
 	})
+	if err != nil {
+		// The event still tells the views; the saved status catches up
+		// when the run ends.
+		e.opt.Logger.Error("could not save a connection's status", "connection", connID, "status", status, "err", err)
+	}
 	e.events.publish(Event{Kind: StatusChanged, ConnectionID: connID, Status: status})
 }
 

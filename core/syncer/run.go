@@ -445,7 +445,7 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 		users               int
 		noP1                bool
 	}
-	_ = rs.e.store.View(ctx, func(tx *store.Tx) error {
+	err = rs.e.store.View(ctx, func(tx *store.Tx) error {
 		m, err := tx.Mirror(rs.conn.ID, t.TenantID)
 		if err != nil {
 			return err
@@ -454,6 +454,9 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 		mirror.users = m.UserCount()
 		return nil
 	})
+	if err != nil {
+		return rs.failed(ctx, t, res, fmt.Errorf("read what was saved of the tenant: %w", err), "")
+	}
 	for _, f := range t.Findings {
 		if f.Code == graph.CodeNoP1 {
 			mirror.noP1 = true
@@ -543,7 +546,7 @@ func (rs *runState) commitFindings(ctx context.Context, t store.Tenant, fs []sto
 	if rs.dryRun {
 		return
 	}
-	_ = rs.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	err := rs.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		cur, err := tx.Tenant(rs.conn.ID, t.TenantID)
 		if err != nil {
 			cur = t
@@ -552,6 +555,11 @@ func (rs *runState) commitFindings(ctx context.Context, t store.Tenant, fs []sto
 		cur.Relationship = t.Relationship
 		return tx.PutTenant(&cur)
 	})
+	if err != nil {
+		// The run's log keeps the findings; the tenant's page shows the
+		// last saved ones until the next sync.
+		rs.e.opt.Logger.Error("could not save a failed tenant's findings", "connection", rs.conn.ID, "run", rs.run.ID, "tenant", t.TenantID, "err", err)
+	}
 }
 
 // read fetches a tenant's data types in parallel.
