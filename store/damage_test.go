@@ -286,7 +286,7 @@ func populatedFile(t *testing.T) (data []byte, used, pageSize int) {
 			}
 		}
 		for i := range 5 {
-			if err := tx.PutRun(&SyncRun{ConnectionID: "c1", Status: StatusOK, Trigger: fmt.Sprint(i)}); err != nil {
+			if err := tx.PutRun(&SyncRun{ConnectionID: "c1", Status: StatusOK, Trigger: Trigger(fmt.Sprint(i))}); err != nil {
 				return err
 			}
 		}

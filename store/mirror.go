@@ -76,7 +76,7 @@ func (t *Tx) markInterrupted() error {
 				continue
 			}
 			r.Status = StatusInterrupted
-			r.Log = append(r.Log, LogEntry{At: t.now, Level: "warning", Message: "interrupted: tenantsync stopped before this run finished; tenants committed before that are kept"})
+			r.Log = append(r.Log, LogEntry{At: t.now, Level: LevelWarning, Message: "interrupted: tenantsync stopped before this run finished; tenants committed before that are kept"})
 			if err := t.PutRun(&r); err != nil {
 				return err
 			}

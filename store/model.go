@@ -120,18 +120,46 @@ const (
 	ModeDemo   = "demo"
 )
 
-// Connection statuses.
+// Status is the state of a connection, a sync run or a tenant's part of
+// one.
+type Status string
+
+// Statuses. A connection is never StatusCancelled (a cancelled run leaves
+// it StatusWarning); a run or tenant is never StatusNeverSynced, queued or
+// paused.
 const (
-	StatusNeverSynced = "never synced"
-	StatusQueued      = "queued"
-	StatusSyncing     = "syncing"
-	StatusOK          = "ok"
-	StatusWarning     = "warning"
-	StatusError       = "error"
-	StatusPaused      = "paused"
+	StatusNeverSynced Status = "never synced"
+	StatusQueued      Status = "queued"
+	StatusSyncing     Status = "syncing"
+	StatusOK          Status = "ok"
+	StatusWarning     Status = "warning"
+	StatusError       Status = "error"
+	StatusPaused      Status = "paused"
+	// StatusCancelled: the technician (or the program's end) stopped the
+	// run; what was saved before stays.
+	StatusCancelled Status = "cancelled"
 	// StatusInterrupted: a sync that a dead process left unfinished (the
 	// app closed or crashed mid-sync); set when the store is next opened.
-	StatusInterrupted = "interrupted"
+	StatusInterrupted Status = "interrupted"
+)
+
+// Severity says how bad a Finding is.
+type Severity string
+
+// Severities.
+const (
+	SeverityWarning Severity = "warning"
+	SeverityError   Severity = "error"
+)
+
+// Level is the level of a sync log line.
+type Level string
+
+// Levels.
+const (
+	LevelInfo    Level = "info"
+	LevelWarning Level = "warning"
+	LevelError   Level = "error"
 )
 
 // CloudName names the Microsoft cloud a connection lives in. The names and
@@ -152,11 +180,13 @@ type Connection struct {
 	SecretRef       string        `json:"secret_ref"` // keychain item name
 	RedirectPort    int           `json:"redirect_port"`
 	Account         string        `json:"account,omitempty"` // signed-in home account id
-	Status          string        `json:"status"`
+	Status          Status        `json:"status"`
 	StatusDetail    string        `json:"status_detail,omitempty"`
 	Paused          bool          `json:"paused,omitempty"`
 	Schedule        time.Duration `json:"schedule"` // 0: manual only
 	LastSync        time.Time     `json:"last_sync"`
+	LastAttempt     time.Time     `json:"last_attempt,omitempty"` // when the last run ended, good or failed
+	Failures        int           `json:"failures,omitempty"`     // failed runs since the last good one: the back-off
 	NextSync        time.Time     `json:"next_sync"`
 	Settings        SyncSettings  `json:"settings"`
 	Created         time.Time     `json:"created"`
@@ -249,11 +279,11 @@ type Decision struct {
 
 // Finding is a problem with a tenant, said in plain words with the fix.
 type Finding struct {
-	Severity string `json:"severity"` // "warning" or "error"
-	Code     string `json:"code"`     // stable key, e.g. "consent_missing"
-	Message  string `json:"message"`
-	Fix      string `json:"fix,omitempty"`
-	DataType string `json:"data_type,omitempty"`
+	Severity Severity `json:"severity"`
+	Code     string   `json:"code"` // stable key, e.g. "consent_missing"
+	Message  string   `json:"message"`
+	Fix      string   `json:"fix,omitempty"`
+	DataType string   `json:"data_type,omitempty"`
 }
 
 // DirectoryUser mirrors an Entra ID user.
@@ -352,22 +382,25 @@ func (c *Counts) Add(o Counts) {
 	c.Errors += o.Errors
 }
 
+// Trigger says what started a sync.
+type Trigger string
+
 // Sync triggers.
 const (
-	TriggerManual   = "manual"
-	TriggerSchedule = "schedule"
-	TriggerStartup  = "startup"
+	TriggerManual   Trigger = "manual"
+	TriggerSchedule Trigger = "schedule"
+	TriggerStartup  Trigger = "startup"
 )
 
 // SyncRun is the log of one sync of one connection.
 type SyncRun struct {
 	ID           uint64         `json:"id"`
 	ConnectionID string         `json:"connection_id"`
-	Trigger      string         `json:"trigger"`
+	Trigger      Trigger        `json:"trigger"`
 	DryRun       bool           `json:"dry_run,omitempty"`
 	Start        time.Time      `json:"start"`
 	End          time.Time      `json:"end"`
-	Status       string         `json:"status"` // StatusOK, StatusWarning, StatusError, "cancelled"
+	Status       Status         `json:"status"` // ok, warning, error, cancelled, interrupted or (while running) syncing
 	Totals       Counts         `json:"totals"`
 	Tenants      []TenantResult `json:"tenants,omitempty"`
 	Log          []LogEntry     `json:"log,omitempty"`
@@ -377,7 +410,7 @@ type SyncRun struct {
 type TenantResult struct {
 	TenantID    string    `json:"tenant_id"`
 	DisplayName string    `json:"display_name"`
-	Status      string    `json:"status"`
+	Status      Status    `json:"status"`
 	Counts      Counts    `json:"counts"`
 	Findings    []Finding `json:"findings,omitempty"`
 	Changes     []Change  `json:"changes,omitempty"`
@@ -386,7 +419,7 @@ type TenantResult struct {
 // LogEntry is one line of a sync log.
 type LogEntry struct {
 	At       time.Time `json:"at"`
-	Level    string    `json:"level"`
+	Level    Level     `json:"level"`
 	TenantID string    `json:"tenant_id,omitempty"`
 	Message  string    `json:"message"`
 }

@@ -96,14 +96,23 @@ var (
 	ErrNeedsUpgrade = errors.New("the database was written by an older version of tenantsync")
 	// ErrNewerSchema means the file was written by a newer tenantsync.
 	ErrNewerSchema = errors.New("database was written by a newer version of tenantsync")
-	// ErrNotFound means the record does not exist.
-	ErrNotFound = errors.New("not found")
+	// ErrNotFound means the record does not exist. It reports NotFound()
+	// true: the contract store/secrets and core/auth rely on to tell
+	// "nothing stored" from a failure, without importing this package.
+	ErrNotFound error = notFound("not found")
 	// ErrDamaged means the file is not a readable tenantsync database: its
 	// pages are damaged (a disk error, a copy cut short) or it is another
 	// program's file. Open changes nothing in it, and a transaction that
 	// meets a damaged page is rolled back.
 	ErrDamaged = errors.New("the database file is damaged or is not a tenantsync database")
 )
+
+// notFound is the type of the "nothing stored" errors: a string, so that
+// errors.Is compares it by value.
+type notFound string
+
+func (e notFound) Error() string  { return string(e) }
+func (e notFound) NotFound() bool { return true }
 
 // DBFile is the database's file name inside the data directory.
 const DBFile = "tenantsync.db"

@@ -590,7 +590,7 @@ func TestRunsNewestFirst(t *testing.T) {
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx *Tx) error {
 		for i, conn := range []string{"a", "b", "a", "a"} {
-			if err := tx.PutRun(&SyncRun{ConnectionID: conn, Trigger: strconv.Itoa(i)}); err != nil {
+			if err := tx.PutRun(&SyncRun{ConnectionID: conn, Trigger: Trigger(strconv.Itoa(i))}); err != nil {
 				return err
 			}
 		}

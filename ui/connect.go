@@ -451,7 +451,7 @@ func (v *connectView) showPreflight(c store.Connection, checks []connections.Che
 		var b strings.Builder
 		fmt.Fprintf(&b, "Readable: %s\n", worksText(ch))
 		for _, f := range ch.Findings {
-			fmt.Fprintf(&b, "\n%s: %s", strings.ToUpper(f.Severity), f.Message)
+			fmt.Fprintf(&b, "\n%s: %s", strings.ToUpper(string(f.Severity)), f.Message)
 			if f.Fix != "" {
 				fmt.Fprintf(&b, "\nFix: %s\n", f.Fix)
 			}

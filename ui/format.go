@@ -111,7 +111,7 @@ var schedules = []struct {
 	{"Every day", 24 * time.Hour},
 }
 
-func statusDot(status string) string {
+func statusDot(status store.Status) string {
 	switch status {
 	case store.StatusOK:
 		return "●"
@@ -127,7 +127,7 @@ func statusDot(status string) string {
 	return "○"
 }
 
-func statusImportance(status string) widget.Importance {
+func statusImportance(status store.Status) widget.Importance {
 	switch status {
 	case store.StatusOK:
 		return widget.SuccessImportance
@@ -153,7 +153,7 @@ func statusLine(c store.Connection) string {
 	case c.LastSync.IsZero():
 		return "never synced"
 	}
-	return c.Status + " · " + ago(c.LastSync) + " · next " + until(c.NextSync)
+	return string(c.Status) + " · " + ago(c.LastSync) + " · next " + until(c.NextSync)
 }
 
 func phaseText(phase string) string {
@@ -327,7 +327,7 @@ func showFindings(l *widget.Label, fs []store.Finding, more string) {
 	}
 	l.SetText(text)
 	l.Importance = widget.WarningImportance
-	if fd.Severity == "error" {
+	if fd.Severity == store.SeverityError {
 		l.Importance = widget.DangerImportance
 	}
 }

@@ -169,7 +169,7 @@ func (v *integrationsView) card(c store.Connection, tenants []store.Tenant) fyne
 			problems++
 		}
 	}
-	status := widget.NewLabelWithStyle(statusDot(c.Status)+" "+firstUpper(c.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	status := widget.NewLabelWithStyle(statusDot(c.Status)+" "+firstUpper(string(c.Status)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	status.Importance = statusImportance(c.Status)
 	if c.Paused {
 		status.SetText(statusDot(store.StatusPaused) + " Paused")

@@ -81,7 +81,7 @@ func (v *logsView) buildUI() fyne.CanvasObject {
 }
 
 func runTitle(r store.SyncRun) string {
-	t := r.Start.Local().Format("Mon 2 Jan 15:04") + " · " + r.Trigger
+	t := r.Start.Local().Format("Mon 2 Jan 15:04") + " · " + string(r.Trigger)
 	if r.DryRun {
 		t += " (dry run)"
 	}
@@ -183,7 +183,7 @@ func (v *logsView) showRun() {
 	}
 	summary := widget.NewLabel(fmt.Sprintf("%s · %s · took %s\n%s · %d requests, %d retried",
 		runTitle(r), r.Status, dur, countsText(r.Totals), r.Totals.Requests, r.Totals.Retries))
-	status := widget.NewLabelWithStyle(statusDot(r.Status)+" "+firstUpper(r.Status), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	status := widget.NewLabelWithStyle(statusDot(r.Status)+" "+firstUpper(string(r.Status)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	status.Importance = statusImportance(r.Status)
 
 	states := v.states
@@ -228,7 +228,7 @@ func (v *logsView) showRun() {
 	var log strings.Builder
 	for _, e := range r.Log {
 		if e.Level != "info" {
-			fmt.Fprintf(&log, "%s %s %s\n", e.At.Local().Format("15:04:05"), strings.ToUpper(e.Level), e.Message)
+			fmt.Fprintf(&log, "%s %s %s\n", e.At.Local().Format("15:04:05"), strings.ToUpper(string(e.Level)), e.Message)
 		}
 	}
 	top := container.NewVBox(status, summary)
@@ -263,7 +263,7 @@ func tenantReport(t store.TenantResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n%s\n%d requests, %d retried, %d errors\n", t.DisplayName, t.Status, countsText(t.Counts), t.Counts.Requests, t.Counts.Retries, t.Counts.Errors)
 	for _, f := range t.Findings {
-		fmt.Fprintf(&b, "\n%s: %s\n", strings.ToUpper(f.Severity), f.Message)
+		fmt.Fprintf(&b, "\n%s: %s\n", strings.ToUpper(string(f.Severity)), f.Message)
 		if f.Fix != "" {
 			fmt.Fprintf(&b, "Fix: %s\n", f.Fix)
 		}

@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -262,7 +261,7 @@ func (c benchConfig) start(opt m365sim.Options) (*env, error) {
 	}
 	kc := secrets.NewKeychain("syncbench")
 	info := sim.Info()
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), demo.Network(ctx, sim))
 	mgr.SetInFlight(c.inFlight)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -88,7 +88,7 @@ func openWindow(ctx context.Context, dataDir string, logger *slog.Logger) error 
 		}
 		engines.onStop(func() { s.Close() })
 		kc := secrets.NewKeychain("")
-		vault := secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) })
+		vault := secrets.NewVault(kc, s)
 		mgr := connections.NewManager(s, kc, vault, net)
 		core = engines.start(s, mgr, false)
 	}

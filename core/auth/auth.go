@@ -26,6 +26,9 @@ import (
 )
 
 // Sealer keeps the token cache encrypted; *secrets.Vault is one.
+//
+// Open's error when name is not stored reports NotFound() true (as
+// secrets.ErrNotFound does): the session then starts with an empty cache.
 type Sealer interface {
 	Seal(ctx context.Context, name string, plaintext []byte) error
 	Open(ctx context.Context, name string) ([]byte, error)
@@ -41,8 +44,6 @@ type Config struct {
 	// OpenURL shows the sign-in page to the technician (the system browser);
 	// demo mode and tests pass a function that plays the browser.
 	OpenURL func(url string) error
-	// NotFound recognizes the Vault's "nothing stored" error.
-	NotFound func(error) bool
 	// Cloud names the resources tokens are for; its hosts come from Conn.
 	Cloud Cloud
 }
@@ -96,7 +97,7 @@ func NewSession(cfg Config) (*Session, error) {
 		opts = append(opts, confidential.WithHTTPClient(cfg.HTTP))
 	}
 	if cfg.Vault != nil {
-		s.cache = &sealedCache{vault: cfg.Vault, name: CacheBlobName(c.ID), notFound: cfg.NotFound}
+		s.cache = &sealedCache{vault: cfg.Vault, name: CacheBlobName(c.ID)}
 		opts = append(opts, confidential.WithCache(s.cache))
 	}
 	s.cca, err = confidential.New("https://"+host+"/"+c.TenantID, c.ClientID, cred, opts...)

@@ -16,9 +16,8 @@ import (
 // Export only remembers that the cache changed; flush marshals and seals it
 // once per sign-in or sync instead of once per tenant token.
 type sealedCache struct {
-	vault    Sealer
-	name     string
-	notFound func(error) bool
+	vault Sealer
+	name  string
 
 	mu     sync.Mutex
 	loaded bool
@@ -37,7 +36,7 @@ func (c *sealedCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.
 		if err := u.Unmarshal(data); err != nil {
 			return err
 		}
-	case c.notFound != nil && c.notFound(err):
+	case isNotFound(err):
 	default:
 		return err
 	}
@@ -73,4 +72,11 @@ func (c *sealedCache) flush(ctx context.Context) error {
 		return errors.Join(errors.New("save sign-in"), err)
 	}
 	return nil
+}
+
+// isNotFound reports whether the Sealer said nothing is stored: its error
+// reports NotFound() true (the contract of Sealer.Open).
+func isNotFound(err error) bool {
+	var nf interface{ NotFound() bool }
+	return errors.As(err, &nf) && nf.NotFound()
 }

@@ -210,7 +210,7 @@ func isNetwork(err error) bool {
 func Finding(err error, dataType string) store.Finding {
 	var ae *Error
 	if !errors.As(Classify(err), &ae) {
-		return store.Finding{Severity: "error", Code: "error", Message: err.Error(), DataType: dataType}
+		return store.Finding{Severity: store.SeverityError, Code: "error", Message: err.Error(), DataType: dataType}
 	}
-	return store.Finding{Severity: "error", Code: ae.Code, Message: ae.Error(), Fix: ae.Fix, DataType: dataType}
+	return store.Finding{Severity: store.SeverityError, Code: ae.Code, Message: ae.Error(), Fix: ae.Fix, DataType: dataType}
 }

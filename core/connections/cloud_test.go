@@ -6,13 +6,14 @@ import (
 
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/core/testkit"
 )
 
 // TestConnectionNamesItsCloud: a form naming a national cloud makes a
 // connection with that cloud's hosts; an unknown cloud is refused and
 // nothing is saved.
 func TestConnectionNamesItsCloud(t *testing.T) {
-	e := newEnv(t, startSim(t, m365sim.Options{Seed: 13, Tenants: 1, CleanTenants: true, DisableThrottling: true}))
+	e := newEnv(t, testkit.Sim(t, m365sim.Options{Seed: 13, Tenants: 1, CleanTenants: true, DisableThrottling: true}))
 	ctx := context.Background()
 	f := e.gdapForm()
 	f.Cloud = auth.CloudUSGov

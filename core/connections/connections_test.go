@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/graph"
 	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
 	"github.com/tenantsync/tenantsync/store/secrets"
 )
@@ -23,6 +23,7 @@ import (
 // env is a data directory with a store, a keychain and a vault, wired to a
 // running simulated cloud.
 type env struct {
+	t     testing.TB
 	dir   string
 	store *store.Store
 	kc    *secrets.Keychain
@@ -30,23 +31,10 @@ type env struct {
 	mgr   *connections.Manager
 }
 
-func startSim(t testing.TB, opt m365sim.Options) *m365sim.Server {
-	t.Helper()
-	opt.Dir = t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := m365sim.Start(ctx, opt)
-	if err != nil {
-		cancel()
-		t.Fatalf("start sim: %v", err)
-	}
-	t.Cleanup(func() { cancel(); srv.Close() })
-	return srv
-}
-
 func newEnv(t testing.TB, sim *m365sim.Server) *env {
 	t.Helper()
 	secrets.MockInit()
-	e := &env{dir: t.TempDir(), sim: sim, kc: secrets.NewKeychain("tenantsync-test")}
+	e := &env{t: t, dir: t.TempDir(), sim: sim, kc: secrets.NewKeychain("tenantsync-test")}
 	e.open(t)
 	return e
 }
@@ -60,7 +48,7 @@ func (e *env) open(t testing.TB) {
 	}
 	t.Cleanup(func() { s.Close() })
 	e.store = s
-	vault := secrets.NewVault(e.kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) })
+	vault := secrets.NewVault(e.kc, s)
 	e.mgr = connections.NewManager(s, e.kc, vault, demo.Network(context.Background(), e.sim))
 }
 
@@ -81,11 +69,11 @@ func (e *env) signedInGDAP(t testing.TB) store.Connection {
 func (e *env) gdapForm() connections.Form {
 	info := e.sim.Info()
 	return connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: info.PartnerTenantID, ClientID: info.ClientID,
-		Secret: info.ClientSecret, RedirectPort: freePort()}
+		Secret: info.ClientSecret, RedirectPort: testkit.FreePort(e.t)}
 }
 
 func TestGDAPSignInReachesEveryCustomer(t *testing.T) {
-	sim := startSim(t, m365sim.Options{Seed: 11, Tenants: 50, UsersPerTenant: 20, CleanTenants: true, DisableThrottling: true})
+	sim := testkit.Sim(t, m365sim.Options{Seed: 11, Tenants: 50, UsersPerTenant: 20, CleanTenants: true, DisableThrottling: true})
 	e := newEnv(t, sim)
 	ctx := context.Background()
 	conn, err := e.mgr.Create(ctx, e.gdapForm())
@@ -234,7 +222,7 @@ func TestFindingsNameTenantAndFix(t *testing.T) {
 		5: {ConcealedNames: true},
 		6: {NoGrants: true},
 	}
-	sim := startSim(t, m365sim.Options{Seed: 12, Tenants: 8, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, TenantFlags: flags})
+	sim := testkit.Sim(t, m365sim.Options{Seed: 12, Tenants: 8, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, TenantFlags: flags})
 	e := newEnv(t, sim)
 	ctx := context.Background()
 	conn := e.signedInGDAP(t)
@@ -304,7 +292,7 @@ func findCode(fs []store.Finding, code string) (store.Finding, bool) {
 }
 
 func TestSecretProblems(t *testing.T) {
-	sim := startSim(t, m365sim.Options{Seed: 13, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
+	sim := testkit.Sim(t, m365sim.Options{Seed: 13, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
 	e := newEnv(t, sim)
 	ctx := context.Background()
 	f := e.gdapForm()
@@ -372,7 +360,7 @@ func TestFormValidation(t *testing.T) {
 	}
 	defer s.Close()
 	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, nil), connections.Network{})
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), connections.Network{})
 	bad := good
 	bad.ClientID = "nope"
 	if _, err := mgr.Create(context.Background(), bad); err == nil {
@@ -383,21 +371,11 @@ func TestFormValidation(t *testing.T) {
 	}
 }
 
-// freePort returns a loopback port nobody listens on right now.
-func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // TestEditAndDisconnect: editing credentials keeps or replaces the secret;
 // disconnecting removes secret, sign-in and synced records and says what
 // remains on Microsoft's side.
 func TestEditAndDisconnect(t *testing.T) {
-	sim := startSim(t, m365sim.Options{Seed: 14, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
+	sim := testkit.Sim(t, m365sim.Options{Seed: 14, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
 	e := newEnv(t, sim)
 	ctx := context.Background()
 	conn := e.signedInGDAP(t)
@@ -447,7 +425,7 @@ func TestPermissionMissingAndThrottled(t *testing.T) {
 			perms = append(perms, p)
 		}
 	}
-	sim := startSim(t, m365sim.Options{Seed: 15, Tenants: 3, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true, Permissions: perms})
+	sim := testkit.Sim(t, m365sim.Options{Seed: 15, Tenants: 3, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true, Permissions: perms})
 	e := newEnv(t, sim)
 	ctx := context.Background()
 	conn := e.signedInGDAP(t)
@@ -467,7 +445,7 @@ func TestPermissionMissingAndThrottled(t *testing.T) {
 
 	// Every Graph answer a 429: the SDK retries, honouring Retry-After, then
 	// the read fails with a throttling finding.
-	hot := startSim(t, m365sim.Options{Seed: 16, Tenants: 1, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true,
+	hot := testkit.Sim(t, m365sim.Options{Seed: 16, Tenants: 1, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true,
 		Rate429: 1, RetryAfterMin: 10 * time.Millisecond, RetryAfterMax: 20 * time.Millisecond})
 	he := newEnv(t, hot)
 	f := he.gdapForm()
@@ -500,7 +478,7 @@ func TestPermissionMissingAndThrottled(t *testing.T) {
 // The manager keeps a connection's MSAL session between runs, but never
 // past a change of credentials: a new secret is used at once.
 func TestNewSecretIsUsedAtOnce(t *testing.T) {
-	sim := startSim(t, m365sim.Options{Seed: 17, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true,
+	sim := testkit.Sim(t, m365sim.Options{Seed: 17, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true,
 		TokenLifetime: time.Minute}) // MSAL refreshes tokens that expire within 5 minutes: every check asks anew
 	e := newEnv(t, sim)
 	ctx := context.Background()

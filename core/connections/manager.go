@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/graph"
 	"github.com/tenantsync/tenantsync/store"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // Keychain holds small secrets; *secrets.Keychain is one.
@@ -189,7 +187,6 @@ func (m *Manager) Session(c store.Connection) (*auth.Session, error) {
 	}
 	sess, err := auth.NewSession(auth.Config{
 		Conn: c, Secret: secret, HTTP: m.net.HTTP, Vault: m.vault, OpenURL: m.net.OpenURL, Cloud: m.cloudOf(c),
-		NotFound: func(err error) bool { return errors.Is(err, secrets.ErrNotFound) },
 	})
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -14,7 +15,7 @@ import (
 // (target: under 100 MB). Users are handed on one at a time and dropped, as
 // the sync's streaming read does before it commits.
 func BenchmarkReadLargeTenant(b *testing.B) {
-	sim := startSim(b, m365sim.Options{Seed: 51, Tenants: 1, TenantSizes: []int{20000}, CleanTenants: true, DisableThrottling: true})
+	sim := testkit.Sim(b, m365sim.Options{Seed: 51, Tenants: 1, TenantSizes: []int{20000}, CleanTenants: true, DisableThrottling: true})
 	e := newEnv(b, sim)
 	ctx := context.Background()
 	f := e.gdapForm()

@@ -104,19 +104,19 @@ func relationshipFindings(t store.Tenant, now time.Time) (allowed map[string]boo
 	allowed = map[string]bool{}
 	r := t.Relationship
 	if r == nil {
-		findings = append(findings, store.Finding{Severity: "error", Code: graph.CodeGDAPMissing,
+		findings = append(findings, store.Finding{Severity: store.SeverityError, Code: graph.CodeGDAPMissing,
 			Message: "There is no GDAP relationship with this customer.",
 			Fix:     "In Partner Center create a GDAP relationship with Global Reader (or Directory Readers, Reports Reader and Intune Administrator), have the customer approve it, and assign it to the service account's security group."})
 		return allowed, findings
 	}
 	if r.Status != "active" || (!r.End.IsZero() && r.End.Before(now)) {
-		findings = append(findings, store.Finding{Severity: "error", Code: graph.CodeGDAPExpired,
+		findings = append(findings, store.Finding{Severity: store.SeverityError, Code: graph.CodeGDAPExpired,
 			Message: fmt.Sprintf("The GDAP relationship is %s (ended %s).", orDefault(r.Status, "not active"), r.End.Format("2 Jan 2006")),
 			Fix:     "In Partner Center request a new GDAP relationship and have the customer approve it; enable auto-extend so it does not lapse again."})
 		return allowed, findings
 	}
 	if !r.End.IsZero() && r.End.Sub(now) < expiringWithin {
-		findings = append(findings, store.Finding{Severity: "warning", Code: graph.CodeGDAPExpiring,
+		findings = append(findings, store.Finding{Severity: store.SeverityWarning, Code: graph.CodeGDAPExpiring,
 			Message: fmt.Sprintf("The GDAP relationship ends on %s.", r.End.Format("2 Jan 2006")),
 			Fix:     "Extend it in Partner Center (or turn on auto-extend) before it ends, or syncing this customer stops."})
 	}
@@ -132,7 +132,7 @@ func relationshipFindings(t store.Tenant, now time.Time) (allowed map[string]boo
 		}
 	}
 	if len(missing) > 0 {
-		findings = append(findings, store.Finding{Severity: "warning", Code: graph.CodeGDAPRoles,
+		findings = append(findings, store.Finding{Severity: store.SeverityWarning, Code: graph.CodeGDAPRoles,
 			Message: fmt.Sprintf("The GDAP relationship's roles do not cover: %s.", strings.Join(missing, ", ")),
 			Fix:     "Add Global Reader to the relationship (or Directory Readers, Reports Reader and Intune Administrator) and assign it to the service account's security group."})
 	}
@@ -262,7 +262,7 @@ func (m *Manager) checkTenant(ctx context.Context, c store.Connection, sess *aut
 				continue
 			}
 			if len(p.Unlocks) == 0 {
-				ch.Findings = append(ch.Findings, store.Finding{Severity: "warning", Code: graph.CodePermissionMissing,
+				ch.Findings = append(ch.Findings, store.Finding{Severity: store.SeverityWarning, Code: graph.CodePermissionMissing,
 					Message: fmt.Sprintf("The app's token for this tenant lacks %s: tenantsync cannot read %s.", p.Name, p.Why),
 					Fix:     fmt.Sprintf("Add the Microsoft Graph permission %s to the app registration, then grant admin consent again in this tenant.", p.Name)})
 				continue
@@ -270,14 +270,14 @@ func (m *Manager) checkTenant(ctx context.Context, c store.Connection, sess *aut
 			for _, dt := range p.Unlocks {
 				allowed[dt] = false
 			}
-			ch.Findings = append(ch.Findings, store.Finding{Severity: "error", Code: graph.CodePermissionMissing, DataType: p.Unlocks[0],
+			ch.Findings = append(ch.Findings, store.Finding{Severity: store.SeverityError, Code: graph.CodePermissionMissing, DataType: p.Unlocks[0],
 				Message: fmt.Sprintf("The app's token for this tenant lacks %s, so %s will not sync.", p.Name, strings.Join(p.Unlocks, " and ")),
 				Fix:     fmt.Sprintf("Add the Microsoft Graph permission %s to the app registration (application and delegated), then grant admin consent again in this tenant.", p.Name)})
 		}
 	}
 	cl, err := m.GraphClient(c, sess, t.TenantID, stats)
 	if err != nil {
-		ch.Findings = append(ch.Findings, store.Finding{Severity: "error", Code: "error", Message: err.Error()})
+		ch.Findings = append(ch.Findings, store.Finding{Severity: store.SeverityError, Code: "error", Message: err.Error()})
 		return ch
 	}
 	probe := func(dataType string, fn func() error) {
@@ -287,7 +287,7 @@ func (m *Manager) checkTenant(ctx context.Context, c store.Connection, sess *aut
 		if err := fn(); err != nil {
 			f := graph.Finding(err, dataType)
 			ch.Findings = append(ch.Findings, f)
-			ch.Works[dataType] = f.Severity == "warning" && f.Code == graph.CodeConcealedNames
+			ch.Works[dataType] = f.Severity == store.SeverityWarning && f.Code == graph.CodeConcealedNames
 			return
 		}
 		ch.Works[dataType] = true
@@ -321,7 +321,7 @@ func (m *Manager) checkTenant(ctx context.Context, c store.Connection, sess *aut
 
 // ConcealedFinding explains concealed names in usage reports.
 func ConcealedFinding() store.Finding {
-	return store.Finding{Severity: "warning", Code: graph.CodeConcealedNames, DataType: graph.DataMailboxes,
+	return store.Finding{Severity: store.SeverityWarning, Code: graph.CodeConcealedNames, DataType: graph.DataMailboxes,
 		Message: "This tenant hides user names in usage reports, so mailbox usage cannot be matched to contacts.",
 		Fix:     "In the Microsoft 365 admin center open Settings > Org settings > Services > Reports and clear \"Display concealed user, group, and site names in all reports\"."}
 }

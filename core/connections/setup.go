@@ -274,7 +274,9 @@ func (m *Manager) Setup(ctx context.Context, opt SetupOptions) (SetupResult, err
 		return res, &SetupError{StepServiceSignIn, err, "Sign in with the account that is in your GDAP security groups (not the administrator), then run setup again: it keeps what was made."}
 	}
 	res.Account = acc
-	res.Connection, _ = m.Connection(ctx, conn.ID)
+	if res.Connection, err = m.Connection(ctx, conn.ID); err != nil {
+		return res, &SetupError{StepServiceSignIn, err, "Run setup again: it keeps what was made."}
+	}
 	report(StepServiceSignIn, true, "Signed in as %s.", acc.Username)
 	return res, nil
 }

@@ -256,7 +256,7 @@ func Finding(err error, dataType string) store.Finding {
 	if errors.As(err, &ae) {
 		return auth.Finding(err, dataType)
 	}
-	f := store.Finding{Severity: "error", DataType: dataType, Code: "error", Message: err.Error()}
+	f := store.Finding{Severity: store.SeverityError, DataType: dataType, Code: "error", Message: err.Error()}
 	var ge *Error
 	if !errors.As(err, &ge) {
 		return auth.Finding(err, dataType) // network errors read as "cannot reach Microsoft"

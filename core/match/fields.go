@@ -35,20 +35,11 @@ func UserFields(u *store.DirectoryUser) Fields {
 		f.PrimaryEmail = strings.TrimSpace(u.UPN)
 	}
 	seen := []string{strings.ToLower(f.PrimaryEmail)}
-	add := func(e string) {
-		e = strings.TrimSpace(e)
+	for _, e := range rawAliases(u) {
 		if e != "" && indexOf(seen, strings.ToLower(e)) < 0 {
 			seen = append(seen, strings.ToLower(e))
 			f.OtherEmails = append(f.OtherEmails, e)
 		}
-	}
-	for _, p := range u.ProxyAddresses {
-		if a, ok := smtpAddress(p); ok {
-			add(a)
-		}
-	}
-	for _, e := range u.OtherMails {
-		add(e)
 	}
 	return f
 }

@@ -267,24 +267,33 @@ func containsInt(s []int, v int) bool {
 	return false
 }
 
-// userAliases returns the user's e-mail addresses, lowercased and
-// deduplicated: mail, the smtp proxy addresses (primary "SMTP:" and
-// secondary "smtp:"; x500:, sip: and the like are not e-mail), other mails.
-func userAliases(u *store.DirectoryUser) []string {
-	var out []string
-	add := func(e string) {
-		if e = normEmail(e); e != "" && indexOf(out, e) < 0 {
-			out = append(out, e)
-		}
-	}
-	add(u.Mail)
+// rawAliases is the one alias rule: the user's e-mail addresses as
+// Microsoft gives them, trimmed, in order: mail, the smtp proxy addresses
+// (primary "SMTP:" and secondary "smtp:"; x500:, sip: and the like are not
+// e-mail), other mails. Matching (userAliases) and the contact's other
+// e-mails (UserFields) both read it.
+func rawAliases(u *store.DirectoryUser) []string {
+	out := make([]string, 0, 1+len(u.ProxyAddresses)+len(u.OtherMails))
+	out = append(out, strings.TrimSpace(u.Mail))
 	for _, p := range u.ProxyAddresses {
 		if a, ok := smtpAddress(p); ok {
-			add(a)
+			out = append(out, a)
 		}
 	}
 	for _, e := range u.OtherMails {
-		add(e)
+		out = append(out, strings.TrimSpace(e))
+	}
+	return out
+}
+
+// userAliases returns the user's e-mail addresses (rawAliases) lowercased,
+// deduplicated, without what is not an address.
+func userAliases(u *store.DirectoryUser) []string {
+	var out []string
+	for _, e := range rawAliases(u) {
+		if e = normEmail(e); e != "" && indexOf(out, e) < 0 {
+			out = append(out, e)
+		}
 	}
 	return out
 }

@@ -53,9 +53,9 @@ type Engine struct {
 	events hub
 
 	mu      sync.Mutex
-	running map[string]*runHandle // connection -> its run
-	pending map[string]string     // connection -> trigger, queued behind a running run
-	wake    chan struct{}         // 1-buffered: the schedule loop re-plans
+	running map[string]*runHandle    // connection -> its run
+	pending map[string]store.Trigger // connection -> trigger, queued behind a running run
+	wake    chan struct{}            // 1-buffered: the schedule loop re-plans
 	runWG   sync.WaitGroup
 }
 
@@ -70,7 +70,7 @@ func New(s *store.Store, mgr *connections.Manager, opt Options) *Engine {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Engine{store: s, mgr: mgr, opt: opt, running: map[string]*runHandle{}, pending: map[string]string{}, wake: make(chan struct{}, 1)}
+	return &Engine{store: s, mgr: mgr, opt: opt, running: map[string]*runHandle{}, pending: map[string]store.Trigger{}, wake: make(chan struct{}, 1)}
 }
 
 func (e *Engine) now() time.Time { return e.opt.Now().UTC() }
@@ -84,7 +84,7 @@ var ErrBusy = errors.New("a sync of this connection is already running")
 
 // Sync runs one sync of a connection now and waits for it: for the CLI and
 // tests. dryRun computes what would change and writes nothing.
-func (e *Engine) Sync(ctx context.Context, connID, trigger string, dryRun bool) (store.SyncRun, error) {
+func (e *Engine) Sync(ctx context.Context, connID string, trigger store.Trigger, dryRun bool) (store.SyncRun, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if !dryRun {
@@ -161,14 +161,11 @@ func (e *Engine) SetPaused(ctx context.Context, connID string, paused bool) erro
 		}
 		c.Paused = paused
 		if paused {
-			c.Status, c.NextSync = store.StatusPaused, time.Time{}
+			c.Status = store.StatusPaused
 		} else {
 			c.Status = statusAfterResume(c)
-			c.NextSync = e.now()
-			if c.Schedule > 0 && !c.LastSync.IsZero() {
-				c.NextSync = c.LastSync.Add(c.Schedule)
-			}
 		}
+		c.NextSync = nextSync(c, e.now())
 		return tx.PutConnection(&c)
 	})
 	if err != nil {
@@ -182,7 +179,7 @@ func (e *Engine) SetPaused(ctx context.Context, connID string, paused bool) erro
 	return nil
 }
 
-func statusAfterResume(c store.Connection) string {
+func statusAfterResume(c store.Connection) store.Status {
 	if c.LastRunID == 0 {
 		return store.StatusNeverSynced
 	}
@@ -200,13 +197,7 @@ func (e *Engine) SetSchedule(ctx context.Context, connID string, every time.Dura
 			return err
 		}
 		c.Schedule = every
-		c.NextSync = time.Time{}
-		if every > 0 && !c.Paused {
-			c.NextSync = e.now()
-			if !c.LastSync.IsZero() {
-				c.NextSync = c.LastSync.Add(every)
-			}
-		}
+		c.NextSync = nextSync(c, e.now())
 		return tx.PutConnection(&c)
 	})
 	if err == nil {
@@ -231,12 +222,17 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer timer.Stop()
 	defer e.runWG.Wait()
 	for {
-		next := e.startDue(ctx)
-		if !next.IsZero() {
-			timer.Reset(max(time.Until(next), 0))
-		} else {
-			timer.Reset(time.Hour)
+		next, err := e.startDue(ctx)
+		if err != nil {
+			e.opt.Logger.Error("could not read the connections to schedule; trying again in a minute", "err", err)
+			next = e.now().Add(time.Minute)
 		}
+		if next.IsZero() {
+			// Nothing scheduled: a trigger (SyncNow, a new schedule)
+			// pokes the loop; look again in an hour all the same.
+			next = e.now().Add(time.Hour)
+		}
+		timer.Reset(max(next.Sub(e.now()), 0))
 		select {
 		case <-ctx.Done():
 			e.mu.Lock()
@@ -258,15 +254,15 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // startDue starts every queued or due connection that is not running and
-// returns when the next scheduled sync is due.
-func (e *Engine) startDue(ctx context.Context) time.Time {
+// returns when the next scheduled sync is due (zero: none is).
+func (e *Engine) startDue(ctx context.Context) (time.Time, error) {
 	var conns []store.Connection
 	if err := e.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		conns, err = tx.Connections()
 		return err
 	}); err != nil {
-		return time.Time{}
+		return time.Time{}, err
 	}
 	now := e.now()
 	var next time.Time
@@ -290,10 +286,36 @@ func (e *Engine) startDue(ctx context.Context) time.Time {
 		}
 		e.start(ctx, c.ID, trigger)
 	}
-	return next
+	return next, nil
 }
 
-func (e *Engine) start(ctx context.Context, connID, trigger string) {
+// failureBackoff is how soon a connection whose run failed is tried again;
+// it doubles with every failure in a row, up to the schedule.
+const failureBackoff = time.Minute
+
+// nextSync is when connection c syncs next, the one place that decides it:
+// never without a schedule or while paused; now when it never synced;
+// after a failed run, with the back-off (1, 2, 4 … minutes, at most the
+// schedule) from the failed run's end; otherwise a schedule after the
+// last good sync. A time in the past means due now: a computer that slept
+// through several hours syncs once when it wakes.
+func nextSync(c store.Connection, now time.Time) time.Time {
+	switch {
+	case c.Schedule <= 0 || c.Paused:
+		return time.Time{}
+	case c.Failures > 0 && !c.LastAttempt.IsZero():
+		wait := c.Schedule
+		if c.Failures <= 20 {
+			wait = min(failureBackoff<<(c.Failures-1), c.Schedule)
+		}
+		return c.LastAttempt.Add(wait)
+	case c.LastSync.IsZero():
+		return now
+	}
+	return c.LastSync.Add(c.Schedule)
+}
+
+func (e *Engine) start(ctx context.Context, connID string, trigger store.Trigger) {
 	runCtx, cancel := context.WithCancel(ctx)
 	e.mu.Lock()
 	delete(e.pending, connID)
@@ -308,13 +330,13 @@ func (e *Engine) start(ctx context.Context, connID, trigger string) {
 			e.release(connID, h)
 		}()
 		if _, err := e.syncConnection(runCtx, connID, trigger, false, h); err != nil {
-			e.opt.Logger.Warn("sync", "connection", connID, "err", err)
+			e.opt.Logger.Warn("scheduled sync failed", "connection", connID, "trigger", trigger, "err", err)
 		}
 	}()
 }
 
-func (e *Engine) setStatus(ctx context.Context, connID, status, detail string) {
-	_ = e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+func (e *Engine) setStatus(ctx context.Context, connID string, status store.Status, detail string) {
+	err := e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		c, err := tx.Connection(connID)
 		if err != nil {
 			return err
@@ -325,6 +347,11 @@ func (e *Engine) setStatus(ctx context.Context, connID, status, detail string) {
 		c.Status, c.StatusDetail = status, detail
 		return tx.PutConnection(&c)
 	})
+	if err != nil {
+		// The event still tells the views; the saved status catches up
+		// when the run ends.
+		e.opt.Logger.Error("could not save a connection's status", "connection", connID, "status", status, "err", err)
+	}
 	e.events.publish(Event{Kind: StatusChanged, ConnectionID: connID, Status: status})
 }
 
@@ -356,45 +383,45 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
-		status, detail = "cancelled", "the sync was cancelled; tenants already saved are kept"
-		rs.logf("warning", "", "%s", detail)
+		status, detail = store.StatusCancelled, "the sync was cancelled; tenants already saved are kept"
+		rs.logf(store.LevelWarning, "", "%s", detail)
 	case runErr != nil:
 		f := graph.Finding(runErr, "")
 		status, detail = store.StatusError, f.Message
-		rs.logf("error", "", "%s %s", f.Message, f.Fix)
+		rs.logf(store.LevelError, "", "%s %s", f.Message, f.Fix)
 	case errorsN > 0 || warnings > 0:
 		status = store.StatusWarning
 		detail = fmt.Sprintf("%d tenant(s) with errors, %d with warnings", errorsN, warnings)
 	}
 	run.Status = status
-	if runErr == nil && !rs.dryRun && rs.conn.RetiringSecretKeyID != "" && status != "cancelled" {
+	if runErr == nil && !rs.dryRun && rs.conn.RetiringSecretKeyID != "" && status != store.StatusCancelled {
 		switch removed, err := e.mgr.RetireSecret(context.WithoutCancel(ctx), rs.conn.ID); {
 		case err != nil:
-			rs.logf("warning", "", "the old client secret is still on the app registration: %v", err)
+			rs.logf(store.LevelWarning, "", "the old client secret is still on the app registration: %v", err)
 		case removed:
-			rs.logf("info", "", "removed the old client secret: the new one works")
+			rs.logf(store.LevelInfo, "", "removed the old client secret: the new one works")
 		}
 	}
-	if runErr == nil && !rs.dryRun && status != "cancelled" && rs.conn.Mode != store.ModeDemo {
+	if runErr == nil && !rs.dryRun && status != store.StatusCancelled && rs.conn.Mode != store.ModeDemo {
 		// A good run is the moment for the daily backup (the demo's data
 		// is rebuilt on every start: nothing to keep).
 		switch taken, err := e.store.BackupDaily(context.WithoutCancel(ctx)); {
 		case err != nil:
-			rs.logf("warning", "", "the daily backup failed: %v", err)
+			rs.logf(store.LevelWarning, "", "the daily backup failed: %v", err)
 		case taken:
-			rs.logf("info", "", "took the daily backup of the database")
+			rs.logf(store.LevelInfo, "", "took the daily backup of the database")
 		}
 	}
-	rs.logf("info", "", "finished in %s: %d created, %d updated, %d unchanged, %d flagged, %d requests",
+	rs.logf(store.LevelInfo, "", "finished in %s: %d created, %d updated, %d unchanged, %d flagged, %d requests",
 		run.End.Sub(run.Start).Round(time.Millisecond), run.Totals.Created, run.Totals.Updated, run.Totals.Unchanged, run.Totals.Flagged, run.Totals.Requests)
 	if rs.sess != nil {
 		if err := rs.sess.Flush(context.WithoutCancel(ctx)); err != nil {
-			rs.logf("warning", "", "could not save the sign-in: %v", err)
+			rs.logf(store.LevelWarning, "", "could not save the sign-in: %v", err)
 		}
 	}
 	if !rs.dryRun {
 		connStatus := status
-		if status == "cancelled" {
+		if status == store.StatusCancelled {
 			connStatus = store.StatusWarning
 		}
 		err := e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
@@ -407,16 +434,16 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 			}
 			c.LastRunID, c.LastRunCounts = run.ID, run.Totals
 			c.Status, c.StatusDetail = connStatus, detail
-			if runErr == nil || status == "cancelled" {
-				c.LastSync = run.End
+			c.LastAttempt = run.End
+			if runErr == nil || status == store.StatusCancelled {
+				c.LastSync, c.Failures = run.End, 0
+			} else {
+				c.Failures++
 			}
 			if c.Paused {
 				c.Status = store.StatusPaused
 			}
-			c.NextSync = time.Time{}
-			if c.Schedule > 0 && !c.Paused {
-				c.NextSync = run.End.Add(c.Schedule)
-			}
+			c.NextSync = nextSync(c, run.End)
 			return tx.PutConnection(&c)
 		})
 		if err != nil {
@@ -430,7 +457,7 @@ func (rs *runState) finish(ctx context.Context, runErr error) (store.SyncRun, er
 	r := *run
 	e.events.publish(Event{Kind: RunFinished, ConnectionID: run.ConnectionID, RunID: run.ID, Run: &r, TenantsDone: rs.done, TenantsTotal: rs.total})
 	if e.opt.Notify != nil && !rs.dryRun {
-		e.opt.Notify("tenantsync: sync "+status, fmt.Sprintf("%s: %d tenants, %d created, %d updated, %d flagged", rs.conn.Name, len(run.Tenants), run.Totals.Created, run.Totals.Updated, run.Totals.Flagged))
+		e.opt.Notify("tenantsync: sync "+string(status), fmt.Sprintf("%s: %d tenants, %d created, %d updated, %d flagged", rs.conn.Name, len(run.Tenants), run.Totals.Created, run.Totals.Updated, run.Totals.Flagged))
 	}
 	return *run, runErr
 }
@@ -470,13 +497,7 @@ func (e *Engine) SaveSettings(ctx context.Context, connID string, s store.SyncSe
 			return err
 		}
 		c.Settings, c.Schedule = s, every
-		c.NextSync = time.Time{}
-		if every > 0 && !c.Paused {
-			c.NextSync = e.now()
-			if !c.LastSync.IsZero() {
-				c.NextSync = c.LastSync.Add(every)
-			}
-		}
+		c.NextSync = nextSync(c, e.now())
 		return tx.PutConnection(&c)
 	})
 	if err != nil {

@@ -49,12 +49,15 @@ type Event struct {
 	TenantsTotal int
 	Result       *store.TenantResult // TenantDone
 	Run          *store.SyncRun      // RunFinished
-	Status       string              // StatusChanged: the connection's status
+	Status       store.Status        // StatusChanged: the connection's status
 }
 
-// hub fans events out to subscribers. Publishing never blocks the engine: a
-// subscriber that falls behind loses progress events, never RunFinished,
-// StatusChanged or DataChanged, which wait for room.
+// hub fans events out to subscribers. Publishing never blocks the engine:
+// a subscriber that falls behind loses progress events (RunStarted,
+// TenantProgress, TenantDone), never a final one (RunFinished,
+// StatusChanged and the others): to make room for one, the progress events
+// waiting in its buffer are dropped, the final ones kept in order. Only a
+// subscriber with a whole buffer of final events unread loses the oldest.
 type hub struct {
 	mu   sync.Mutex
 	subs map[chan Event]struct{}
@@ -83,26 +86,51 @@ func (h *hub) publish(ev Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
-		if ev.Kind == TenantProgress || ev.Kind == TenantDone || ev.Kind == RunStarted {
-			select {
-			case ch <- ev:
-			default:
-			}
+		select {
+		case ch <- ev:
 			continue
+		default:
 		}
+		if ev.progress() {
+			continue // a final event will say where things ended
+		}
+		makeRoom(ch)
 		select {
 		case ch <- ev:
 		default:
-			// Make room: drop the oldest event, which is progress that the
-			// final event supersedes.
-			select {
-			case <-ch:
-			default:
-			}
-			select {
-			case ch <- ev:
-			default:
-			}
 		}
+	}
+}
+
+// progress reports whether a later event supersedes ev.
+func (ev Event) progress() bool {
+	return ev.Kind == TenantProgress || ev.Kind == TenantDone || ev.Kind == RunStarted
+}
+
+// makeRoom takes the events waiting in a full ch and puts back the final
+// ones, in order, without the progress ones; with none of those, it drops
+// the oldest. Only publish sends on ch, under the hub's lock, so nothing
+// is sent meanwhile; the subscriber may read some, which is fine.
+func makeRoom(ch chan Event) {
+	var kept []Event
+	dropped := false
+	for {
+		select {
+		case ev := <-ch:
+			if ev.progress() {
+				dropped = true
+				continue
+			}
+			kept = append(kept, ev)
+			continue
+		default:
+		}
+		break
+	}
+	if !dropped && len(kept) > 0 {
+		kept = kept[1:]
+	}
+	for _, ev := range kept {
+		ch <- ev // room: fewer than we took
 	}
 }

@@ -4,7 +4,6 @@ package syncer_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,10 +15,9 @@ import (
 
 	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/connections"
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // fileSizeEnv makes the sync child limit the size of the files it writes
@@ -40,22 +38,16 @@ func limitFileSize(bytes string) error {
 // run, which fails naming the local cause, never "Cannot reach Microsoft";
 // no tenant is counted as saved that was not, and the database opens.
 func TestFullDiskStopsTheRun(t *testing.T) {
-	secrets.MockInit()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 5, Tenants: 12, UsersPerTenant: 60, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	sim := testkit.Sim(t, m365sim.Options{Seed: 5, Tenants: 12, UsersPerTenant: 60, CleanTenants: true, DisableThrottling: true})
 	info := sim.Info()
 	dbPath := filepath.Join(t.TempDir(), store.DBFile)
 	s, err := store.Open(dbPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
+	mgr := testkit.Manager(t, ctx, s, sim, connections.Network{})
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Apps", Mode: store.ModeApp, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: 8400})
 	if err != nil {

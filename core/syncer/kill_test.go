@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"math/rand"
 	"net/http"
@@ -18,9 +17,9 @@ import (
 	"testing"
 
 	"github.com/tenantsync/tenantsync/core/connections"
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
+	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
 	"github.com/tenantsync/tenantsync/store/secrets"
 )
@@ -52,7 +51,7 @@ func runChild() int {
 	defer s.Close()
 	ca, _ := os.ReadFile(os.Getenv("TENANTSYNC_TEST_CA"))
 	net := childNetwork(ca)
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), net)
+	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s), net)
 	eng := syncer.New(s, mgr, syncer.Options{Tenants: 4})
 	events, stop := eng.Subscribe()
 	defer stop()
@@ -83,24 +82,16 @@ func runChild() int {
 // one whole snapshot: its mirror equals the cloud as it was at some round,
 // and its contacts agree with its mirror.
 func TestKillDuringSync(t *testing.T) {
-	secrets.MockInit()
-	opt := m365sim.Options{Seed: 31, Tenants: 12, UsersPerTenant: 40, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim, err := m365sim.Start(ctx, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	sim := testkit.Sim(t, m365sim.Options{Seed: 31, Tenants: 12, UsersPerTenant: 40, CleanTenants: true, DisableThrottling: true})
 	info := sim.Info()
 	dbPath := filepath.Join(t.TempDir(), store.DBFile)
 	s, err := store.Open(dbPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, nil), connections.Network{
-		Cloud: demo.Cloud(info)})
+	mgr := testkit.Manager(t, ctx, s, sim, connections.Network{})
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Apps", Mode: store.ModeApp, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: 8400})
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/permissions"
 	"github.com/tenantsync/tenantsync/core/syncer"
+	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // The manual path: a technician registers the app by hand, as the connect
@@ -27,17 +27,13 @@ import (
 // returned, not fatal.
 func manualFixture(t *testing.T, opt m365sim.Options, spec func(port int) m365sim.AppSpec) (*fixture, error) {
 	t.Helper()
-	secrets.MockInit()
-	opt.Dir, opt.FreshPartner, opt.CleanTenants, opt.DisableThrottling = t.TempDir(), true, true, true
+	opt.FreshPartner, opt.CleanTenants, opt.DisableThrottling = true, true, true
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	sim, err := m365sim.Start(ctx, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	s, mgr := openManager(t, ctx, sim)
-	port := freePort(t)
+	sim := testkit.Sim(t, opt)
+	s := testkit.Store(t)
+	mgr := testkit.Manager(t, ctx, s, sim, connections.Network{})
+	port := testkit.FreePort(t)
 	app := sim.Control().RegisterApp(spec(port))
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: sim.Info().PartnerTenantID,
 		ClientID: app.ClientID, Secret: app.Secret, RedirectPort: port})

@@ -2,18 +2,15 @@ package syncer_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
+	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // panicking panics on a request about one tenant, in the goroutine that
@@ -34,34 +31,16 @@ func (p panicking) RoundTrip(r *http.Request) (*http.Response, error) {
 // tenant with an internal-error finding; the others sync and the program
 // goes on.
 func TestPanicFailsOnlyItsTenant(t *testing.T) {
-	secrets.MockInit()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim, err := m365sim.Start(ctx, m365sim.Options{Seed: 9, Tenants: 4, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	sim := testkit.Sim(t, m365sim.Options{Seed: 9, Tenants: 4, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true})
 	bad := strings.ToLower(sim.Customers()[1].ID)
-	s, err := store.Open(filepath.Join(t.TempDir(), store.DBFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := testkit.Store(t)
 	n := demo.Network(ctx, sim)
 	n.Transport = panicking{next: n.Transport, tenant: bad}
 	n.HTTP = &http.Client{Transport: n.Transport}
-	kc := secrets.NewKeychain("tenantsync-test")
-	mgr := connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), n)
-	info := sim.Info()
-	conn, err := mgr.Create(ctx, connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: info.PartnerTenantID,
-		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: freePort(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mgr.SignIn(ctx, conn.ID); err != nil {
-		t.Fatal(err)
-	}
+	mgr := testkit.Manager(t, ctx, s, sim, n)
+	conn := testkit.GDAP(t, ctx, mgr, sim)
 	// Sequential: the tenant's first request, which fetches its token, is
 	// made by the tenant's own goroutine.
 	run, err := syncer.New(s, mgr, syncer.Options{Sequential: true}).Sync(ctx, conn.ID, store.TriggerManual, false)

@@ -51,7 +51,7 @@ type runState struct {
 
 // syncConnection runs one sync of a connection and returns its log.
 // h, when set, is the run's entry among the running ones.
-func (e *Engine) syncConnection(ctx context.Context, connID, trigger string, dryRun bool, h *runHandle) (store.SyncRun, error) {
+func (e *Engine) syncConnection(ctx context.Context, connID string, trigger store.Trigger, dryRun bool, h *runHandle) (store.SyncRun, error) {
 	conn, err := e.mgr.Connection(ctx, connID)
 	if err != nil {
 		return store.SyncRun{}, err
@@ -69,7 +69,7 @@ func (e *Engine) syncConnection(ctx context.Context, connID, trigger string, dry
 	return rs.finish(ctx, err)
 }
 
-func (rs *runState) logf(level, tenantID, format string, args ...any) {
+func (rs *runState) logf(level store.Level, tenantID, format string, args ...any) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	rs.run.Log = append(rs.run.Log, store.LogEntry{At: rs.e.now(), Level: level, TenantID: tenantID, Message: fmt.Sprintf(format, args...)})
@@ -99,13 +99,13 @@ func (rs *runState) execute(ctx context.Context) error {
 	if orgsErr != nil {
 		return orgsErr
 	}
-	rs.logf("info", "", "listed %d customer tenant(s) in %s", len(discovered), time.Since(began).Round(time.Millisecond))
+	rs.logf(store.LevelInfo, "", "listed %d customer tenant(s) in %s", len(discovered), time.Since(began).Round(time.Millisecond))
 	tenants, err := rs.plan(ctx, discovered)
 	if err != nil {
 		return err
 	}
 	rs.total = len(tenants)
-	rs.logf("info", "", "%d tenant(s) to sync", len(tenants))
+	rs.logf(store.LevelInfo, "", "%d tenant(s) to sync", len(tenants))
 	rs.e.events.publish(Event{Kind: RunStarted, ConnectionID: rs.conn.ID, RunID: rs.run.ID, TenantsTotal: rs.total})
 
 	results := make([]store.TenantResult, len(tenants))
@@ -170,7 +170,7 @@ feed:
 	}
 	var local *localStop
 	if errors.As(context.Cause(ctx), &local) {
-		rs.logf("error", "", "stopped the sync after %d of %d tenant(s): %v", rs.done, rs.total, local.err)
+		rs.logf(store.LevelError, "", "stopped the sync after %d of %d tenant(s): %v", rs.done, rs.total, local.err)
 		return local.err
 	}
 	return ctx.Err()
@@ -205,7 +205,7 @@ func (rs *runState) checkSecret(ctx context.Context) {
 	if now.Sub(rs.conn.SecretChecked) >= secretCheckEvery {
 		c, err := rs.e.mgr.RefreshSecretExpiry(ctx, rs.conn, rs.sess)
 		if err != nil {
-			rs.logf("warning", "", "could not read the client secret's end date: %v", err)
+			rs.logf(store.LevelWarning, "", "could not read the client secret's end date: %v", err)
 			return
 		}
 		rs.conn = c
@@ -218,14 +218,14 @@ func (rs *runState) checkSecret(ctx context.Context) {
 			return tx.PutConnection(&cur)
 		})
 		if err != nil {
-			rs.logf("warning", "", "could not save when the client secret was checked: %v", err)
+			rs.logf(store.LevelWarning, "", "could not save when the client secret was checked: %v", err)
 		}
 	}
 	level, text := connections.SecretWarning(rs.conn, now)
 	if level == connections.SecretOK {
 		return
 	}
-	rs.logf("warning", "", "%s", text)
+	rs.logf(store.LevelWarning, "", "%s", text)
 	if level <= rs.conn.SecretWarnedLevel {
 		return
 	}
@@ -241,7 +241,7 @@ func (rs *runState) checkSecret(ctx context.Context) {
 		return tx.PutConnection(&cur)
 	})
 	if err != nil {
-		rs.logf("warning", "", "could not save the secret warning: %v", err)
+		rs.logf(store.LevelWarning, "", "could not save the secret warning: %v", err)
 	}
 }
 
@@ -267,15 +267,15 @@ func (rs *runState) consentAndRetry(ctx context.Context, tenants []store.Tenant,
 	}
 	consented, err := rs.e.mgr.Consent(ctx, rs.conn.ID, need, nil)
 	if err != nil {
-		rs.logf("warning", "", "could not consent tenantsync into %d customer tenant(s): %v", len(need), err)
+		rs.logf(store.LevelWarning, "", "could not consent tenantsync into %d customer tenant(s): %v", len(need), err)
 		return
 	}
 	for _, c := range consented {
 		if c.Outcome == connections.ConsentFailed {
-			rs.logf("warning", c.TenantID, "consent through Partner Center failed: %v", c.Err)
+			rs.logf(store.LevelWarning, c.TenantID, "consent through Partner Center failed: %v", c.Err)
 			continue
 		}
-		rs.logf("info", c.TenantID, "%s: tenantsync %s through Partner Center", c.DisplayName, c.Outcome)
+		rs.logf(store.LevelInfo, c.TenantID, "%s: tenantsync %s through Partner Center", c.DisplayName, c.Outcome)
 		i := at[c.TenantID]
 		results[i] = rs.syncTenant(ctx, tenants[i])
 	}
@@ -371,26 +371,6 @@ func (rs *runState) plan(ctx context.Context, discovered []store.Tenant) ([]stor
 	return out, err
 }
 
-// tenantRead is what a sync read from one tenant.
-type tenantRead struct {
-	dir       graph.Directory
-	dirOK     bool
-	full      bool                  // users is the whole directory
-	users     []store.DirectoryUser // full read
-	changes   []graph.Change        // delta: changed users, possibly partial
-	removed   []string
-	deltaLink string
-	licenses  []store.License
-	licOK     bool
-	mailboxes []store.Mailbox
-	mbOK      bool
-	concealed bool
-	devices   []store.Device
-	devOK     bool
-	findings  []store.Finding
-	noP1      bool
-}
-
 func (rs *runState) progress(t store.Tenant, phase string) {
 	rs.mu.Lock()
 	done := rs.done
@@ -410,9 +390,9 @@ func (rs *runState) syncTenantSafely(ctx context.Context, t store.Tenant) (res s
 			rs.e.opt.Logger.Error("panic while syncing a tenant", "tenant", t.TenantID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			res = store.TenantResult{TenantID: t.TenantID, DisplayName: t.DisplayName, Status: store.StatusError}
 			res.Counts.Errors = 1
-			res.Findings = []store.Finding{{Severity: "error", Code: "internal", Message: fmt.Sprintf("tenantsync stopped syncing this tenant on an internal error (%v); what it had saved before stays as it was.", r),
+			res.Findings = []store.Finding{{Severity: store.SeverityError, Code: "internal", Message: fmt.Sprintf("tenantsync stopped syncing this tenant on an internal error (%v); what it had saved before stays as it was.", r),
 				Fix: "Sync again; if it keeps failing, send tenantsync.log (it holds the details) to tenantsync's developers."}}
-			rs.logf("error", t.TenantID, "%s: internal error: %v", t.DisplayName, r)
+			rs.logf(store.LevelError, t.TenantID, "%s: internal error: %v", t.DisplayName, r)
 		}
 	}()
 	return rs.syncTenant(ctx, t)
@@ -445,7 +425,7 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 		users               int
 		noP1                bool
 	}
-	_ = rs.e.store.View(ctx, func(tx *store.Tx) error {
+	err = rs.e.store.View(ctx, func(tx *store.Tx) error {
 		m, err := tx.Mirror(rs.conn.ID, t.TenantID)
 		if err != nil {
 			return err
@@ -454,6 +434,9 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 		mirror.users = m.UserCount()
 		return nil
 	})
+	if err != nil {
+		return rs.failed(ctx, t, res, fmt.Errorf("read what was saved of the tenant: %w", err), "")
+	}
 	for _, f := range t.Findings {
 		if f.Code == graph.CodeNoP1 {
 			mirror.noP1 = true
@@ -481,7 +464,7 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 		return rs.failed(ctx, t, res, err, "")
 	}
 	for _, f := range res.Findings {
-		if f.Severity == "error" {
+		if f.Severity == store.SeverityError {
 			res.Status = store.StatusError
 			res.Counts.Errors++
 		} else if res.Status == store.StatusOK {
@@ -511,7 +494,7 @@ func gdapBlockers(t store.Tenant) []store.Finding {
 	}
 	r := t.Relationship
 	if r != nil && r.Status != "" && r.Status != "active" && len(out) == 0 {
-		out = append(out, store.Finding{Severity: "error", Code: graph.CodeGDAPExpired,
+		out = append(out, store.Finding{Severity: store.SeverityError, Code: graph.CodeGDAPExpired,
 			Message: fmt.Sprintf("The GDAP relationship is %s.", r.Status),
 			Fix:     "In Partner Center request a new GDAP relationship and have the customer approve it; enable auto-extend so it does not lapse again."})
 	}
@@ -523,7 +506,7 @@ func gdapBlockers(t store.Tenant) []store.Finding {
 
 func (rs *runState) failed(ctx context.Context, t store.Tenant, res store.TenantResult, err error, dataType string) store.TenantResult {
 	if errors.Is(err, context.Canceled) {
-		res.Status = "cancelled"
+		res.Status = store.StatusCancelled
 		return res
 	}
 	f := graph.Finding(err, dataType)
@@ -533,7 +516,7 @@ func (rs *runState) failed(ctx context.Context, t store.Tenant, res store.Tenant
 	res.Findings = append(res.Findings, f)
 	res.Status = store.StatusError
 	res.Counts.Errors++
-	rs.logf("error", t.TenantID, "%s: %s", t.DisplayName, f.Message)
+	rs.logf(store.LevelError, t.TenantID, "%s: %s", t.DisplayName, f.Message)
 	rs.commitFindings(ctx, t, res.Findings)
 	return res
 }
@@ -543,7 +526,7 @@ func (rs *runState) commitFindings(ctx context.Context, t store.Tenant, fs []sto
 	if rs.dryRun {
 		return
 	}
-	_ = rs.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	err := rs.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		cur, err := tx.Tenant(rs.conn.ID, t.TenantID)
 		if err != nil {
 			cur = t
@@ -552,179 +535,9 @@ func (rs *runState) commitFindings(ctx context.Context, t store.Tenant, fs []sto
 		cur.Relationship = t.Relationship
 		return tx.PutTenant(&cur)
 	})
-}
-
-// read fetches a tenant's data types in parallel.
-func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, deltaLink string, fullAt, mailboxesAt time.Time, sizeHint int, noP1 bool) (*tenantRead, error) {
-	set := rs.conn.Settings
-	rd := &tenantRead{}
-	var mu sync.Mutex
-	note := func(err error, dataType string) {
-		mu.Lock()
-		rd.findings = append(rd.findings, graph.Finding(err, dataType))
-		mu.Unlock()
-	}
-	var wg sync.WaitGroup
-	var usersErr error
-	// A panic in a read goroutine is carried to the tenant's goroutine,
-	// where syncTenantSafely turns it into the tenant's failure.
-	var panicked any
-	goRead := func(fn func()) {
-		if rs.e.opt.Sequential {
-			fn()
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					mu.Lock()
-					panicked = fmt.Sprintf("%v\n%s", r, debug.Stack())
-					mu.Unlock()
-				}
-			}()
-			fn()
-		}()
-	}
-	wantUsers := set.Contacts || set.SignIns
-	wantLicenses := set.Licenses || set.Contacts
-	bundled := false
-	if wantUsers && deltaLink != "" && rs.e.now().Sub(fullAt) < fullReadEvery {
-		// Synced before: the delta and the small reads travel as one $batch.
-		b, err := cl.ReadBundle(ctx, deltaLink, graph.Want{Directory: true, Licenses: wantLicenses, Devices: set.Devices}, func(ch graph.Change) error {
-			if ch.Removed {
-				rd.removed = append(rd.removed, ch.User.ObjectID)
-			} else {
-				rd.changes = append(rd.changes, ch)
-			}
-			return nil
-		})
-		switch {
-		case err == nil:
-			bundled = true
-			rd.deltaLink = b.DeltaLink
-			if b.DirectoryErr != nil {
-				note(b.DirectoryErr, graph.DataDirectory)
-			} else {
-				rd.dir, rd.dirOK = b.Directory, true
-			}
-			if wantLicenses {
-				if b.LicensesErr != nil {
-					note(b.LicensesErr, graph.DataLicenses)
-				} else {
-					rd.licenses, rd.licOK = b.Licenses, true
-				}
-			}
-			if set.Devices {
-				if b.DevicesErr != nil {
-					note(b.DevicesErr, graph.DataDevices)
-				} else {
-					rd.devices, rd.devOK = b.Devices, true
-				}
-			}
-		case errors.Is(err, graph.ErrDeltaExpired):
-			rs.logf("info", t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
-			rd.changes, rd.removed, deltaLink = nil, nil, ""
-		default:
-			return nil, err
-		}
-	}
-	if !bundled {
-		goRead(func() {
-			d, err := cl.Organization(ctx)
-			if err != nil {
-				note(err, graph.DataDirectory)
-				return
-			}
-			rd.dir, rd.dirOK = d, true
-		})
-		if wantUsers {
-			goRead(func() {
-				usersErr = rs.readUsers(ctx, cl, t, rd, deltaLink, fullAt, sizeHint, noP1 || !set.SignIns, note)
-			})
-		}
-		if wantLicenses {
-			goRead(func() {
-				l, err := cl.Licenses(ctx)
-				if err != nil {
-					note(err, graph.DataLicenses)
-					return
-				}
-				rd.licenses, rd.licOK = l, true
-			})
-		}
-		if set.Devices {
-			goRead(func() {
-				var devs []store.Device
-				err := cl.Devices(ctx, func(d store.Device) error { devs = append(devs, d); return nil })
-				if err != nil {
-					note(err, graph.DataDevices)
-					return
-				}
-				rd.devices, rd.devOK = devs, true
-			})
-		}
-	}
-	if set.Mailboxes && rs.e.now().Sub(mailboxesAt) >= mailboxesEvery {
-		goRead(func() {
-			m, concealed, err := cl.Mailboxes(ctx)
-			if err != nil {
-				note(err, graph.DataMailboxes)
-				return
-			}
-			rd.mailboxes, rd.concealed, rd.mbOK = m, concealed, true
-			if concealed {
-				mu.Lock()
-				rd.findings = append(rd.findings, connections.ConcealedFinding())
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if panicked != nil {
-		panic(panicked)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if usersErr != nil {
-		return nil, usersErr
-	}
-	return rd, nil
-}
-
-// readUsers reads the delta since the saved link, or every user when there
-// is none, it expired, or the last full read is a day old.
-// sizeHint is the tenant's user count at the last sync (0: unknown).
-func (rs *runState) readUsers(ctx context.Context, cl *graph.Client, t store.Tenant, rd *tenantRead, deltaLink string, fullAt time.Time, sizeHint int, skipSignIns bool, note func(error, string)) error {
-	if deltaLink != "" && rs.e.now().Sub(fullAt) < fullReadEvery {
-		next, err := cl.Delta(ctx, deltaLink, func(ch graph.Change) error {
-			if ch.Removed {
-				rd.removed = append(rd.removed, ch.User.ObjectID)
-			} else {
-				rd.changes = append(rd.changes, ch)
-			}
-			return nil
-		})
-		if err == nil {
-			rd.deltaLink = next
-			return nil
-		}
-		if !errors.Is(err, graph.ErrDeltaExpired) {
-			return err
-		}
-		rs.logf("info", t.TenantID, "%s: the saved delta link expired; reading all users", t.DisplayName)
-		rd.changes, rd.removed = nil, nil
-	}
-	all, err := cl.AllUsers(ctx, !skipSignIns, sizeHint)
 	if err != nil {
-		return err
+		// The run's log keeps the findings; the tenant's page shows the
+		// last saved ones until the next sync.
+		rs.e.opt.Logger.Error("could not save a failed tenant's findings", "connection", rs.conn.ID, "run", rs.run.ID, "tenant", t.TenantID, "err", err)
 	}
-	if all.SignInsErr != nil {
-		note(all.SignInsErr, graph.DataSignIns)
-		rd.noP1 = true
-	}
-	rd.full, rd.users, rd.deltaLink = true, all.Users, all.DeltaLink
-	return nil
 }

@@ -2,21 +2,17 @@ package syncer_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tenantsync/tenantsync/core/connections"
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
+	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
-	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // fixture is a data directory wired to a running simulated cloud, with a
@@ -33,48 +29,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, opt m365sim.Options) *fixture {
 	t.Helper()
-	secrets.MockInit()
-	opt.Dir = t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	sim, err := m365sim.Start(ctx, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	s, mgr := openManager(t, ctx, sim)
-	info := sim.Info()
-	conn, err := mgr.Create(ctx, connections.Form{Name: "Partner", Mode: store.ModeGDAP, TenantID: info.PartnerTenantID,
-		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: freePort(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mgr.SignIn(ctx, conn.ID); err != nil {
-		t.Fatal(err)
-	}
+	sim := testkit.Sim(t, opt)
+	s := testkit.Store(t)
+	mgr := testkit.Manager(t, ctx, s, sim, connections.Network{})
+	conn := testkit.GDAP(t, ctx, mgr, sim)
 	return &fixture{t: t, sim: sim, store: s, mgr: mgr, engine: syncer.New(s, mgr, syncer.Options{}), conn: conn, ctx: ctx}
-}
-
-// openManager opens a store in a temp dir and a connections manager that
-// reaches sim, with the keychain mocked.
-func openManager(t *testing.T, ctx context.Context, sim *m365sim.Server) (*store.Store, *connections.Manager) {
-	t.Helper()
-	s, err := store.Open(filepath.Join(t.TempDir(), store.DBFile), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	kc := secrets.NewKeychain("tenantsync-test")
-	return s, connections.NewManager(s, kc, secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) }), demo.Network(ctx, sim))
-}
-
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func (f *fixture) sync() store.SyncRun {

@@ -35,11 +35,11 @@ func TestRealSecretService(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	ctx := context.Background()
-	v := NewVault(kc, s, isNotFound)
+	v := NewVault(kc, s)
 	if err := v.Seal(ctx, "msal-cache", []byte("real-keychain-token-cache")); err != nil {
 		t.Fatal(err)
 	}
-	plain, err := NewVault(kc, s, isNotFound).Open(ctx, "msal-cache")
+	plain, err := NewVault(kc, s).Open(ctx, "msal-cache")
 	if err != nil || string(plain) != "real-keychain-token-cache" {
 		t.Fatalf("Open = %q, %v", plain, err)
 	}

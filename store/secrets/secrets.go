@@ -30,8 +30,9 @@ const Service = "tenantsync"
 const MaxItemBytes = 2048
 
 var (
-	// ErrNotFound means the keychain has no such item, or no such blob exists.
-	ErrNotFound = errors.New("secret not found")
+	// ErrNotFound means the keychain has no such item, or no such blob
+	// exists. It reports NotFound() true (see IsNotFound).
+	ErrNotFound error = notFound("secret not found")
 	// ErrUnavailable means no OS keychain could be reached.
 	ErrUnavailable = errors.New("no OS keychain is reachable")
 	// ErrTooLarge means a secret is too large for a keychain item.
@@ -146,11 +147,28 @@ func Hint() string {
 }
 
 // BlobStore keeps opaque bytes by name; store.Store is one.
+//
+// Blob's error when name is not stored reports NotFound() true (IsNotFound);
+// store.Store's does.
 type BlobStore interface {
 	PutBlob(ctx context.Context, name string, data []byte) error
 	Blob(ctx context.Context, name string) ([]byte, error)
 	DeleteBlob(ctx context.Context, name string) error
 }
+
+// IsNotFound reports whether err says that nothing is stored: an error in
+// its chain has a NotFound() method that reports true. Keychain, Vault and
+// BlobStore implementations keep to that contract, so no caller has to say
+// how to recognise their "not found".
+func IsNotFound(err error) bool {
+	var nf interface{ NotFound() bool }
+	return errors.As(err, &nf) && nf.NotFound()
+}
+
+type notFound string
+
+func (e notFound) Error() string  { return string(e) }
+func (e notFound) NotFound() bool { return true }
 
 // dataKeyItem is the keychain item holding the vault's data key.
 const dataKeyItem = "data-key"
@@ -164,7 +182,6 @@ const sealVersion = 1
 type Vault struct {
 	keychain *Keychain
 	blobs    BlobStore
-	notFound func(error) bool
 
 	mu  sync.Mutex
 	key []byte
@@ -172,8 +189,8 @@ type Vault struct {
 
 // NewVault returns a vault. isNotFound recognizes the blob store's "no such
 // blob" error.
-func NewVault(kc *Keychain, blobs BlobStore, isNotFound func(error) bool) *Vault {
-	return &Vault{keychain: kc, blobs: blobs, notFound: isNotFound}
+func NewVault(kc *Keychain, blobs BlobStore) *Vault {
+	return &Vault{keychain: kc, blobs: blobs}
 }
 
 // Seal encrypts plaintext and stores it as the blob name.
@@ -198,7 +215,7 @@ func (v *Vault) Seal(ctx context.Context, name string, plaintext []byte) error {
 func (v *Vault) Open(ctx context.Context, name string) ([]byte, error) {
 	sealed, err := v.blobs.Blob(ctx, name)
 	if err != nil {
-		if v.notFound != nil && v.notFound(err) {
+		if IsNotFound(err) {
 			return nil, ErrNotFound
 		}
 		return nil, fmt.Errorf("open %s: %w", name, err)

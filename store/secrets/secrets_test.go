@@ -14,8 +14,6 @@ import (
 	"github.com/tenantsync/tenantsync/store"
 )
 
-func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
-
 func openStore(t *testing.T, dir string) *store.Store {
 	t.Helper()
 	s, err := store.Open(filepath.Join(dir, store.DBFile), store.Options{})
@@ -69,7 +67,7 @@ func TestVaultKeepsOnlyCiphertextOnDisk(t *testing.T) {
 	s := openStore(t, dir)
 	ctx := context.Background()
 	secret := []byte("token-cache-" + strings.Repeat("ABCDEFGH", 2000)) // ~16 KB: far above any keychain limit
-	v := NewVault(NewKeychain("tenantsync-test"), s, isNotFound)
+	v := NewVault(NewKeychain("tenantsync-test"), s)
 	if _, err := v.Open(ctx, "msal-cache"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Open before Seal = %v, want ErrNotFound", err)
 	}
@@ -81,7 +79,7 @@ func TestVaultKeepsOnlyCiphertextOnDisk(t *testing.T) {
 		t.Fatalf("Open = %d bytes, %v; want the sealed secret", len(got), err)
 	}
 	// A fresh vault (a restart) reads the key back from the keychain.
-	again, err := NewVault(NewKeychain("tenantsync-test"), s, isNotFound).Open(ctx, "msal-cache")
+	again, err := NewVault(NewKeychain("tenantsync-test"), s).Open(ctx, "msal-cache")
 	if err != nil || !bytes.Equal(again, secret) {
 		t.Fatalf("Open after restart = %v", err)
 	}

@@ -42,7 +42,7 @@ func openApp(env *Env, dataDirFlag string) (*app, error) {
 		return nil, err
 	}
 	kc := secrets.NewKeychain("")
-	vault := secrets.NewVault(kc, s, func(err error) bool { return errors.Is(err, store.ErrNotFound) })
+	vault := secrets.NewVault(kc, s)
 	mgr := connections.NewManager(s, kc, vault, net)
 	eng := syncer.New(s, mgr, syncer.Options{Logger: logger})
 	return &app{store: s, mgr: mgr, engine: eng, logger: logger, close: closeAll}, nil
@@ -134,7 +134,7 @@ func printProgress(w io.Writer, events <-chan syncer.Event) {
 				line += fmt.Sprintf(" (%d created, %d updated, %d flagged, %d leavers)", c.Created, c.Updated, c.Flagged, c.Leavers)
 			}
 			for _, f := range r.Findings {
-				line += "\n    " + f.Severity + ": " + f.Message
+				line += "\n    " + string(f.Severity) + ": " + f.Message
 			}
 			fmt.Fprintln(w, line)
 		case syncer.RunStarted:
@@ -174,7 +174,7 @@ func printSummary(w io.Writer, c store.Connection, run store.SyncRun) (failed in
 		}
 		fd := tr.Findings[0]
 		for _, f := range tr.Findings {
-			if f.Severity == "error" {
+			if f.Severity == store.SeverityError {
 				fd = f
 				break
 			}
@@ -186,7 +186,7 @@ func printSummary(w io.Writer, c store.Connection, run store.SyncRun) (failed in
 	}
 	// Tenants' errors are above; the log adds the run's own.
 	for _, l := range run.Log {
-		if l.Level == "error" && l.TenantID == "" {
+		if l.Level == store.LevelError && l.TenantID == "" {
 			fmt.Fprintf(w, "  error: %s\n", l.Message)
 		}
 	}
