@@ -15,7 +15,7 @@ APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxrandr-dev libxxf86
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test check vet unit test-keychain cross fmt-check tidy-check build binaries first-contact
+.PHONY: deps run test check vet unit test-keychain cross fmt-check tidy-check build binaries first-contact crash
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is not installed: get it from go.dev/dl (see README)"; exit 1; }
@@ -37,7 +37,7 @@ run: deps
 
 # Every test: formatting, a tidy go.mod, vet, unit and integration tests with
 # the race detector, the real keychain, and the Windows and macOS builds.
-test: deps fmt-check tidy-check vet unit test-keychain cross smoke first-contact
+test: deps fmt-check tidy-check vet unit test-keychain cross smoke first-contact crash
 
 fmt-check:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -95,3 +95,12 @@ binaries: deps
 # browser, the secret in a real Secret Service (see .ci/first-contact.sh).
 first-contact: binaries
 	LC_ALL=C.UTF-8 bash .ci/first-contact.sh out/tenantsync out/m365sim
+
+# Crashes and faults from the outside: the real binaries killed with
+# SIGKILL at random points of demo, import, sync (against m365sim) and
+# export, on a full disk (a small tmpfs, where user namespaces allow it),
+# and on database files with flipped bits or cut short; the database must
+# open or be restored, nothing may panic or be half-written (see
+# .ci/crash.sh). SEED=N replays a run's random choices; about 2 minutes.
+crash: binaries
+	LC_ALL=C.UTF-8 bash .ci/crash.sh out/tenantsync out/m365sim

@@ -15,11 +15,10 @@
 set -euo pipefail
 tenantsync=$(realpath "$1")
 m365sim=$(realpath "$2")
-here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-sim_pid=
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+	stop_sim
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -31,23 +30,10 @@ fail() {
 	exit 1
 }
 tenants=12
-"$m365sim" --fresh-partner --unconsented 5 --tenants "$tenants" --users 8 --clean --quiet --dir "$work" \
-	>"$work/ready.json" 2>"$work/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 300); do # the ready line, within 30 s
-	[ -s "$work/ready.json" ] && break
-	kill -0 "$sim_pid" 2>/dev/null || fail "m365sim exited before it was ready"
-	sleep 0.1
-done
-[ -s "$work/ready.json" ] || fail "m365sim printed no ready line in 30 s"
-field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$work/ready.json"; }
+start_sim --fresh-partner --unconsented 5 --tenants "$tenants" --users 8 --clean
 grep -q '"client_id"' "$work/ready.json" && fail "a fresh partner's ready line names a client id"
 
-export TENANTSYNC_CLOUD_FILE="$work/ready.json"
-SSL_CERT_FILE=$(field ca_pem)
-export SSL_CERT_FILE
-export BROWSER="$here/browser.sh"
-export BROWSER_LOG="$work/browser.log"
+use_sim
 export TENANTSYNC_DATA_DIR="$work/data"
 port=$(( 20000 + RANDOM % 20000 ))
 
@@ -60,7 +46,7 @@ run() { # run NAME ARGS...: tenantsync ARGS with output in NAME.out
 	timeout 120 "$tenantsync" "$@" >"$work/$name.out" 2>&1
 }
 session() {
-	echo test-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+	unlock_keyring
 	run setup setup --name Partner --port "$port" || fail "tenantsync setup failed"
 	grep -q "Signed in as $(field admin_account)" "$work/setup.out" || fail "setup did not sign the administrator in"
 	grep -q "Signed in as $(field service_account)" "$work/setup.out" || fail "setup did not sign the GDAP service account in"
@@ -76,7 +62,7 @@ session() {
 	grep -q "Everything was already set up; nothing was created." "$work/setup2.out" || fail "second setup created something"
 	cat "$work/status.out"
 }
-export -f session run fail field
+export -f session run fail field unlock_keyring
 export work tenantsync tenants port
 dbus-run-session -- bash -c session
 echo "first-contact: ok (setup, consent into $tenants customers, sync, status, setup again)"
