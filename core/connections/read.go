@@ -6,7 +6,7 @@ import (
 	"github.com/tenantsync/tenantsync/store"
 )
 
-// Connections returns every connection, ordered as the store keeps them.
+// Connections returns every connection, ordered by name.
 func (m *Manager) Connections(ctx context.Context) (conns []store.Connection, err error) {
 	err = m.store.View(ctx, func(tx *store.Tx) error { conns, err = tx.Connections(); return err })
 	return conns, err
