@@ -17,6 +17,9 @@ func (t *Tx) Connection(id string) (Connection, error) {
 	if err := getJSON(t.tx.Bucket(bucketConnections), []byte(id), &c); err != nil {
 		return c, fmt.Errorf("connection %s: %w", id, err)
 	}
+	if t.deadSyncs {
+		c.interrupt(t.now)
+	}
 	return c, nil
 }
 
@@ -27,6 +30,9 @@ func (t *Tx) Connections() ([]Connection, error) {
 		var c Connection
 		if err := json.Unmarshal(v, &c); err != nil {
 			return err
+		}
+		if t.deadSyncs {
+			c.interrupt(t.now)
 		}
 		out = append(out, c)
 		return nil
@@ -48,41 +54,60 @@ func (t *Tx) PutConnection(c *Connection) error {
 	return putJSON(t.tx.Bucket(bucketConnections), []byte(c.ID), c)
 }
 
-// markInterrupted turns what a dead process left "syncing" into
-// "interrupted": the connection (due again at once) and its unfinished
-// runs. The store is opened by one process at a time, so nothing found
-// syncing at open is still running.
+// markInterrupted turns what a dead process left "syncing" (or queued)
+// into "interrupted": the connections (due again at once) and their
+// unfinished runs. The store is opened by one process at a time, so nothing
+// found syncing at open is still running. Every connection's last runs are
+// looked at, whatever its status: a process killed between saving its run
+// and its connection's status leaves a run syncing under a connection that
+// is not.
 func (t *Tx) markInterrupted() error {
 	conns, err := t.Connections()
 	if err != nil {
 		return err
 	}
 	for _, c := range conns {
-		if c.Status != StatusSyncing {
-			continue
-		}
-		c.Status = StatusInterrupted
-		c.StatusDetail = "the last sync stopped before it finished (tenantsync was closed or crashed); it runs again"
-		c.NextSync = t.now
-		if err := t.PutConnection(&c); err != nil {
-			return err
+		if c.interrupt(t.now) {
+			if err := t.PutConnection(&c); err != nil {
+				return err
+			}
 		}
 		runs, err := t.Runs(c.ID, 3)
 		if err != nil {
 			return err
 		}
 		for _, r := range runs {
-			if r.Status != StatusSyncing {
-				continue
-			}
-			r.Status = StatusInterrupted
-			r.Log = append(r.Log, LogEntry{At: t.now, Level: LevelWarning, Message: "interrupted: tenantsync stopped before this run finished; tenants committed before that are kept"})
-			if err := t.PutRun(&r); err != nil {
-				return err
+			if r.interrupt(t.now) {
+				if err := t.PutRun(&r); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// interrupt makes a connection that a dead process left syncing or queued
+// interrupted and due at once; it reports whether it changed c.
+func (c *Connection) interrupt(now time.Time) bool {
+	if c.Status != StatusSyncing && c.Status != StatusQueued {
+		return false
+	}
+	c.Status = StatusInterrupted
+	c.StatusDetail = "the last sync stopped before it finished (tenantsync was closed or crashed); it runs again"
+	c.NextSync = now
+	return true
+}
+
+// interrupt makes a run that a dead process left syncing interrupted; it
+// reports whether it changed r.
+func (r *SyncRun) interrupt(now time.Time) bool {
+	if r.Status != StatusSyncing {
+		return false
+	}
+	r.Status = StatusInterrupted
+	r.Log = append(r.Log, LogEntry{At: now, Level: LevelWarning, Message: "interrupted: tenantsync stopped before this run finished; tenants committed before that are kept"})
+	return true
 }
 
 // DeleteConnection removes a connection with its tenants, decisions, mirrors
@@ -422,6 +447,9 @@ func (t *Tx) Run(id uint64) (SyncRun, error) {
 	if err := getJSON(t.tx.Bucket(bucketRuns), idKey(id), &r); err != nil {
 		return r, fmt.Errorf("sync run %d: %w", id, err)
 	}
+	if t.deadSyncs {
+		r.interrupt(t.now)
+	}
 	return r, nil
 }
 
@@ -432,6 +460,9 @@ func (t *Tx) Runs(connID string, limit int) ([]SyncRun, error) {
 		var r SyncRun
 		if err := json.Unmarshal(v, &r); err != nil {
 			return err
+		}
+		if t.deadSyncs {
+			r.interrupt(t.now)
 		}
 		out = append(out, r)
 		return nil

@@ -144,6 +144,10 @@ var ErrNoDatabase = errors.New("no tenantsync database here yet")
 type Store struct {
 	db   *bolt.DB
 	path string
+	// readOnly: opened with Options.ReadOnly. No process writes the file
+	// then, so what is "syncing" in it was left by a dead one and reads as
+	// interrupted (see Tx.deadSyncs).
+	readOnly bool
 
 	rowsMu sync.Mutex
 	rows   *rowIndex // lazily loaded; see row.go
@@ -196,7 +200,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, readOnly: opt.ReadOnly}
 	if err := s.prepare(opt.ReadOnly, steps, limit); err != nil {
 		s.Close()
 		return nil, err

@@ -702,51 +702,72 @@ func TestOpenZeroLengthFile(t *testing.T) {
 // connection and run "syncing"; the next open calls them interrupted and
 // makes the connection due again.
 func TestOpenMarksDeadSyncsInterrupted(t *testing.T) {
-	path := filepath.Join(t.TempDir(), DBFile)
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	var runID uint64
-	err = s.Update(ctx, func(tx *Tx) error {
-		c := Connection{ID: "c1", Name: "Partner", Status: StatusSyncing}
-		if err := tx.PutConnection(&c); err != nil {
-			return err
-		}
-		r := SyncRun{ConnectionID: "c1", Status: StatusSyncing, Start: time.Now()}
-		err := tx.PutRun(&r)
-		runID = r.ID
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close() // as kill -9 would leave it: nothing finished the run
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	err = s.View(ctx, func(tx *Tx) error {
-		c, err := tx.Connection("c1")
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		connStatus Status // what the dead process saved for the connection
+		readOnly   bool   // status and logs open read-only
+	}{
+		{"syncing, writing open", StatusSyncing, false},
+		{"syncing, read-only open", StatusSyncing, true},
+		// Killed between saving the run and the connection's status.
+		{"run saved, connection not yet", StatusOK, false},
+		{"run saved, connection not yet, read-only open", StatusOK, true},
+	} {
+		path := filepath.Join(t.TempDir(), DBFile)
+		s, err := Open(path, Options{})
 		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		var runID uint64
+		err = s.Update(ctx, func(tx *Tx) error {
+			c := Connection{ID: "c1", Name: "Partner", Status: tc.connStatus}
+			if err := tx.PutConnection(&c); err != nil {
+				return err
+			}
+			r := SyncRun{ConnectionID: "c1", Status: StatusSyncing, Start: time.Now()}
+			err := tx.PutRun(&r)
+			runID = r.ID
 			return err
-		}
-		if c.Status != StatusInterrupted || c.NextSync.IsZero() || c.NextSync.After(time.Now()) {
-			t.Errorf("connection after reopen: status %q next %v; want interrupted and due now", c.Status, c.NextSync)
-		}
-		r, err := tx.Run(runID)
+		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		if r.Status != StatusInterrupted {
-			t.Errorf("run after reopen: status %q, want interrupted", r.Status)
+		s.Close() // as kill -9 would leave it: nothing finished the run
+		before, _ := os.ReadFile(path)
+		s, err = Open(path, Options{ReadOnly: tc.readOnly})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		err = s.View(ctx, func(tx *Tx) error {
+			c, err := tx.Connection("c1")
+			if err != nil {
+				return err
+			}
+			if tc.connStatus == StatusSyncing && (c.Status != StatusInterrupted || c.NextSync.IsZero() || c.NextSync.After(time.Now())) {
+				t.Errorf("%s: connection after reopen: status %q next %v; want interrupted and due now", tc.name, c.Status, c.NextSync)
+			}
+			r, err := tx.Run(runID)
+			if err != nil {
+				return err
+			}
+			runs, err := tx.Runs("c1", 1)
+			if err != nil {
+				return err
+			}
+			if r.Status != StatusInterrupted || len(runs) != 1 || runs[0].Status != StatusInterrupted {
+				t.Errorf("%s: run after reopen: %q (in the list: %v), want interrupted", tc.name, r.Status, runs)
+			}
+			return nil
+		})
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := os.ReadFile(path); tc.readOnly && !bytes.Equal(before, after) {
+			t.Errorf("%s: the read-only open changed the file", tc.name)
+		}
 	}
 }
 

@@ -24,11 +24,15 @@ type Tx struct {
 	// unreadable, when set, hears of records that cannot be decoded, and
 	// Orgs and OrgContacts go on without them (see ViewSalvaging).
 	unreadable func(what string, err error)
+	// deadSyncs: connections and runs read as syncing or queued were left
+	// so by a dead process (a read-only open: nothing writes the file), and
+	// read as interrupted, as the next writing open will mark them.
+	deadSyncs bool
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.view(ctx, func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, now: time.Now().UTC()}) })
+	return s.view(ctx, func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, now: time.Now().UTC(), deadSyncs: s.readOnly}) })
 }
 
 // ViewSalvaging is View for getting data out of a damaged database (an
@@ -36,7 +40,7 @@ func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
 // that cannot be read, and tell unreadable about each one.
 func (s *Store) ViewSalvaging(ctx context.Context, unreadable func(what string, err error), fn func(tx *Tx) error) error {
 	return s.view(ctx, func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, now: time.Now().UTC(), unreadable: unreadable})
+		return fn(&Tx{tx: btx, now: time.Now().UTC(), unreadable: unreadable, deadSyncs: s.readOnly})
 	})
 }
 

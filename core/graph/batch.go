@@ -178,12 +178,25 @@ func itemError(resp msgraphcore.BatchResponse, codes map[string]int32, id, dataT
 	e := &Error{Status: int(status), DataType: dataType, Err: fmt.Errorf("batch item answered %d", status)}
 	if item := resp.GetResponseById(id); item != nil {
 		if body, ok := item.GetBody()["error"].(map[string]any); ok {
-			e.Code, _ = body["code"].(string)
-			e.Message, _ = body["message"].(string)
+			e.Code, e.Message = bodyString(body["code"]), bodyString(body["message"])
 		}
 	}
 	if status == 0 {
 		e.Err = errors.New("batch answer lacks this item")
 	}
 	return e
+}
+
+// bodyString reads a string of a $batch item's body, which the SDK's parse
+// nodes decode as *string.
+func bodyString(v any) string {
+	switch s := v.(type) {
+	case string:
+		return s
+	case *string:
+		if s != nil {
+			return *s
+		}
+	}
+	return ""
 }

@@ -214,8 +214,9 @@ func wrap(err error, dataType string) error {
 		return err
 	}
 	var ae *auth.Error
-	if errors.As(err, &ae) {
-		return err
+	var ge *Error
+	if errors.As(err, &ae) || errors.As(err, &ge) {
+		return err // classified already (a $batch item's error is one)
 	}
 	e := &Error{DataType: dataType, Err: err}
 	var oe *odataerrors.ODataError

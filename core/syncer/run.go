@@ -58,10 +58,23 @@ func (e *Engine) syncConnection(ctx context.Context, connID string, trigger stor
 	}
 	run := &store.SyncRun{ConnectionID: conn.ID, Trigger: trigger, DryRun: dryRun, Start: e.now(), Status: store.StatusSyncing}
 	if !dryRun {
-		if err := e.store.Update(ctx, func(tx *store.Tx) error { return tx.PutRun(run) }); err != nil {
+		// The run and the connection's status in one transaction: a
+		// process killed here leaves both syncing or neither.
+		err := e.store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.PutRun(run); err != nil {
+				return err
+			}
+			c, err := tx.Connection(conn.ID)
+			if err != nil {
+				return err
+			}
+			c.Status, c.StatusDetail = store.StatusSyncing, ""
+			return tx.PutConnection(&c)
+		})
+		if err != nil {
 			return store.SyncRun{}, err
 		}
-		e.setStatus(ctx, conn.ID, store.StatusSyncing, "")
+		e.events.publish(Event{Kind: StatusChanged, ConnectionID: conn.ID, Status: store.StatusSyncing})
 	}
 	rs := &runState{e: e, conn: conn, run: run, dryRun: dryRun, stats: &graph.Stats{}, started: time.Now(), handle: h}
 	e.events.publish(Event{Kind: RunStarted, ConnectionID: conn.ID, RunID: run.ID})

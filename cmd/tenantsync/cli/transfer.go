@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/tenantsync/tenantsync/core/docs"
+	"github.com/tenantsync/tenantsync/core/transfer"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -21,7 +21,7 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 	if code, ok := f.parse(args); !ok {
 		return code
 	}
-	enc, err := docs.ParseEncoding(*encName)
+	enc, err := transfer.ParseEncoding(*encName)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "tenantsync import: %v\n", err)
 		return ExitUsage
@@ -45,20 +45,20 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 		return fail(env, "%v", err)
 	}
 	defer func() { closeCheck() }()
-	do := func(s *store.Store, path string, dryRun bool) (docs.Result, error) {
-		return importFile(ctx, path, func(r io.Reader, opt docs.Options) (docs.Result, error) {
+	do := func(s *store.Store, path string, dryRun bool) (transfer.Result, error) {
+		return importFile(ctx, path, func(r io.Reader, opt transfer.Options) (transfer.Result, error) {
 			opt.SkipInvalid, opt.DryRun, opt.Encoding = *skip, dryRun, enc
 			if strings.EqualFold(filepath.Ext(path), ".json") {
-				return docs.ImportJSON(ctx, s, r, opt)
+				return transfer.ImportJSON(ctx, s, r, opt)
 			}
-			return docs.ImportCSV(ctx, s, r, opt)
+			return transfer.ImportCSV(ctx, s, r, opt)
 		})
 	}
 	cancelled := func() int {
 		fmt.Fprintln(env.Stderr, "tenantsync: import cancelled: nothing was imported")
 		return ExitRuntime
 	}
-	results := make([]docs.Result, f.NArg())
+	results := make([]transfer.Result, f.NArg())
 	failed := 0
 	for i, path := range f.Args() {
 		res, err := do(check, path, true)
@@ -69,7 +69,7 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return cancelled()
-		case errors.Is(err, docs.ErrInvalidRows):
+		case errors.Is(err, transfer.ErrInvalidRows):
 			fmt.Fprintf(env.Stderr, "tenantsync: %s: %d invalid row(s). Fix them, or add --skip-invalid to import the %d valid row(s).\n",
 				path, len(res.Problems), res.Rows-len(res.Problems))
 			failed++
@@ -151,7 +151,7 @@ func openImportCheck(dir string) (s *store.Store, existing bool, closeFn func(),
 	return s, false, func() { s.Close(); os.RemoveAll(scratch) }, nil
 }
 
-func printImported(env *Env, path, verb string, res docs.Result) {
+func printImported(env *Env, path, verb string, res transfer.Result) {
 	fmt.Fprintf(env.Stdout, "%s: %s %d contact(s) and %d organization(s)", path, verb, res.Contacts, res.Organizations)
 	if res.AlreadyPresent > 0 {
 		fmt.Fprintf(env.Stdout, "; %d already present", res.AlreadyPresent)
@@ -162,13 +162,13 @@ func printImported(env *Env, path, verb string, res docs.Result) {
 	fmt.Fprintln(env.Stdout)
 }
 
-func importFile(ctx context.Context, path string, fn func(io.Reader, docs.Options) (docs.Result, error)) (docs.Result, error) {
+func importFile(ctx context.Context, path string, fn func(io.Reader, transfer.Options) (transfer.Result, error)) (transfer.Result, error) {
 	file, err := os.Open(path)
 	if err != nil {
-		return docs.Result{}, err
+		return transfer.Result{}, err
 	}
 	defer file.Close()
-	return fn(file, docs.Options{File: filepath.Base(path)})
+	return fn(file, transfer.Options{File: filepath.Base(path)})
 }
 
 func runExport(ctx context.Context, env *Env, args []string) int {
@@ -179,7 +179,7 @@ func runExport(ctx context.Context, env *Env, args []string) int {
 		return code
 	}
 	kind := f.Arg(0)
-	if f.NArg() != 1 || (kind != docs.KindOrganizations && kind != docs.KindContacts && kind != "all") {
+	if f.NArg() != 1 || (kind != transfer.KindOrganizations && kind != transfer.KindContacts && kind != "all") {
 		fmt.Fprintln(env.Stderr, "tenantsync export: say what to export: organizations, contacts or all")
 		f.Usage()
 		return ExitUsage
@@ -204,9 +204,9 @@ func runExport(ctx context.Context, env *Env, args []string) int {
 	}
 	write := func(w io.Writer) error {
 		if *format == "json" {
-			return docs.ExportJSON(ctx, s, w, skip)
+			return transfer.ExportJSON(ctx, s, w, skip)
 		}
-		return docs.ExportCSV(ctx, s, w, kind, skip)
+		return transfer.ExportCSV(ctx, s, w, kind, skip)
 	}
 	defer func() {
 		if skipped > 0 {

@@ -1,4 +1,4 @@
-package docs
+package transfer
 
 import (
 	"context"

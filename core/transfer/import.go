@@ -1,7 +1,7 @@
-// Package docs imports and exports the technician's own documentation
+// Package transfer imports and exports the technician's own documentation
 // (organizations and contacts) as CSV and JSON, so an MSP can bring what it
 // already keeps in IT Glue or a spreadsheet and take it out again.
-package docs
+package transfer
 
 import (
 	"context"
