@@ -15,7 +15,14 @@ APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libx11-dev libxrandr-dev libxxf86
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test check vet unit test-keychain cross fmt-check tidy-check build binaries first-contact crash
+.PHONY: deps run test check vet unit test-keychain cross fmt-check tidy-check staticcheck build binaries first-contact crash
+
+# Go tools at pinned versions, built once by `go install` from the Go module
+# proxy into out/tools, without touching go.mod. Their directory names the Go
+# version: a tool built by an older Go cannot read a newer Go's packages.
+TOOLS               := out/tools/$(shell $(GO) env GOVERSION 2>/dev/null)
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK         := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is not installed: get it from go.dev/dl (see README)"; exit 1; }
@@ -35,9 +42,10 @@ build: deps
 run: deps
 	$(GO) run ./cmd/tenantsync
 
-# Every test: formatting, a tidy go.mod, vet, unit and integration tests with
-# the race detector, the real keychain, and the Windows and macOS builds.
-test: deps fmt-check tidy-check vet unit test-keychain cross smoke first-contact crash
+# Every test: formatting, a tidy go.mod, vet, staticcheck, unit and
+# integration tests with the race detector, the real keychain, and the
+# Windows and macOS builds.
+test: deps fmt-check tidy-check vet staticcheck unit test-keychain cross smoke first-contact crash
 
 fmt-check:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -50,6 +58,12 @@ tidy-check:
 
 vet:
 	$(GO) vet $(PKGS)
+
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: deps $(STATICCHECK)
+	$(STATICCHECK) $(PKGS)
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
