@@ -94,11 +94,17 @@ func (k *Keychain) Delete(item string) error {
 // mocked is set by MockInit: the keyring is in memory, nothing to reach.
 var mocked atomic.Bool
 
+// mockOnce makes MockInit replace the keychain once per process.
+var mockOnce sync.Once
+
 // MockInit replaces the OS keychain with an in-memory one for the whole
-// process (tests, benchmarks).
+// process (tests, benchmarks). Only the first call does: tests running in
+// parallel share one in-memory keychain and never wipe each other's items.
 func MockInit() {
-	keyring.MockInit()
-	mocked.Store(true)
+	mockOnce.Do(func() {
+		keyring.MockInit()
+		mocked.Store(true)
+	})
 }
 
 // reachable checks that the keychain can be reached without side effects
