@@ -88,33 +88,12 @@ func (c *Client) largeUsers(ctx context.Context, sample []store.DirectoryUser) (
 func (c *Client) deltaUsers(ctx context.Context, withSignIns bool, sizeHint int, stopLarge bool) (FullRead, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var (
-		out      FullRead
-		deltaErr error
-		signErr  error
-		wg       sync.WaitGroup
-		signs    = newSignIns()
-		large    = make(chan struct{})
-		sample   []string // partitions seen in the first delta page, set before large closes
-		queried  = map[string]bool{}
-		noP1     atomic.Bool // the sign-in listing answered ErrNoP1: nothing to list in parallel
-	)
+	r := &deltaRead{c: c, stopLarge: stopLarge, signs: newSignIns(), large: make(chan struct{}), queried: map[string]bool{}}
+	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		seen := 0
-		out.DeltaLink, deltaErr = c.deltaRound(ctx, func(u store.DirectoryUser) error {
-			out.Users = append(out.Users, u)
-			if seen++; seen == UserPageSize+1 {
-				if stopLarge && !noP1.Load() {
-					return errLargeTenant
-				}
-				sample = prefixesOf(out.Users)
-				close(large)
-			}
-			return nil
-		})
-		if deltaErr != nil {
+		if err := r.readUsers(ctx); err != nil {
 			cancel()
 		}
 	}()
@@ -122,79 +101,123 @@ func (c *Client) deltaUsers(ctx context.Context, withSignIns bool, sizeHint int,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if sizeHint > UserPageSize {
-				signErr = c.partitionedSignIns(ctx, signs, signInPrefixes)
-				markQueried(queried, signInPrefixes)
-				return
-			}
-			sctx, stop := context.WithCancel(ctx)
-			done := make(chan error, 1)
-			go func() { done <- c.signIns(sctx, "", signs) }()
-			select {
-			case signErr = <-done:
-				noP1.Store(errors.Is(signErr, ErrNoP1))
-				stop()
-				return
-			case <-large:
-			}
-			stop()
-			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-				signErr = err
-				return
-			}
-			// The first delta page shows which partitions hold users; the
-			// rest are checked once every user is known.
-			signErr = c.partitionedSignIns(ctx, signs, sample)
-			markQueried(queried, sample)
+			r.signErr = r.readSignIns(ctx, sizeHint)
 		}()
 	}
 	wg.Wait()
-	if errors.Is(deltaErr, errLargeTenant) {
-		return FullRead{Users: out.Users}, errLargeTenant // a sample for largeUsers
+	switch {
+	case errors.Is(r.deltaErr, errLargeTenant):
+		return FullRead{Users: r.out.Users}, errLargeTenant // a sample for largeUsers
+	case r.deltaErr != nil:
+		return FullRead{}, r.deltaErr
+	case ctx.Err() != nil:
+		return FullRead{}, ctx.Err()
+	case !withSignIns:
+		return r.out, nil
 	}
-	if deltaErr != nil {
-		return FullRead{}, deltaErr
-	}
-	if err := ctx.Err(); err != nil {
-		return FullRead{}, err
-	}
-	if !withSignIns {
-		return out, nil
-	}
-	if signErr != nil {
-		if !errors.Is(signErr, ErrNoP1) {
-			return FullRead{}, signErr
+	if err := r.completeSignIns(ctx); err != nil {
+		if !errors.Is(err, ErrNoP1) {
+			return FullRead{}, err
 		}
-		out.SignInsErr = signErr
-		return out, nil
+		r.out.SignInsErr = err
 	}
-	if len(queried) > 0 {
+	return r.out, nil
+}
+
+// deltaRead is one deltaUsers read: the delta round and the sign-in reader
+// beside it, which learns from the round when the tenant proves large.
+type deltaRead struct {
+	c         *Client
+	stopLarge bool
+
+	out      FullRead
+	deltaErr error
+	signErr  error
+	signs    *signInSet
+	large    chan struct{}   // closed when the round passes one page
+	sample   []string        // partitions seen in the first delta page, set before large closes
+	queried  map[string]bool // partitions whose sign-ins were read, by the sign-in reader
+	noP1     atomic.Bool     // the sign-in listing answered ErrNoP1: nothing to list in parallel
+}
+
+// readUsers runs the delta round into r.out. When the round passes one
+// page it ends with errLargeTenant if asked to stop there (and sign-ins
+// can be listed in parallel); else it records the partitions of that
+// first page in r.sample and closes r.large.
+func (r *deltaRead) readUsers(ctx context.Context) error {
+	r.out.DeltaLink, r.deltaErr = r.c.deltaRound(ctx, func(u store.DirectoryUser) error {
+		r.out.Users = append(r.out.Users, u)
+		if len(r.out.Users) == UserPageSize+1 {
+			if r.stopLarge && !r.noP1.Load() {
+				return errLargeTenant
+			}
+			r.sample = prefixesOf(r.out.Users)
+			close(r.large)
+		}
+		return nil
+	})
+	return r.deltaErr
+}
+
+// readSignIns reads sign-in activity while the delta round runs: by
+// partition for a tenant the size hint calls large; else in one listing,
+// which gives way to the partitions of the first delta page once the
+// round shows the tenant is larger than a page.
+func (r *deltaRead) readSignIns(ctx context.Context, sizeHint int) error {
+	if sizeHint > UserPageSize {
+		err := r.c.partitionedSignIns(ctx, r.signs, signInPrefixes)
+		markQueried(r.queried, signInPrefixes)
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- r.c.signIns(sctx, "", r.signs) }()
+	select {
+	case err := <-done:
+		r.noP1.Store(errors.Is(err, ErrNoP1))
+		return err
+	case <-r.large:
+	}
+	stop()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	// The first delta page shows which partitions hold users; the rest
+	// are checked once every user is known.
+	err := r.c.partitionedSignIns(ctx, r.signs, r.sample)
+	markQueried(r.queried, r.sample)
+	return err
+}
+
+// completeSignIns finishes the users' sign-in activity once every user is
+// known: the partitions not yet read, then one unpartitioned listing for
+// users the partitions missed or that were added during the read. It
+// returns the sign-in reader's error, or the first of its own; ErrNoP1
+// leaves the users without (part of) their activity.
+func (r *deltaRead) completeSignIns(ctx context.Context) error {
+	if r.signErr != nil {
+		return r.signErr
+	}
+	if len(r.queried) > 0 {
 		var more []string
-		for _, p := range prefixesOf(out.Users) {
-			if !queried[p] {
+		for _, p := range prefixesOf(r.out.Users) {
+			if !r.queried[p] {
 				more = append(more, p)
 			}
 		}
-		if err := c.partitionedSignIns(ctx, signs, more); err != nil {
-			if !errors.Is(err, ErrNoP1) {
-				return FullRead{}, err
-			}
-			out.SignInsErr = err
-			return out, nil
+		if err := r.c.partitionedSignIns(ctx, r.signs, more); err != nil {
+			return err
 		}
 	}
-	if missing := signs.apply(out.Users); missing > 0 {
-		// A user the partitions missed, or one added during the read.
-		if err := c.signIns(ctx, "", signs); err != nil {
-			if !errors.Is(err, ErrNoP1) {
-				return FullRead{}, err
-			}
-			out.SignInsErr = err
-			return out, nil
-		}
-		signs.apply(out.Users)
+	if missing := r.signs.apply(r.out.Users); missing == 0 {
+		return nil
 	}
-	return out, nil
+	if err := r.c.signIns(ctx, "", r.signs); err != nil {
+		return err
+	}
+	r.signs.apply(r.out.Users)
+	return nil
 }
 
 // errNotPartitioned means a listing by UPN prefix cannot stand for the
