@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -135,9 +136,23 @@ func (v *syncSettingsView) buildUI() fyne.CanvasObject {
 	return v.body
 }
 
-// buildForm is the form over what buildUI read.
+// buildForm is the form over what buildUI read: three cards side by side
+// (tenants, who becomes a contact, data and schedule) and a save button.
 func (v *syncSettingsView) buildForm() fyne.CanvasObject {
 	set := v.conn.Settings
+	v.selectFrom(set)
+	grid := row(columns{1.1, 1.2, 0.8}, v.tenantsCard(set), v.subscriptionsCard(set), v.dataCard(set))
+	v.saveBtn = widget.NewButtonWithIcon("Save and sync", theme.DocumentSaveIcon(), v.onSave)
+	v.saveBtn.Importance = widget.HighImportance
+	back := widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), func() { v.env.shell.Show(ViewIntegrations) })
+	header := container.NewBorder(nil, nil, back, nil, heading("Sync settings: "+v.conn.Name))
+	return container.NewBorder(header, container.NewHBox(v.saveBtn, widget.NewLabel("Saving queues a sync right away.")), nil, nil, grid)
+}
+
+// selectFrom checks the tenants and subscriptions the saved settings
+// name; with none named and new tenants included automatically, every
+// known tenant is checked.
+func (v *syncSettingsView) selectFrom(set store.SyncSettings) {
 	for _, id := range set.Tenants {
 		v.selected[strings.ToLower(id)] = true
 	}
@@ -149,8 +164,11 @@ func (v *syncSettingsView) buildForm() fyne.CanvasObject {
 	for _, id := range set.SKUs {
 		v.subOn[id] = true
 	}
+}
 
-	// Tenants
+// tenantsCard lists the tenants to check, with a search, select all/none
+// and whether new tenants are included automatically.
+func (v *syncSettingsView) tenantsCard(set store.SyncSettings) *widget.Card {
 	v.search = widget.NewEntry()
 	v.search.SetPlaceHolder("Search tenants…")
 	v.search.OnChanged = func(string) { v.filterTenants() }
@@ -167,13 +185,17 @@ func (v *syncSettingsView) buildForm() fyne.CanvasObject {
 	v.autoInclude = widget.NewCheck("Include new tenants automatically", nil)
 	v.autoInclude.SetChecked(set.AutoInclude)
 	v.filterTenants()
-	tenantTop := container.NewVBox(v.search, container.NewBorder(nil, nil, container.NewHBox(all, none), nil, v.tenantCount), v.autoInclude)
+	top := container.NewVBox(v.search, container.NewBorder(nil, nil, container.NewHBox(all, none), nil, v.tenantCount), v.autoInclude)
 	if len(v.tenants) == 0 {
-		tenantTop.Add(note("No tenants known yet: the first sync lists them. Keep \"Include new tenants automatically\" on to sync all of them."))
+		top.Add(note("No tenants known yet: the first sync lists them. Keep \"Include new tenants automatically\" on to sync all of them."))
 	}
-	tenantsCard := widget.NewCard("Tenants", "Which customer tenants to sync", container.NewBorder(tenantTop, nil, nil, nil, v.tenantList))
+	return widget.NewCard("Tenants", "Which customer tenants to sync", container.NewBorder(top, nil, nil, nil, v.tenantList))
+}
 
-	// Subscriptions
+// subscriptionsCard says whose users become contacts: the subscriptions
+// to check, the three most assigned paid ones starred, and the kinds of
+// users to take in besides.
+func (v *syncSettingsView) subscriptionsCard(set store.SyncSettings) *widget.Card {
 	v.subList = widget.NewList(
 		func() int { return len(v.subs) },
 		func() fyne.CanvasObject { return newCheckedRow("Subscription", "assigned") },
@@ -185,28 +207,36 @@ func (v *syncSettingsView) buildForm() fyne.CanvasObject {
 			}
 			setCheckedRow(o, name, plural(s.Assigned, "user")+" · "+plural(s.Tenants, "tenant"), v.subOn[s.SKUID], func(on bool) { v.subOn[s.SKUID] = on })
 		})
-	subHelp := []string{"Their users become contacts; none checked: all licensed users.", "★ recommended: held by the most users."}
-	if len(v.subs) == 0 {
-		subHelp = []string{"Subscriptions are listed after the first sync;", "until then every licensed user becomes a contact."}
-	}
-	helpBox := container.NewVBox()
-	for _, line := range subHelp {
-		l := widget.NewLabel(line)
-		l.Truncation = fyne.TextTruncateEllipsis
-		helpBox.Add(l)
-	}
 	v.options = map[string]*widget.Check{
 		"unlicensed": checked("Unlicensed", set.IncludeUnlicensed),
 		"guests":     checked("Guests", set.IncludeGuests),
 		"disabled":   checked("Disabled", set.IncludeDisabled),
 		"shared":     checked("Shared/room", set.IncludeShared),
 	}
-	subsCard := widget.NewCard("Who becomes a contact", "Subscriptions, most assigned first",
-		container.NewBorder(helpBox, container.NewVBox(widget.NewLabel("Also include users who are:"),
-			container.NewGridWithColumns(2, v.options["unlicensed"], v.options["guests"], v.options["disabled"], v.options["shared"])),
-			nil, nil, v.subList))
+	also := container.NewVBox(widget.NewLabel("Also include users who are:"),
+		container.NewGridWithColumns(2, v.options["unlicensed"], v.options["guests"], v.options["disabled"], v.options["shared"]))
+	return widget.NewCard("Who becomes a contact", "Subscriptions, most assigned first",
+		container.NewBorder(v.subscriptionHelp(), also, nil, nil, v.subList))
+}
 
-	// Data types and schedule
+// subscriptionHelp explains the subscription list, or its absence before
+// the first sync, in lines that truncate rather than wrap.
+func (v *syncSettingsView) subscriptionHelp() *fyne.Container {
+	lines := []string{"Their users become contacts; none checked: all licensed users.", "★ recommended: held by the most users."}
+	if len(v.subs) == 0 {
+		lines = []string{"Subscriptions are listed after the first sync;", "until then every licensed user becomes a contact."}
+	}
+	box := container.NewVBox()
+	for _, line := range lines {
+		l := widget.NewLabel(line)
+		l.Truncation = fyne.TextTruncateEllipsis
+		box.Add(l)
+	}
+	return box
+}
+
+// dataCard picks the data types to read and how often to sync.
+func (v *syncSettingsView) dataCard(set store.SyncSettings) *widget.Card {
 	v.types = map[string]*widget.Check{
 		"contacts":  checked("Contacts (users)", set.Contacts),
 		"licenses":  checked("Licenses", set.Licenses),
@@ -214,25 +244,25 @@ func (v *syncSettingsView) buildForm() fyne.CanvasObject {
 		"signins":   checked("Entra ID sign-in status", set.SignIns),
 		"devices":   checked("Intune devices", set.Devices),
 	}
+	v.schedule = scheduleSelect(v.conn.Schedule)
+	return widget.NewCard("Data and schedule", "",
+		container.NewVBox(v.types["contacts"], v.types["licenses"], v.types["mailboxes"], v.types["signins"], v.types["devices"],
+			widget.NewSeparator(), widget.NewLabel("Sync automatically:"), v.schedule))
+}
+
+// scheduleSelect offers the schedules with every selected; a schedule not
+// among them shows as every hour.
+func scheduleSelect(every time.Duration) *widget.Select {
 	labels := make([]string, len(schedules))
 	for i, s := range schedules {
 		labels[i] = s.label
 	}
-	v.schedule = widget.NewSelect(labels, nil)
-	v.schedule.SetSelected(scheduleText(v.conn.Schedule))
-	if v.schedule.SelectedIndex() < 0 {
-		v.schedule.SetSelectedIndex(2)
+	sel := widget.NewSelect(labels, nil)
+	sel.SetSelected(scheduleText(every))
+	if sel.SelectedIndex() < 0 {
+		sel.SetSelectedIndex(2)
 	}
-	typesCard := widget.NewCard("Data and schedule", "",
-		container.NewVBox(v.types["contacts"], v.types["licenses"], v.types["mailboxes"], v.types["signins"], v.types["devices"],
-			widget.NewSeparator(), widget.NewLabel("Sync automatically:"), v.schedule))
-
-	v.saveBtn = widget.NewButtonWithIcon("Save and sync", theme.DocumentSaveIcon(), v.onSave)
-	v.saveBtn.Importance = widget.HighImportance
-	back := widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), func() { v.env.shell.Show(ViewIntegrations) })
-	header := container.NewBorder(nil, nil, back, nil, heading("Sync settings: "+v.conn.Name))
-	grid := row(columns{1.1, 1.2, 0.8}, tenantsCard, subsCard, typesCard)
-	return container.NewBorder(header, container.NewHBox(v.saveBtn, widget.NewLabel("Saving queues a sync right away.")), nil, nil, grid)
+	return sel
 }
 
 func (v *syncSettingsView) filterTenants() {
