@@ -28,6 +28,7 @@ func openTemp(t testing.TB) *Store {
 }
 
 func TestOpenCreatesSchema(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	info, err := s.Info(context.Background())
 	if err != nil {
@@ -42,6 +43,7 @@ func TestOpenCreatesSchema(t *testing.T) {
 }
 
 func TestOpenLockedAnswersWithinTimeout(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), DBFile)
 	s, err := Open(path, Options{})
 	if err != nil {
@@ -58,6 +60,7 @@ func TestOpenLockedAnswersWithinTimeout(t *testing.T) {
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), DBFile)
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
@@ -110,6 +113,7 @@ var (
 
 // TestWriteSchema1Fixture writes testdata/schema1.db when asked to.
 func TestWriteSchema1Fixture(t *testing.T) {
+	t.Parallel()
 	if !*writeFixture {
 		t.Skip("rewrites " + schema1Fixture + " only with -write-fixture")
 	}
@@ -324,6 +328,7 @@ func TestFailedUpgradeChangesNothing(t *testing.T) {
 }
 
 func TestContactIndexes(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	ctx := context.Background()
 	org := &Organization{Name: "Müller GmbH", Domains: []string{"Mueller.DE"}}
@@ -378,6 +383,7 @@ func TestContactIndexes(t *testing.T) {
 }
 
 func TestSearchFoldsCaseAndDiacritics(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	ctx := context.Background()
 	org := &Organization{Name: "Ørsted Heating A/S"}
@@ -437,6 +443,7 @@ func TestSearchFoldsCaseAndDiacritics(t *testing.T) {
 }
 
 func TestRowFilters(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	ctx := context.Background()
 	org := &Organization{Name: "Contoso"}
@@ -486,6 +493,7 @@ func TestRowFilters(t *testing.T) {
 }
 
 func TestRowsSurviveReopen(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), DBFile)
 	ctx := context.Background()
 	s, err := Open(path, Options{})
@@ -516,6 +524,7 @@ func TestRowsSurviveReopen(t *testing.T) {
 }
 
 func TestTenantsDecisionsAndMirror(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx *Tx) error {
@@ -586,6 +595,7 @@ func TestTenantsDecisionsAndMirror(t *testing.T) {
 }
 
 func TestRunsNewestFirst(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx *Tx) error {
@@ -616,6 +626,7 @@ func TestRunsNewestFirst(t *testing.T) {
 }
 
 func TestFold(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"Müller", "muller"},
 		{"  A   and\tB ", "a and b"},
@@ -647,6 +658,7 @@ func equal(a, b []string) bool {
 // OrgContactsFor leaves out only the contacts linked to other users of the
 // same tenant.
 func TestOrgContactsForADelta(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	ctx := context.Background()
 	org := &Organization{Name: "Contoso"}
@@ -684,6 +696,7 @@ func TestOrgContactsForADelta(t *testing.T) {
 // a full disk) leaves an empty tenantsync.db; the next open must make it a
 // database, not fail for ever.
 func TestOpenZeroLengthFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), DBFile)
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -774,6 +787,7 @@ func TestOpenMarksDeadSyncsInterrupted(t *testing.T) {
 // TestOpenNamesDamage: a truncated file and another program's file are named as a damaged database (ErrDamaged), never a
 // panic, and the file is left as it was.
 func TestOpenNamesDamage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.db")
 	s, err := Open(good, Options{})
@@ -846,6 +860,7 @@ func TestOpenNamesDamage(t *testing.T) {
 // newest KeepBackups stay, and Restore puts one back while keeping the file
 // it replaces.
 func TestBackupsRollAndRestore(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), DBFile)
 	s, err := Open(path, Options{})
 	if err != nil {
@@ -903,6 +918,7 @@ func TestBackupsRollAndRestore(t *testing.T) {
 // plain read, while a salvaging read (what export uses) skips it, says
 // which, and returns the rest.
 func TestViewSalvagingSkipsUnreadableRecords(t *testing.T) {
+	t.Parallel()
 	s := openTemp(t)
 	ctx := context.Background()
 	var orgID, badID uint64
@@ -946,6 +962,7 @@ func TestViewSalvagingSkipsUnreadableRecords(t *testing.T) {
 // TestReadOnlyOpenChangesNothing: a read-only open neither creates nor
 // writes: the file's bytes stay as they were, even a run left "syncing".
 func TestReadOnlyOpenChangesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, DBFile)
 	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrNoDatabase) {

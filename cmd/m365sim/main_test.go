@@ -16,6 +16,7 @@ import (
 )
 
 func TestRunPrintsInfoAndStops(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
@@ -71,6 +72,7 @@ func TestRunPrintsInfoAndStops(t *testing.T) {
 }
 
 func TestParseTenantFlags(t *testing.T) {
+	t.Parallel()
 	got, err := parseTenantFlags("0=concealed+nop1, 4=gdap-expired")
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +91,7 @@ func TestParseTenantFlags(t *testing.T) {
 // TestFreshPartnerReadyLine: --fresh-partner has no app to name, and
 // --unconsented marks the last customers.
 func TestFreshPartnerReadyLine(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	outR, outW := io.Pipe()

@@ -11,6 +11,7 @@ import (
 )
 
 func TestCloudsAreComplete(t *testing.T) {
+	t.Parallel()
 	seen := map[CloudName]bool{}
 	for _, c := range Clouds {
 		if seen[c.Name] {
@@ -53,6 +54,7 @@ func TestCloudsAreComplete(t *testing.T) {
 }
 
 func TestCloudScopes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		cloud          Cloud
 		graph, pcenter string
@@ -86,6 +88,7 @@ func writeCloudFile(t *testing.T, body string) string {
 }
 
 func TestLoadCloudFile(t *testing.T) {
+	t.Parallel()
 	sim := Global
 	sim.AuthorityHost = "127.0.0.1:8443"
 	sim.GraphBase = "https://127.0.0.1:8443/v1.0"
@@ -152,6 +155,7 @@ func TestLoadCloudFile(t *testing.T) {
 }
 
 func TestLoadCloudFileMissing(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "nope.json")
 	_, err := LoadCloudFile(path, Global)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), path) {

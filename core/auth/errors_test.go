@@ -15,6 +15,7 @@ import (
 )
 
 func TestClassifyLocalIOIsNotOffline(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -44,6 +45,7 @@ func TestClassifyLocalIOIsNotOffline(t *testing.T) {
 }
 
 func TestClassifyNetworkIsOffline(t *testing.T) {
+	t.Parallel()
 	dial := &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}
 	for _, err := range []error{
 		dial,

@@ -53,6 +53,7 @@ func awaitResult(t *testing.T, ch <-chan waitResult) waitResult {
 }
 
 func TestLoopbackIgnoresBogusPosts(t *testing.T) {
+	t.Parallel()
 	base, result := startLoopback(t, context.Background(), "right-state")
 	for _, bogus := range []url.Values{
 		{"code": {"attacker-code"}, "state": {"wrong-state"}},
@@ -79,6 +80,7 @@ func TestLoopbackIgnoresBogusPosts(t *testing.T) {
 // A browser may post before wait begins (the simulator's does, inside
 // OpenURL): the right post is kept for wait, a bogus one is refused at once.
 func TestLoopbackPostsBeforeWait(t *testing.T) {
+	t.Parallel()
 	lb, err := listenLoopback(0, "right-state")
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +102,7 @@ func TestLoopbackPostsBeforeWait(t *testing.T) {
 }
 
 func TestLoopbackErrorWithRightState(t *testing.T) {
+	t.Parallel()
 	base, result := startLoopback(t, context.Background(), "right-state")
 	post(t, base, url.Values{"error": {"invalid_request"}, "state": {"right-state"},
 		"error_description": {"AADSTS50011: The redirect URI 'http://localhost:1' does not match."}})
@@ -126,6 +129,7 @@ func TestLoopbackTimeLimit(t *testing.T) {
 }
 
 func TestLoopbackCancel(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	_, result := startLoopback(t, ctx, "right-state")
 	cancel()
@@ -135,6 +139,7 @@ func TestLoopbackCancel(t *testing.T) {
 }
 
 func TestLoopbackRefusesGet(t *testing.T) {
+	t.Parallel()
 	base, _ := startLoopback(t, context.Background(), "right-state")
 	resp, err := http.Get(base + "/favicon.ico")
 	if err != nil {
@@ -147,6 +152,7 @@ func TestLoopbackRefusesGet(t *testing.T) {
 }
 
 func TestLoopbackServerTimeouts(t *testing.T) {
+	t.Parallel()
 	lb, err := listenLoopback(0, "state")
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestBrowserCommands(t *testing.T) {
+	t.Parallel()
 	const u = "https://login.example.test/authorize?a=1&b=%20"
 	sep := string(os.PathListSeparator)
 	tests := []struct {

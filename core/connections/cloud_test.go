@@ -13,6 +13,7 @@ import (
 // connection with that cloud's hosts; an unknown cloud is refused and
 // nothing is saved.
 func TestConnectionNamesItsCloud(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, testkit.Sim(t, m365sim.Options{Seed: 13, Tenants: 1, CleanTenants: true, DisableThrottling: true}))
 	ctx := context.Background()
 	f := e.gdapForm()

@@ -73,6 +73,7 @@ func (e *env) gdapForm() connections.Form {
 }
 
 func TestGDAPSignInReachesEveryCustomer(t *testing.T) {
+	t.Parallel()
 	sim := testkit.Sim(t, m365sim.Options{Seed: 11, Tenants: 50, UsersPerTenant: 20, CleanTenants: true, DisableThrottling: true})
 	e := newEnv(t, sim)
 	ctx := context.Background()
@@ -214,6 +215,7 @@ func assertAbsent(t *testing.T, dir string, needles ...string) {
 // TestFindingsNameTenantAndFix provokes each failure through sim flags and
 // checks that its tenant gets the finding with a fix while the others work.
 func TestFindingsNameTenantAndFix(t *testing.T) {
+	t.Parallel()
 	flags := map[int]m365sim.TenantFlags{
 		1: {NotConsented: true},
 		2: {GDAPExpired: true},
@@ -292,6 +294,7 @@ func findCode(fs []store.Finding, code string) (store.Finding, bool) {
 }
 
 func TestSecretProblems(t *testing.T) {
+	t.Parallel()
 	sim := testkit.Sim(t, m365sim.Options{Seed: 13, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
 	e := newEnv(t, sim)
 	ctx := context.Background()
@@ -375,6 +378,7 @@ func TestFormValidation(t *testing.T) {
 // disconnecting removes secret, sign-in and synced records and says what
 // remains on Microsoft's side.
 func TestEditAndDisconnect(t *testing.T) {
+	t.Parallel()
 	sim := testkit.Sim(t, m365sim.Options{Seed: 14, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
 	e := newEnv(t, sim)
 	ctx := context.Background()
@@ -419,6 +423,7 @@ func TestEditAndDisconnect(t *testing.T) {
 // flag gives: an app permission missing from the token, and a tenant that
 // stays throttled after the SDK's retries.
 func TestPermissionMissingAndThrottled(t *testing.T) {
+	t.Parallel()
 	var perms []string
 	for _, p := range m365sim.DefaultPermissions {
 		if p != "DeviceManagementManagedDevices.Read.All" {
@@ -478,6 +483,7 @@ func TestPermissionMissingAndThrottled(t *testing.T) {
 // The manager keeps a connection's MSAL session between runs, but never
 // past a change of credentials: a new secret is used at once.
 func TestNewSecretIsUsedAtOnce(t *testing.T) {
+	t.Parallel()
 	sim := testkit.Sim(t, m365sim.Options{Seed: 17, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true,
 		TokenLifetime: time.Minute}) // MSAL refreshes tokens that expire within 5 minutes: every check asks anew
 	e := newEnv(t, sim)

@@ -11,6 +11,7 @@ import (
 // TestReadmePermissionTable keeps the README's permission table equal to
 // the one list the app, setup and the simulator use.
 func TestReadmePermissionTable(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

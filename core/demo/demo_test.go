@@ -11,6 +11,7 @@ import (
 )
 
 func TestDemoSyncShowsEveryKindOfMatch(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d, err := demo.Start(ctx, t.TempDir(), demo.Options{})
 	if err != nil {
@@ -91,6 +92,7 @@ func TestDemoSyncShowsEveryKindOfMatch(t *testing.T) {
 }
 
 func TestDemoRestartsClean(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	for i := 0; i < 2; i++ {
@@ -112,6 +114,7 @@ func TestDemoRestartsClean(t *testing.T) {
 }
 
 func TestKeychainAndSealer(t *testing.T) {
+	t.Parallel()
 	kc := demo.NewKeychain()
 	if _, err := kc.Get("x"); err == nil {
 		t.Error("Get of a missing item: no error")

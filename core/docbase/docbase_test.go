@@ -74,6 +74,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func TestContactDetailReadsTheLinkedUser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	d, err := f.docs.ContactDetail(f.ctx, f.linked)
 	if err != nil {
@@ -105,6 +106,7 @@ func TestContactDetailReadsTheLinkedUser(t *testing.T) {
 // value; a local contact has nothing to lock against. Each edit reaches a
 // subscriber as the contact's id.
 func TestSetFieldLocksSyncedFieldsAndPublishes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	sub := f.docs.Subscribe()
 	defer sub.Close()
@@ -139,6 +141,7 @@ func TestSetFieldLocksSyncedFieldsAndPublishes(t *testing.T) {
 }
 
 func TestSetFieldLockPinsAndReleases(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c, err := f.docs.SetFieldLock(f.ctx, f.linked, store.FieldMobile, true)
 	if err != nil || !c.IsLocked(store.FieldMobile) {
@@ -156,6 +159,7 @@ func TestSetFieldLockPinsAndReleases(t *testing.T) {
 }
 
 func TestOrgSummaryNamesMatchedTenants(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	sum, err := f.docs.OrgSummary(f.ctx, f.org)
 	if err != nil {
@@ -173,6 +177,7 @@ func TestOrgSummaryNamesMatchedTenants(t *testing.T) {
 // them as one set; publishing never blocks, and a closed subscription hears
 // nothing more.
 func TestChangesMergeUntilTaken(t *testing.T) {
+	t.Parallel()
 	docs := docbase.New(nil) // publishing touches no store
 	a, b := docs.Subscribe(), docs.Subscribe()
 	defer b.Close()

@@ -13,6 +13,7 @@ import (
 )
 
 func TestFindingLocalIOIsNotOffline(t *testing.T) {
+	t.Parallel()
 	full := &fs.PathError{Op: "write", Path: "tenantsync.db", Err: syscall.ENOSPC}
 	dial := &url.Error{Op: "Get", URL: "https://graph.microsoft.com/v1.0/users",
 		Err: &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}}

@@ -19,6 +19,7 @@ import (
 // (compressed by the SDK's middleware below) unchanged, and give up after
 // max retries with the last answer.
 func TestRetryHonoursRetryAfterThroughWait(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var bodies []string
 	answers := []int{429, 503, 200}
@@ -93,6 +94,7 @@ func TestRetryHonoursRetryAfterThroughWait(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		want time.Duration

@@ -23,6 +23,7 @@ func startInternal(t *testing.T, opt Options) *Server {
 }
 
 func TestDataIsDeterministic(t *testing.T) {
+	t.Parallel()
 	a := startInternal(t, Options{Seed: 42, Tenants: 20, UsersPerTenant: 30})
 	b := startInternal(t, Options{Seed: 42, Tenants: 20, UsersPerTenant: 30})
 	c := startInternal(t, Options{Seed: 43, Tenants: 20, UsersPerTenant: 30})
@@ -45,6 +46,7 @@ func TestDataIsDeterministic(t *testing.T) {
 }
 
 func TestDataLooksReal(t *testing.T) {
+	t.Parallel()
 	s := startInternal(t, Options{Seed: 1, Tenants: 60, UsersPerTenant: 120})
 	names := map[string]bool{}
 	var diacritics, nonLatin, guests, shared, leavers, noSurname, dupNames, multiDomain, aliases, otherMails int
@@ -136,6 +138,7 @@ func TestDataLooksReal(t *testing.T) {
 // A million users cost nothing until asked for: starting allocates far less
 // than one record per user (a generated user is about 1 KB).
 func TestLargeSimulationIsLazy(t *testing.T) {
+	t.Parallel()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	s := startInternal(t, Options{Seed: 3, Tenants: 1000, UsersPerTenant: 1000})
@@ -159,6 +162,7 @@ func TestLargeSimulationIsLazy(t *testing.T) {
 }
 
 func TestThrottlerBudgets(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	opt := Options{Now: func() time.Time { return now }}
 	th := newThrottler(&opt)
@@ -199,6 +203,7 @@ func TestThrottlerBudgets(t *testing.T) {
 }
 
 func TestResetOverHTTP1(t *testing.T) {
+	t.Parallel()
 	s := startInternal(t, Options{Seed: 4, Tenants: 1, CleanTenants: true, RateReset: 1})
 	tr := s.Transport()
 	tr.ForceAttemptHTTP2 = false
@@ -220,6 +225,7 @@ func TestResetOverHTTP1(t *testing.T) {
 // A request that comes back before its Retry-After is counted; one that
 // waits is not.
 func TestEarlyRetriesCounted(t *testing.T) {
+	t.Parallel()
 	s := startInternal(t, Options{Seed: 3, Tenants: 1, UsersPerTenant: 5, Rate429: 1, RetryAfterMin: time.Second, RetryAfterMax: time.Second})
 	id := s.tenants[0].id
 	if f, _ := s.fault(id, "GET", "/users?"); f != "429" {

@@ -12,6 +12,7 @@ const (
 )
 
 func TestEligible(t *testing.T) {
+	t.Parallel()
 	member := store.DirectoryUser{UPN: "adele@contoso.com", UserType: "Member", AccountEnabled: true, SKUs: []string{skuE3}}
 	with := func(f func(*store.DirectoryUser)) store.DirectoryUser {
 		u := member
@@ -63,6 +64,7 @@ func TestEligible(t *testing.T) {
 }
 
 func TestLeaverReason(t *testing.T) {
+	t.Parallel()
 	def := store.DefaultSyncSettings()
 	tests := []struct {
 		name     string

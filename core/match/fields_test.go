@@ -22,6 +22,7 @@ var megan = store.DirectoryUser{
 }
 
 func TestUserFields(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		user store.DirectoryUser
@@ -45,6 +46,7 @@ func TestUserFields(t *testing.T) {
 }
 
 func TestNewContact(t *testing.T) {
+	t.Parallel()
 	l := store.MSLink{ConnectionID: "c1", TenantID: tenantA, ObjectID: megan.ObjectID}
 	got := NewContact(42, l, &megan)
 	if got.OrgID != 42 || got.Source != store.SourceTenant || got.Link == nil || *got.Link != l {
@@ -56,6 +58,7 @@ func TestNewContact(t *testing.T) {
 }
 
 func TestMergeUser(t *testing.T) {
+	t.Parallel()
 	local := store.Contact{
 		ID: 2, FirstName: "Meg", LastName: "Bowen", Title: "Marketing", PrimaryEmail: "Megan.Bowen@contoso.com",
 		OtherEmails: []string{"megan.bowen@gmail.com", "megan@contoso.com", "meganb@contoso.onmicrosoft.com"},
@@ -135,6 +138,7 @@ func TestMergeUser(t *testing.T) {
 }
 
 func TestSetFlag(t *testing.T) {
+	t.Parallel()
 	c := store.Contact{Flags: []string{store.FlagAmbiguous}}
 	c2, changed := SetFlag(c, store.FlagLeaver, true)
 	if !changed || !c2.HasFlag(store.FlagLeaver) || !c2.HasFlag(store.FlagAmbiguous) {

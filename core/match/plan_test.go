@@ -14,6 +14,7 @@ func activeUser(oid, upn, first, last string) store.DirectoryUser {
 }
 
 func TestPlanContacts(t *testing.T) {
+	t.Parallel()
 	contacts := []store.Contact{
 		{ID: 1, FirstName: "Adele", LastName: "Vance", Title: "Sales", PrimaryEmail: "adele@contoso.com", Link: link("u-adele")},
 		{ID: 2, FirstName: "Lee", LastName: "Gu", PrimaryEmail: "lee@contoso.com", Link: link("u-lee"), Flags: []string{store.FlagLeaver}},
@@ -116,6 +117,7 @@ func TestPlanContacts(t *testing.T) {
 }
 
 func TestPlanContactsLeaverSetAndCleared(t *testing.T) {
+	t.Parallel()
 	contacts := []store.Contact{{ID: 1, FirstName: "Alex", LastName: "Wilber", PrimaryEmail: "alex@contoso.com", Link: link("u-alex")}}
 	s := store.DefaultSyncSettings()
 	alex := activeUser("u-alex", "alex@contoso.com", "Alex", "Wilber")
@@ -156,6 +158,7 @@ func TestPlanContactsLeaverSetAndCleared(t *testing.T) {
 }
 
 func TestPlanContactsLockedOverlay(t *testing.T) {
+	t.Parallel()
 	contacts := []store.Contact{{ID: 1, FirstName: "Adele", LastName: "Vance", Title: "Sales", PrimaryEmail: "adele@contoso.com",
 		Link: link("u-adele"), Locked: []string{store.FieldTitle}}}
 	adele := activeUser("u-adele", "adele@contoso.com", "Adele", "Vance")
@@ -171,6 +174,7 @@ func TestPlanContactsLockedOverlay(t *testing.T) {
 // ambiguous flag that an unchanged ambiguous user put on its candidates.
 // A full read decides afresh.
 func TestPlanContactsDeltaKeepsAmbiguousFlags(t *testing.T) {
+	t.Parallel()
 	contacts := []store.Contact{
 		{ID: 1, FirstName: "John", LastName: "Smith", PrimaryEmail: "john@contoso.com", Flags: []string{store.FlagAmbiguous}},
 		{ID: 2, FirstName: "John", LastName: "Smith", PrimaryEmail: "j.smith@contoso.com", Flags: []string{store.FlagAmbiguous}},

@@ -42,6 +42,7 @@ var testContactDomains = map[uint64]map[string]int{
 }
 
 func TestMatchTenant(t *testing.T) {
+	t.Parallel()
 	ix := NewOrgIndex(testOrgs, testContactDomains)
 	matched := &store.Decision{State: store.MatchMatched, OrgID: 12}
 	ignored := &store.Decision{State: store.MatchIgnored}
@@ -139,6 +140,7 @@ func TestMatchTenant(t *testing.T) {
 }
 
 func TestSuggestionsAreNeverAutoMatched(t *testing.T) {
+	t.Parallel()
 	ix := NewOrgIndex(testOrgs, testContactDomains)
 	for _, name := range []string{"Contoso Ltd", "A&B Plumbing", "Müller GmbH", "Fabrikam"} {
 		got := ix.MatchTenant(store.Tenant{DisplayName: name, Domains: []string{"fabrikam.com"}}, nil)
@@ -149,6 +151,7 @@ func TestSuggestionsAreNeverAutoMatched(t *testing.T) {
 }
 
 func TestAmbiguousTopTwo(t *testing.T) {
+	t.Parallel()
 	orgs := []store.Organization{{ID: 1, Name: "Contoso Ltd"}, {ID: 2, Name: "Contoso GmbH"}, {ID: 3, Name: "Contoso Pharmaceuticals"}}
 	ix := NewOrgIndex(orgs, nil)
 	got := ix.MatchTenant(store.Tenant{DisplayName: "Contoso"}, nil)
@@ -164,6 +167,7 @@ func TestAmbiguousTopTwo(t *testing.T) {
 }
 
 func TestLikelyDuplicates(t *testing.T) {
+	t.Parallel()
 	ix := NewOrgIndex(testOrgs, testContactDomains)
 	tests := []struct {
 		name    string
@@ -188,6 +192,7 @@ func TestLikelyDuplicates(t *testing.T) {
 }
 
 func TestParseName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string // tokens joined by spaces
@@ -219,6 +224,7 @@ func TestParseName(t *testing.T) {
 }
 
 func TestIgnoredDomain(t *testing.T) {
+	t.Parallel()
 	tests := map[string]bool{
 		"contoso.onmicrosoft.com": true, "contoso.mail.onmicrosoft.com": true, "gmail.com": true,
 		"outlook.com": true, "hotmail.co.uk": true, "yahoo.fr": true, "contoso.com": false,
@@ -232,6 +238,7 @@ func TestIgnoredDomain(t *testing.T) {
 }
 
 func TestContactDomains(t *testing.T) {
+	t.Parallel()
 	contacts := []store.Contact{
 		{OrgID: 4, PrimaryEmail: "ann@Fabrikam.com", OtherEmails: []string{"ann.lee@fabrikam.com", "ann@gmail.com"}},
 		{OrgID: 4, PrimaryEmail: "bob@fabrikam.com"},

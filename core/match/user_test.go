@@ -30,6 +30,7 @@ var testContacts = []store.Contact{
 }
 
 func TestMatchUser(t *testing.T) {
+	t.Parallel()
 	ix := NewContactIndex(tenantA, testContacts)
 	tests := []struct {
 		name    string
@@ -98,6 +99,7 @@ func TestMatchUser(t *testing.T) {
 }
 
 func TestMatchUsersTwoJohnSmiths(t *testing.T) {
+	t.Parallel()
 	ix := NewContactIndex(tenantA, testContacts)
 	users := []store.DirectoryUser{
 		{ObjectID: "u-js1", UPN: "john.smith2@contoso.com", Mail: "john.smith2@contoso.com", GivenName: "John", Surname: "Smith"},
@@ -125,6 +127,7 @@ func TestMatchUsersTwoJohnSmiths(t *testing.T) {
 }
 
 func TestMatchUsersStrongerRuleWins(t *testing.T) {
+	t.Parallel()
 	ix := NewContactIndex(tenantA, testContacts)
 	// The first John Smith owns the contact's address; the second only
 	// shares the name, so it is somebody else and gets its own contact.
@@ -142,6 +145,7 @@ func TestMatchUsersStrongerRuleWins(t *testing.T) {
 }
 
 func TestMatchUsersContestedContactBlocksWeakerRules(t *testing.T) {
+	t.Parallel()
 	contacts := []store.Contact{{ID: 1, FirstName: "Adele", LastName: "Vance", PrimaryEmail: "adele@contoso.com"}}
 	ix := NewContactIndex(tenantA, contacts)
 	users := []store.DirectoryUser{
@@ -158,6 +162,7 @@ func TestMatchUsersContestedContactBlocksWeakerRules(t *testing.T) {
 }
 
 func TestMatchUsersTwoContactsLinkedToOneUser(t *testing.T) {
+	t.Parallel()
 	contacts := []store.Contact{
 		{ID: 1, FirstName: "Adele", LastName: "Vance", Link: link("u1")},
 		{ID: 2, FirstName: "Adele", LastName: "Vance", Link: link("u1")},
@@ -169,6 +174,7 @@ func TestMatchUsersTwoContactsLinkedToOneUser(t *testing.T) {
 }
 
 func TestLinked(t *testing.T) {
+	t.Parallel()
 	ix := NewContactIndex(tenantA, testContacts)
 	if c, ok := ix.Linked("0a1b-MEGAN"); !ok || c.ID != 2 {
 		t.Errorf("Linked(0a1b-MEGAN) = %d, %v, want 2, true", c.ID, ok)

@@ -17,6 +17,7 @@ import (
 // (a new GDAP customer, or one whose grants were removed) are consented
 // through Partner Center by the sync itself and synced in the same run.
 func TestSyncConsentsNewCustomers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, m365sim.Options{Seed: 61, Tenants: 5, UsersPerTenant: 8, Unconsented: 2, CleanTenants: true,
 		DisableThrottling: true, ReplicationDelay: 200 * time.Millisecond, TenantFlags: map[int]m365sim.TenantFlags{0: {NoGrants: true}}})
 	setAuto := func(on bool) {
@@ -75,6 +76,7 @@ func TestSyncConsentsNewCustomers(t *testing.T) {
 // the administrator's sign-in, and the old secret removed after the next
 // good sync.
 func TestSecretLifecycle(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	clock := time.Now().UTC()
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }

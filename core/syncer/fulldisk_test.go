@@ -38,6 +38,7 @@ func limitFileSize(bytes string) error {
 // run, which fails naming the local cause, never "Cannot reach Microsoft";
 // no tenant is counted as saved that was not, and the database opens.
 func TestFullDiskStopsTheRun(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sim := testkit.Sim(t, m365sim.Options{Seed: 5, Tenants: 12, UsersPerTenant: 60, CleanTenants: true, DisableThrottling: true})

@@ -14,6 +14,7 @@ import (
 // prefix: every user must still arrive with the sign-in activity the sim
 // holds, and the next sync must be a delta.
 func TestLargeTenantFullReadKeepsEverySignIn(t *testing.T) {
+	t.Parallel()
 	// 1,500 users are listed by first UPN character; 6,000 have their
 	// larger prefixes split by the second.
 	for _, size := range []int{1500, 6000} {
@@ -77,6 +78,7 @@ func largeTenantFullRead(t *testing.T, size int) {
 // activity: it is read through the delta round, every user still arrives,
 // and the run says why sign-ins are missing.
 func TestLargeTenantWithoutP1(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, m365sim.Options{Seed: 72, Tenants: 1, TenantSizes: []int{1500}, CleanTenants: true, DisableThrottling: true,
 		TenantFlags: map[int]m365sim.TenantFlags{0: {NoEntraP1: true}}})
 	tid := f.sim.Customers()[0].ID
@@ -115,6 +117,7 @@ func TestLargeTenantWithoutP1(t *testing.T) {
 // covers is not lost: the listing by prefix sees it missing and the delta
 // round reads the tenant.
 func TestLargeTenantListingMissesNobody(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, m365sim.Options{Seed: 73, Tenants: 1, TenantSizes: []int{1500}, CleanTenants: true, DisableThrottling: true,
 		TenantFlags: map[int]m365sim.TenantFlags{0: {}}})
 	cu := f.sim.Customers()[0]

@@ -82,6 +82,7 @@ func runChild() int {
 // one whole snapshot: its mirror equals the cloud as it was at some round,
 // and its contacts agree with its mirror.
 func TestKillDuringSync(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sim := testkit.Sim(t, m365sim.Options{Seed: 31, Tenants: 12, UsersPerTenant: 40, CleanTenants: true, DisableThrottling: true})

@@ -64,6 +64,7 @@ func asInstructed(port int) m365sim.AppSpec {
 }
 
 func TestManualRegistrationSyncs(t *testing.T) {
+	t.Parallel()
 	f, err := manualFixture(t, m365sim.Options{Seed: 71, Tenants: 4, UsersPerTenant: 6}, asInstructed)
 	if err != nil {
 		t.Fatalf("sign-in with the app registered as instructed: %v", err)
@@ -80,6 +81,7 @@ func TestManualRegistrationSyncs(t *testing.T) {
 }
 
 func TestManualRegistrationAsMobileAndDesktop(t *testing.T) {
+	t.Parallel()
 	_, err := manualFixture(t, m365sim.Options{Seed: 72, Tenants: 1}, func(port int) m365sim.AppSpec {
 		s := asInstructed(port)
 		s.Web, s.Public = nil, s.Web
@@ -92,6 +94,7 @@ func TestManualRegistrationAsMobileAndDesktop(t *testing.T) {
 }
 
 func TestManualRegistrationMissingPermission(t *testing.T) {
+	t.Parallel()
 	f, err := manualFixture(t, m365sim.Options{Seed: 73, Tenants: 3, UsersPerTenant: 6}, func(port int) m365sim.AppSpec {
 		// Customers consented from the registration (its admin consent
 		// link), so they hold what it lists. (Partner Center consent grants
@@ -125,6 +128,7 @@ func TestManualRegistrationMissingPermission(t *testing.T) {
 }
 
 func TestManualRegistrationWithoutCustomerConsent(t *testing.T) {
+	t.Parallel()
 	f, err := manualFixture(t, m365sim.Options{Seed: 74, Tenants: 4, UsersPerTenant: 6}, func(port int) m365sim.AppSpec {
 		s := asInstructed(port)
 		s.ConsentIn = []int{0, 2} // customers 1 and 3 never consented

@@ -31,6 +31,7 @@ func (p panicking) RoundTrip(r *http.Request) (*http.Response, error) {
 // tenant with an internal-error finding; the others sync and the program
 // goes on.
 func TestPanicFailsOnlyItsTenant(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sim := testkit.Sim(t, m365sim.Options{Seed: 9, Tenants: 4, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true})

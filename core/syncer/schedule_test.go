@@ -2,6 +2,8 @@ package syncer_test
 
 import (
 	"context"
+	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,14 +41,44 @@ func waitFor(t *testing.T, events <-chan syncer.Event, what string, ok func(sync
 
 func finished(ev syncer.Event) bool { return ev.Kind == syncer.RunFinished }
 
+// gate holds every request while shut, as a slow network would, so a test
+// decides when a run may go on instead of guessing how long it lasts.
+type gate struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	shut chan struct{} // nil: open
+}
+
+func (g *gate) RoundTrip(r *http.Request) (*http.Response, error) {
+	g.mu.Lock()
+	shut := g.shut
+	g.mu.Unlock()
+	if shut != nil {
+		select {
+		case <-shut:
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
+	}
+	return g.next.RoundTrip(r)
+}
+
+func (g *gate) close() { g.mu.Lock(); g.shut = make(chan struct{}); g.mu.Unlock() }
+func (g *gate) open()  { g.mu.Lock(); close(g.shut); g.shut = nil; g.mu.Unlock() }
+
 func TestRepeatedSyncNowCollapses(t *testing.T) {
-	f := newFixture(t, m365sim.Options{Seed: 61, Tenants: 3, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, Latency: 20 * time.Millisecond})
+	t.Parallel()
+	g := &gate{}
+	f := newFixture(t, m365sim.Options{Seed: 61, Tenants: 3, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true},
+		func(next http.RoundTripper) http.RoundTripper { g.next = next; return g })
 	events := runEngine(t, f)
+	g.close() // the first run cannot finish before the clicks are in
 	f.engine.SyncNow(f.ctx, f.conn.ID)
 	waitFor(t, events, "the first run to start", func(ev syncer.Event) bool { return ev.Kind == syncer.RunStarted })
 	for i := 0; i < 5; i++ {
 		f.engine.SyncNow(f.ctx, f.conn.ID)
 	}
+	g.open()
 	waitFor(t, events, "first run", finished)
 	// Clicks during the first run queue exactly one more.
 	waitFor(t, events, "second run", finished)
@@ -69,6 +101,7 @@ func TestRepeatedSyncNowCollapses(t *testing.T) {
 }
 
 func TestPauseCancelsAndResumeRestores(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, m365sim.Options{Seed: 62, Tenants: 40, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, Latency: 50 * time.Millisecond})
 	f.engine = syncer.New(f.store, f.mgr, syncer.Options{Tenants: 2})
 	events := runEngine(t, f)
@@ -95,6 +128,7 @@ func TestPauseCancelsAndResumeRestores(t *testing.T) {
 }
 
 func TestCancelStopsARun(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, m365sim.Options{Seed: 63, Tenants: 30, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true, Latency: 50 * time.Millisecond})
 	f.engine = syncer.New(f.store, f.mgr, syncer.Options{Tenants: 1})
 	events := runEngine(t, f)
@@ -126,6 +160,7 @@ func TestCancelStopsARun(t *testing.T) {
 }
 
 func TestScheduleSyncsWhenDue(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, m365sim.Options{Seed: 64, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
 	events := runEngine(t, f)
 	// A tiny interval stands in for the hourly default: the loop must start

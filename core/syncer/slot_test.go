@@ -11,6 +11,7 @@ import (
 // A tenant waiting out Retry-After gives its place to another tenant, and
 // takes a place again before its request goes on.
 func TestSlotFreedWhileWaiting(t *testing.T) {
+	t.Parallel()
 	sem := make(chan struct{}, 1)
 	sem <- struct{}{}
 	waiting := &slot{sem: sem, held: true}
@@ -49,6 +50,7 @@ func TestSlotFreedWhileWaiting(t *testing.T) {
 // Two requests of a tenant that wake while every place is taken both go on
 // once one of them holds a place again: neither waits for a second place.
 func TestSlotSiblingsWakeTogether(t *testing.T) {
+	t.Parallel()
 	sem := make(chan struct{}, 1)
 	sem <- struct{}{}
 	a := &slot{sem: sem, held: true}

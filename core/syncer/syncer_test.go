@@ -3,12 +3,14 @@ package syncer_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tenantsync/tenantsync/core/connections"
+	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
 	"github.com/tenantsync/tenantsync/core/testkit"
@@ -27,13 +29,20 @@ type fixture struct {
 	ctx    context.Context
 }
 
-func newFixture(t *testing.T, opt m365sim.Options) *fixture {
+// newFixture wires a data directory to a simulated cloud with opt; wrap,
+// when given, wraps the transport every request takes.
+func newFixture(t *testing.T, opt m365sim.Options, wrap ...func(http.RoundTripper) http.RoundTripper) *fixture {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	sim := testkit.Sim(t, opt)
 	s := testkit.Store(t)
-	mgr := testkit.Manager(t, ctx, s, sim, connections.Network{})
+	n := demo.Network(ctx, sim)
+	for _, w := range wrap {
+		n.Transport = w(n.Transport)
+		n.HTTP = &http.Client{Transport: n.Transport}
+	}
+	mgr := testkit.Manager(t, ctx, s, sim, n)
 	conn := testkit.GDAP(t, ctx, mgr, sim)
 	return &fixture{t: t, sim: sim, store: s, mgr: mgr, engine: syncer.New(s, mgr, syncer.Options{}), conn: conn, ctx: ctx}
 }
@@ -140,6 +149,7 @@ func (f *fixture) checkOrg(tenantID string, orgID uint64, leavers map[string]boo
 // tenants x 100 users, technician decisions, changes in one tenant, and a
 // delta sync that brings exactly those changes.
 func TestFullThenDeltaSync(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, m365sim.Options{Seed: 21, Tenants: 30, UsersPerTenant: 100, CleanTenants: true, DisableThrottling: true})
 	cs := f.sim.Customers()
 	sort.Slice(cs, func(i, j int) bool { return cs[i].DisplayName < cs[j].DisplayName })
@@ -317,6 +327,7 @@ func TestFullThenDeltaSync(t *testing.T) {
 
 // TestFaultsGiveTheSameData syncs the same cloud with and without faults.
 func TestFaultsGiveTheSameData(t *testing.T) {
+	t.Parallel()
 	opt := m365sim.Options{Seed: 22, Tenants: 8, UsersPerTenant: 60, CleanTenants: true, DisableThrottling: true}
 	clean := newFixture(t, opt)
 	clean.sync()
@@ -395,6 +406,7 @@ func dump(t *testing.T, f *fixture) string {
 // Runs share the connection's MSAL session: when tokens are refreshed, a
 // tenant's endpoints are not looked up again.
 func TestSecondRunReusesTenantEndpoints(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, m365sim.Options{Seed: 23, Tenants: 4, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true,
 		TokenLifetime: time.Minute}) // MSAL refreshes tokens that expire within 5 minutes: every run asks anew
 	f.sync()

@@ -33,6 +33,7 @@ func (c *cancelAfterChecks) Err() error {
 }
 
 func TestImportCancelledMidwayWritesNothing(t *testing.T) {
+	t.Parallel()
 	orgsCSV := "Name\n"
 	for i := range 50 {
 		orgsCSV += fmt.Sprintf("Org %d\n", i)

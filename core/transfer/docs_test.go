@@ -46,6 +46,7 @@ func contactsCSV(n, bad int) string {
 }
 
 func TestImportCSVAllOrNothing(t *testing.T) {
+	t.Parallel()
 	s := openStore(t)
 	ctx := context.Background()
 	res, err := ImportCSV(ctx, s, strings.NewReader(contactsCSV(1000, 500)), Options{File: "contacts.csv"})
@@ -78,6 +79,7 @@ func TestImportCSVAllOrNothing(t *testing.T) {
 }
 
 func TestImportCSVHeaderDetection(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, csv     string
 		orgs, contact int
@@ -137,6 +139,7 @@ func TestImportCSVHeaderDetection(t *testing.T) {
 }
 
 func TestImportCSVRejectsUnknownFile(t *testing.T) {
+	t.Parallel()
 	_, err := ImportCSV(context.Background(), openStore(t), strings.NewReader("foo,bar\n1,2\n"), Options{File: "x.csv"})
 	if err == nil || !strings.Contains(err.Error(), "cannot tell what this file holds") {
 		t.Errorf("ImportCSV(unknown) = %v", err)
@@ -144,6 +147,7 @@ func TestImportCSVRejectsUnknownFile(t *testing.T) {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	s := openStore(t)
 	res, err := ImportCSV(context.Background(), s, strings.NewReader(contactsCSV(50, 0)), Options{File: "c.csv", DryRun: true})
 	if err != nil || res.Contacts != 50 {
@@ -155,6 +159,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 }
 
 func TestExportImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := openStore(t)
 	if _, err := ImportCSV(ctx, src, strings.NewReader(contactsCSV(100, 0)), Options{File: "c.csv"}); err != nil {

@@ -34,6 +34,7 @@ func latin1(s string) []byte {
 }
 
 func TestImportDecodesDetectableEncodings(t *testing.T) {
+	t.Parallel()
 	want := strings.ReplaceAll(umlautCSV, "Łukasz", "Lukasz") // Łukasz is not in Latin-1
 	tests := []struct {
 		name string
@@ -67,6 +68,7 @@ func TestImportDecodesDetectableEncodings(t *testing.T) {
 // Bytes that are not UTF-8 and no stated encoding: refused, naming the line
 // and the way out, never stored as U+FFFD.
 func TestImportRefusesUndetectableEncoding(t *testing.T) {
+	t.Parallel()
 	in := latin1("Organization,First Name,Last Name,Email\nGood Org,Hans,Maier,hans@good.example\nGood Org,Jörg,Müller,j@good.example\n")
 	for _, kind := range []string{"csv", "json"} {
 		t.Run(kind, func(t *testing.T) {
@@ -95,6 +97,7 @@ func TestImportRefusesUndetectableEncoding(t *testing.T) {
 }
 
 func TestImportRefusesBrokenUTF16(t *testing.T) {
+	t.Parallel()
 	odd := utf16Bytes("Organization,Email\n", binary.LittleEndian, true)
 	lone := append(utf16Bytes("Organization,Email\nA", binary.LittleEndian, true), 0x00, 0xD8) // unpaired high surrogate
 	for name, in := range map[string][]byte{"odd length": odd[:len(odd)-1], "lone surrogate": lone} {
@@ -106,6 +109,7 @@ func TestImportRefusesBrokenUTF16(t *testing.T) {
 }
 
 func TestParseEncoding(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"windows-1252", "Windows1252", "cp1252", "latin1", "ISO-8859-1", "ansi"} {
 		if e, err := ParseEncoding(name); err != nil || e != EncodingWindows1252 {
 			t.Errorf("ParseEncoding(%q) = %q, %v; want windows-1252", name, e, err)
@@ -122,6 +126,7 @@ func TestParseEncoding(t *testing.T) {
 }
 
 func TestWindows1252Table(t *testing.T) {
+	t.Parallel()
 	got := decodeWindows1252([]byte{'a', 0x80, 0x8A, 0x93, 0x94, 0x9F, 0xA0, 0xE9, 0xFF, 0x81})
 	if want := "a€Š“”Ÿ\u00a0éÿ\u0081"; got != want {
 		t.Errorf("decodeWindows1252 = %q, want %q", got, want)

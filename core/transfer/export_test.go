@@ -14,6 +14,7 @@ import (
 // single quote (OWASP, CSV Injection); import takes the quote off again, so
 // a round trip keeps the value.
 func TestExportCSVNeutralizesFormulas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := openStore(t)
 	hostile := store.Contact{
@@ -77,6 +78,7 @@ func TestExportCSVNeutralizesFormulas(t *testing.T) {
 }
 
 func TestNeutralizeFormula(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"", ""},
 		{"plain", "plain"},

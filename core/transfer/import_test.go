@@ -43,6 +43,7 @@ const strayQuoteCSV = "Organization,First Name,Last Name,Email\n" +
 // A row the CSV reader cannot parse is a bad row like any other: reported as
 // file:line, all-or-nothing by default, the good rows with SkipInvalid.
 func TestImportCSVUnparsableRow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openStore(t)
 	res, err := ImportCSV(ctx, s, strings.NewReader(strayQuoteCSV), Options{File: "q.csv"})
@@ -69,6 +70,7 @@ func TestImportCSVUnparsableRow(t *testing.T) {
 }
 
 func TestImportJSONRefusesNonDocuments(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"null", "null", "j.json: not a tenantsync JSON document: null"},
 		{"null with space", " null\n", "j.json: not a tenantsync JSON document: null"},
@@ -95,6 +97,7 @@ func TestImportJSONRefusesNonDocuments(t *testing.T) {
 }
 
 func TestImportCSVRefusesDuplicateHeaders(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, csv, want string }{
 		{"contacts", "Organization,First Name,Email,Last Name,E-mail\nA,B,b@a.example,C,c@a.example\n",
 			`d.csv: the header names the same column twice: "Email" (column 3) and "E-mail" (column 5); rename or remove one`},
@@ -125,6 +128,7 @@ func TestImportCSVRefusesDuplicateHeaders(t *testing.T) {
 // titles and the other one-line fields, from CSV and JSON alike; notes keep
 // their tabs and line breaks.
 func TestImportStripsControlCharacters(t *testing.T) {
+	t.Parallel()
 	const (
 		org   = "Evil\x00 \x1b[31mCorp\x1b[0m\u202e"
 		first = "Ma\u202Ello\u2066ry"
@@ -163,6 +167,7 @@ func TestImportStripsControlCharacters(t *testing.T) {
 
 // JSON organizations are checked as CSV ones are: a bad domain is a bad record.
 func TestImportJSONValidatesDomains(t *testing.T) {
+	t.Parallel()
 	in := `{"organizations":[{"name":"A","domains":["a.example","not a domain"]},{"name":"B","domains":["https://www.B.example/"]}]}`
 	s := openStore(t)
 	res, err := ImportJSON(context.Background(), s, strings.NewReader(in), Options{File: "o.json"})
@@ -179,6 +184,7 @@ func TestImportJSONValidatesDomains(t *testing.T) {
 }
 
 func TestCleanText(t *testing.T) {
+	t.Parallel()
 	long := "\x1b]0;" + strings.Repeat("x", maxControlString) + "\x07"
 	tests := []struct {
 		in        string

@@ -61,7 +61,10 @@ func (k *Keychain) Set(item, secret string) error {
 	if err := k.reachable(); err != nil {
 		return fmt.Errorf("keychain item %s: %w", item, err)
 	}
-	if err := keyring.Set(k.service, item, secret); err != nil {
+	keyringMu.Lock()
+	err := keyring.Set(k.service, item, secret)
+	keyringMu.Unlock()
+	if err != nil {
 		return fmt.Errorf("keychain item %s: %w", item, classify(err))
 	}
 	return nil
@@ -72,7 +75,9 @@ func (k *Keychain) Get(item string) (string, error) {
 	if err := k.reachable(); err != nil {
 		return "", fmt.Errorf("keychain item %s: %w", item, err)
 	}
+	keyringMu.Lock()
 	s, err := keyring.Get(k.service, item)
+	keyringMu.Unlock()
 	if err != nil {
 		return "", fmt.Errorf("keychain item %s: %w", item, classify(err))
 	}
@@ -84,12 +89,19 @@ func (k *Keychain) Delete(item string) error {
 	if err := k.reachable(); err != nil {
 		return fmt.Errorf("keychain item %s: %w", item, err)
 	}
+	keyringMu.Lock()
 	err := keyring.Delete(k.service, item)
+	keyringMu.Unlock()
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		return fmt.Errorf("keychain item %s: %w", item, classify(err))
 	}
 	return nil
 }
+
+// keyringMu serialises the calls into go-keyring: its in-memory keychain
+// (MockInit) is a map without a lock, and the OS keychains gain nothing
+// from concurrent calls.
+var keyringMu sync.Mutex
 
 // mocked is set by MockInit: the keyring is in memory, nothing to reach.
 var mocked atomic.Bool

@@ -12,6 +12,7 @@ import (
 
 // TestFlagsAfterPositional: a flag after a file name is a flag, not a file.
 func TestFlagsAfterPositional(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	csvPath := writeContactsCSV(t, 10, 0)
 	code, stdout, stderr := run(t, dir, "import", csvPath, "--dry-run")
@@ -58,6 +59,7 @@ func TestGlobalDataDirBeforeCommand(t *testing.T) {
 // TestExtraArgumentsAreUsageErrors: a command that takes no arguments refuses
 // them before it touches the data directory.
 func TestExtraArgumentsAreUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	for _, args := range [][]string{
 		{"status", "extra"},

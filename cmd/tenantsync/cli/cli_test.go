@@ -85,6 +85,7 @@ func TestImportChecksEveryFileFirst(t *testing.T) {
 }
 
 func TestImportBadRowWritesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	csvPath := writeContactsCSV(t, 1000, 321)
 
@@ -107,6 +108,7 @@ func TestImportBadRowWritesNothing(t *testing.T) {
 }
 
 func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if code, _, stderr := run(t, dir, "import", writeContactsCSV(t, 40, 0)); code != ExitOK {
 		t.Fatalf("import: %s", stderr)
@@ -123,6 +125,7 @@ func TestExportRoundTrip(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tests := [][]string{
 		{"frobnicate"},
@@ -162,6 +165,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestSecondInstanceSaysAlreadyRunning(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	holder := exec.Command(os.Args[0], "-test.run=^$")
 	holder.Env = append(os.Environ(), holderEnv+"="+filepath.Join(dir, store.DBFile))

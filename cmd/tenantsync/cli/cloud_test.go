@@ -13,6 +13,7 @@ import (
 )
 
 func TestNetworkFromEnv(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ready := filepath.Join(dir, "ready.json")
 	if err := os.WriteFile(ready, []byte(`{"authority_host":"127.0.0.1:8443","graph_base":"https://127.0.0.1:8443/v1.0","partner_center_base":"https://127.0.0.1:8443","client_id":"x"}`+"\n"), 0o600); err != nil {
@@ -52,6 +53,7 @@ func TestNetworkFromEnv(t *testing.T) {
 // A bad TENANTSYNC_CLOUD_FILE stops a command before it touches the data;
 // a test's Env.Network still wins over the environment.
 func TestCloudFileEnv(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(t.TempDir(), "cloud.json")
 	if err := os.WriteFile(bad, []byte(`{"authority_host":"https://login.microsoftonline.us"}`), 0o600); err != nil {

@@ -23,6 +23,7 @@ func connectCLI(t *testing.T) (run func(stdin string, args ...string) (int, stri
 // connection it saved and its keychain item, so trying again does not pile
 // up connections of the same name.
 func TestFailedConnectLeavesNothing(t *testing.T) {
+	t.Parallel()
 	run, info, dir, port := connectCLI(t)
 	for try := 1; try <= 2; try++ {
 		code, out, errs := run("not-the-secret\n", "connect", "--name", "Partner", "--tenant", info.PartnerTenantID,
@@ -52,6 +53,7 @@ func TestFailedConnectLeavesNothing(t *testing.T) {
 // TestConnectRefusesDuplicateName: a second connection of the same name
 // (in any case) is refused before anything is saved.
 func TestConnectRefusesDuplicateName(t *testing.T) {
+	t.Parallel()
 	run, info, _, port := connectCLI(t)
 	connect := func(name string) (int, string, string) {
 		return run(info.ClientSecret+"\n", "connect", "--name", name, "--tenant", info.PartnerTenantID,

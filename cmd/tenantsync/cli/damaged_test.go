@@ -13,6 +13,7 @@ import (
 // TestDamagedDatabaseExitsThree: a file that is not a tenantsync database
 // is named as damaged, with exit code 3, and left as it was.
 func TestDamagedDatabaseExitsThree(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, store.DBFile)
 	junk := []byte(strings.Repeat("this is not a database ", 400))

@@ -15,6 +15,7 @@ import (
 // on DIR/demo or a second demo does, and runs the demo: it must refuse,
 // leaving the holder's file and data as they were.
 func TestDemoWhileDemoDatabaseInUse(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(demo.Dir(dir), store.DBFile)
 	held, err := store.Open(path, store.Options{})
@@ -52,6 +53,7 @@ func TestDemoWhileDemoDatabaseInUse(t *testing.T) {
 // TestDemoRerun runs the demo twice: the second run replaces the first's
 // database and leaves nothing else behind.
 func TestDemoRerun(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for i := range 2 {
 		if code, _, errs := run(t, dir, "demo", "--tenants", "2"); code != ExitOK {

@@ -11,6 +11,7 @@ import (
 // TestPanicExitsOneWithMessage: a bug is exit 1 and a sentence, with the
 // stack in the log, never exit 2 and a bare trace.
 func TestPanicExitsOneWithMessage(t *testing.T) {
+	t.Parallel()
 	t.Cleanup(func() { testCommands = nil })
 	testCommands = []command{
 		{"panic-after-log", "", 0, func(_ context.Context, env *Env, _ []string) int {

@@ -14,6 +14,7 @@ import (
 // TestRestoreAfterDamage: yesterday's backup brings the data back after
 // today's database was damaged; the damaged file is kept aside.
 func TestRestoreAfterDamage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	run := func(args ...string) (int, string, string) { return run(t, dir, args...) }
 	csv := func(name string, orgs ...string) string {
@@ -83,6 +84,7 @@ func TestRestoreAfterDamage(t *testing.T) {
 // writing: the database file stays byte for byte, and on a directory with
 // no database nothing is created.
 func TestReadCommandsChangeNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	run := func(args ...string) (int, string) {
 		code, out, errs := run(t, dir, args...)

@@ -14,6 +14,7 @@ import (
 // account's sign-in), consent into every customer through Partner Center,
 // to a first full sync of all 50; setup run again creates nothing new.
 func TestSetupFromFreshPartner(t *testing.T) {
+	t.Parallel()
 	runIn, sim, _, port := simCLI(t, m365sim.Options{Seed: 43, Tenants: 50, UsersPerTenant: 6, Unconsented: 10,
 		CleanTenants: true, DisableThrottling: true, FreshPartner: true, ReplicationDelay: 300 * time.Millisecond})
 	run := func(args ...string) (int, string, string) { return runIn("", args...) }

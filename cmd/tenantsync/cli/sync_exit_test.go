@@ -27,6 +27,7 @@ func syncAgainstSim(t *testing.T, flags map[int]m365sim.TenantFlags) (code int, 
 // summary names every failed tenant with its fix, also one that failed
 // before it was read (an expired GDAP relationship).
 func TestSyncExitsOneWhenATenantFailed(t *testing.T) {
+	t.Parallel()
 	code, out, errs, customers := syncAgainstSim(t, map[int]m365sim.TenantFlags{1: {GDAPExpired: true}})
 	if code != ExitRuntime {
 		t.Errorf("sync with a GDAP-expired tenant = %d, want %d\n%s\n%s", code, ExitRuntime, out, errs)
@@ -39,6 +40,7 @@ func TestSyncExitsOneWhenATenantFailed(t *testing.T) {
 }
 
 func TestSyncExitsZeroWhenClean(t *testing.T) {
+	t.Parallel()
 	code, out, errs, _ := syncAgainstSim(t, nil)
 	if code != ExitOK {
 		t.Errorf("sync of clean tenants = %d, want %d\n%s\n%s", code, ExitOK, out, errs)

@@ -11,6 +11,7 @@ import (
 // TestConnectSyncLogs drives the headless commands against the simulated
 // cloud: connect (sign-in through the loopback), sync, a dry run, logs.
 func TestConnectSyncLogs(t *testing.T) {
+	t.Parallel()
 	run, sim, _, port := simCLI(t, m365sim.Options{Seed: 41, Tenants: 4, UsersPerTenant: 15, CleanTenants: true, DisableThrottling: true})
 	info := sim.Info()
 
@@ -47,6 +48,7 @@ func TestConnectSyncLogs(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestDemoCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	code, out, errs := run(t, dir, "demo", "--tenants", "5")
 	if code != ExitOK || !strings.Contains(out, "synced 5 tenant(s)") || !strings.Contains(out, "matched to organizations") {

@@ -24,6 +24,7 @@ func runCtx(t *testing.T, ctx context.Context, dataDir string, args ...string) (
 }
 
 func TestImportCancelledSaysNothingImported(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	csv := writeContactsCSV(t, 20, 0)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -37,6 +38,7 @@ func TestImportCancelledSaysNothingImported(t *testing.T) {
 }
 
 func TestExportKeepsExistingFileMode(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if code, _, errs := run(t, dir, "import", writeContactsCSV(t, 3, 0)); code != ExitOK {
 		t.Fatalf("import = %d: %s", code, errs)
@@ -69,6 +71,7 @@ func TestExportKeepsExistingFileMode(t *testing.T) {
 }
 
 func TestExportRemovesLeftoverTempFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if code, _, errs := run(t, dir, "import", writeContactsCSV(t, 3, 0)); code != ExitOK {
 		t.Fatalf("import = %d: %s", code, errs)

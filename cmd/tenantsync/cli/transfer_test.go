@@ -19,6 +19,7 @@ func writeFile(t *testing.T, name string, data []byte) string {
 // A Windows-1252 (Latin-1) file is refused with the way out, and imported
 // with --encoding.
 func TestImportEncodingFlag(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	latin1 := []byte("Organization,First Name,Last Name,Email\nGood Org,Hans,Maier,hans@good.example\nGood Org,J\xf6rg,M\xfcller,j@good.example\n")
 	path := writeFile(t, "latin1.csv", latin1)
@@ -45,6 +46,7 @@ func TestImportEncodingFlag(t *testing.T) {
 }
 
 func TestImportStrayQuoteReportsRow(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := writeFile(t, "q.csv", []byte("Organization,First Name,Last Name,Email\nGood Org,A,B,a@b.example.com\nBob \"The Builder\" Org,C,D,c@d.example.com\n"))
 	code, _, stderr := run(t, dir, "import", path)
