@@ -58,6 +58,9 @@ session() {
 	grep -q "last run: $tenants of $tenants tenant(s) synced" "$work/status.out" || fail "status does not show every tenant synced"
 	grep -q "client secret: expires" "$work/status.out" || fail "status does not show the secret's end date"
 	grep -q "next sync: never" "$work/status.out" && fail "the new connection has no schedule"
+	# Run under LC_ALL=C.UTF-8 (as cron and CI are): nothing but tenantsync
+	# speaks on stderr, no "Fyne error: Error parsing user locale C".
+	grep -l "Fyne error" "$work"/*.out && fail "a command printed Fyne's locale error"
 	run setup2 setup --name Partner --port "$port" || fail "second setup failed"
 	grep -q "Everything was already set up; nothing was created." "$work/setup2.out" || fail "second setup created something"
 	cat "$work/status.out"
