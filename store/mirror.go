@@ -103,12 +103,18 @@ func (m *Mirror) clear(name []byte) error {
 
 // ReplaceMailboxes replaces the mailbox usage rows.
 func (m *Mirror) ReplaceMailboxes(rows []Mailbox) error {
-	if err := m.clear(bucketMirrorMailbox); err != nil {
+	return replaceRows(m, bucketMirrorMailbox, rows, func(r *Mailbox) string { return strings.ToLower(r.UPN) })
+}
+
+// replaceRows empties the mirror's bucket name and fills it with rows, each
+// under key(row), so a report read again leaves no row it no longer has.
+func replaceRows[T any](m *Mirror, name []byte, rows []T, key func(*T) string) error {
+	if err := m.clear(name); err != nil {
 		return err
 	}
-	b := m.sub(bucketMirrorMailbox)
+	b := m.sub(name)
 	for i := range rows {
-		if err := putJSON(b, []byte(strings.ToLower(rows[i].UPN)), &rows[i]); err != nil {
+		if err := putJSON(b, []byte(key(&rows[i])), &rows[i]); err != nil {
 			return err
 		}
 	}
@@ -130,16 +136,7 @@ func (m *Mirror) Mailboxes() ([]Mailbox, error) { return listJSON[Mailbox](m.sub
 
 // ReplaceLicenses replaces the subscribed SKUs.
 func (m *Mirror) ReplaceLicenses(rows []License) error {
-	if err := m.clear(bucketMirrorLicense); err != nil {
-		return err
-	}
-	b := m.sub(bucketMirrorLicense)
-	for i := range rows {
-		if err := putJSON(b, []byte(strings.ToLower(rows[i].SKUID)), &rows[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return replaceRows(m, bucketMirrorLicense, rows, func(r *License) string { return strings.ToLower(r.SKUID) })
 }
 
 // Licenses returns the subscribed SKUs.
@@ -147,16 +144,7 @@ func (m *Mirror) Licenses() ([]License, error) { return listJSON[License](m.sub(
 
 // ReplaceDevices replaces the managed devices.
 func (m *Mirror) ReplaceDevices(rows []Device) error {
-	if err := m.clear(bucketMirrorDevices); err != nil {
-		return err
-	}
-	b := m.sub(bucketMirrorDevices)
-	for i := range rows {
-		if err := putJSON(b, []byte(rows[i].ID), &rows[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return replaceRows(m, bucketMirrorDevices, rows, func(r *Device) string { return r.ID })
 }
 
 // Devices returns the managed devices.
@@ -180,34 +168,35 @@ func (m *Mirror) SetDeltaLink(link string) error {
 }
 
 // Synced is when the mirror was last committed by a sync.
-func (m *Mirror) Synced() time.Time {
-	if b := m.sub(bucketMirrorState); b != nil {
-		t, _ := time.Parse(time.RFC3339Nano, string(b.Get(keySynced)))
-		return t
-	}
-	return time.Time{}
-}
+func (m *Mirror) Synced() time.Time { return m.stateTime(keySynced) }
+
+// SetSynced records when the mirror was committed.
+func (m *Mirror) SetSynced(at time.Time) error { return m.setStateTime(keySynced, at) }
 
 // Stamp returns the time saved under a state key (zero when never).
-func (m *Mirror) Stamp(key string) time.Time {
-	if b := m.sub(bucketMirrorState); b != nil {
-		t, _ := time.Parse(time.RFC3339Nano, string(b.Get([]byte("at:"+key))))
-		return t
-	}
-	return time.Time{}
-}
+func (m *Mirror) Stamp(key string) time.Time { return m.stateTime([]byte("at:" + key)) }
 
 // SetStamp saves a time under a state key, e.g. when users were last read
 // in full or the mailbox report last fetched.
 func (m *Mirror) SetStamp(key string, at time.Time) error {
-	return m.sub(bucketMirrorState).Put([]byte("at:"+key), []byte(at.UTC().Format(time.RFC3339Nano)))
+	return m.setStateTime([]byte("at:"+key), at)
 }
 
-// SetSynced records when the mirror was committed.
-func (m *Mirror) SetSynced(at time.Time) error {
-	return m.sub(bucketMirrorState).Put(keySynced, []byte(at.UTC().Format(time.RFC3339Nano)))
+// stateTime reads a time saved by setStateTime; a tenant never synced, a
+// key never set or a value that does not parse all read as zero: never.
+func (m *Mirror) stateTime(key []byte) time.Time {
+	if b := m.sub(bucketMirrorState); b != nil {
+		t, _ := time.Parse(time.RFC3339Nano, string(b.Get(key)))
+		return t
+	}
+	return time.Time{}
 }
 
+func (m *Mirror) setStateTime(key []byte, at time.Time) error {
+	return m.sub(bucketMirrorState).Put(key, []byte(at.UTC().Format(time.RFC3339Nano)))
+}
+
+// listJSON decodes every value of b, in key order; a missing bucket has none.
 func listJSON[T any](b *bolt.Bucket) ([]T, error) {
 	if b == nil {
 		return nil, nil
