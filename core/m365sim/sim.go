@@ -129,6 +129,9 @@ type TenantInfo struct {
 
 // Server is a running simulation.
 type Server struct {
+	// base is Start's context without its cancellation: what Close's
+	// shutdown grace derives from after Start's context ended.
+	base     context.Context
 	opt      Options
 	epoch    time.Time
 	ln       net.Listener
@@ -222,7 +225,7 @@ func (o *Options) setDefaults() {
 // Start generates the tenants, listens and serves until ctx ends or Close.
 func Start(ctx context.Context, opt Options) (*Server, error) {
 	opt.setDefaults()
-	s := &Server{
+	s := &Server{base: context.WithoutCancel(ctx),
 		opt: opt, epoch: opt.Epoch.UTC(), byID: map[string]*tenant{}, byDomain: map[string]*tenant{},
 		codes: map[string]*authCode{}, rtGen: map[string]int64{}, downloads: map[string]downloadTicket{},
 		faultTries: map[string]int{}, notBefore: map[string]time.Time{}, closed: make(chan struct{}), appName: "tenantsync",
@@ -398,7 +401,7 @@ func (s *Server) Close() error {
 		close(s.closed)
 		// Give in-flight requests a moment, then drop the rest: HTTP/2's
 		// graceful GOAWAY alone would hold every Close for a second.
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		ctx, cancel := context.WithTimeout(s.base, 50*time.Millisecond)
 		defer cancel()
 		if s.hs.Shutdown(ctx) != nil {
 			err = s.hs.Close()

@@ -20,11 +20,6 @@ import (
 	"github.com/tenantsync/tenantsync/store"
 )
 
-// fileSizeEnv makes the sync child limit the size of the files it writes
-// (RLIMIT_FSIZE): the database cannot grow past it, as on a full disk. Go
-// ignores SIGXFSZ, so the write fails with EFBIG.
-const fileSizeEnv = "TENANTSYNC_TEST_FSIZE"
-
 func limitFileSize(bytes string) error {
 	n, err := strconv.ParseUint(bytes, 10, 64)
 	if err != nil {

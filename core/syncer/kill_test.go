@@ -28,6 +28,12 @@ import (
 // `tenantsync sync` runs, in a process the parent kills with SIGKILL.
 const childEnv = "TENANTSYNC_TEST_SYNC_CHILD"
 
+// fileSizeEnv makes the sync child limit the size of the files it writes
+// (RLIMIT_FSIZE, Linux: see fulldisk_test.go): the database cannot grow
+// past it, as on a full disk. Go ignores SIGXFSZ, so the write fails with
+// EFBIG.
+const fileSizeEnv = "TENANTSYNC_TEST_FSIZE"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(runChild())

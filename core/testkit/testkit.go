@@ -24,7 +24,7 @@ func Sim(t testing.TB, opt m365sim.Options) *m365sim.Server {
 	if opt.Dir == "" {
 		opt.Dir = t.TempDir()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	srv, err := m365sim.Start(ctx, opt)
 	if err != nil {
 		cancel()
