@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -15,26 +14,16 @@ func (t *Tx) Connection(id string) (Connection, error) {
 	if err := getJSON(t.tx.Bucket(bucketConnections), []byte(id), &c); err != nil {
 		return c, fmt.Errorf("connection %s: %w", id, err)
 	}
-	if t.deadSyncs {
-		c.interrupt(t.now)
-	}
+	t.asFound(&c)
 	return c, nil
 }
 
 // Connections returns every connection ordered by name.
 func (t *Tx) Connections() ([]Connection, error) {
-	var out []Connection
-	err := t.tx.Bucket(bucketConnections).ForEach(func(_, v []byte) error {
-		var c Connection
-		if err := json.Unmarshal(v, &c); err != nil {
-			return err
-		}
-		if t.deadSyncs {
-			c.interrupt(t.now)
-		}
-		out = append(out, c)
-		return nil
-	})
+	out, err := listJSON[Connection](t.tx.Bucket(bucketConnections))
+	for i := range out {
+		t.asFound(&out[i])
+	}
 	sortBy(out, func(c Connection) string { return strings.ToLower(c.Name) })
 	return out, err
 }

@@ -57,3 +57,12 @@ func (r *SyncRun) interrupt(now time.Time) bool {
 	r.Log = append(r.Log, LogEntry{At: now, Level: LevelWarning, Message: "interrupted: tenantsync stopped before this run finished; tenants committed before that are kept"})
 	return true
 }
+
+// asFound makes a connection or run read as what a dead process left: in
+// a read-only store (status, logs) one left syncing reads as interrupted,
+// as the next writing open (markInterrupted) will mark it.
+func (t *Tx) asFound(r interface{ interrupt(now time.Time) bool }) {
+	if t.deadSyncs {
+		r.interrupt(t.now)
+	}
+}

@@ -28,9 +28,7 @@ func (t *Tx) Run(id uint64) (SyncRun, error) {
 	if err := getJSON(t.tx.Bucket(bucketRuns), idKey(id), &r); err != nil {
 		return r, fmt.Errorf("sync run %d: %w", id, err)
 	}
-	if t.deadSyncs {
-		r.interrupt(t.now)
-	}
+	t.asFound(&r)
 	return r, nil
 }
 
@@ -42,9 +40,7 @@ func (t *Tx) Runs(connID string, limit int) ([]SyncRun, error) {
 		if err := json.Unmarshal(v, &r); err != nil {
 			return err
 		}
-		if t.deadSyncs {
-			r.interrupt(t.now)
-		}
+		t.asFound(&r)
 		out = append(out, r)
 		return nil
 	}
