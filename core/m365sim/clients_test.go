@@ -113,7 +113,6 @@ func ptr[T any](v T) *T { return &v }
 type tenantKey struct{}
 
 func TestClientCredentialsPerTenant(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 1, Tenants: 4, CleanTenants: true})
 	ctx := t.Context()
 	cca := confidentialClient(t, srv, srv.Info().ClientSecret)
@@ -147,7 +146,6 @@ func TestClientCredentialsPerTenant(t *testing.T) {
 }
 
 func TestClientCredentialsErrors(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 2, Tenants: 2, CleanTenants: true,
 		TenantFlags: map[int]m365sim.TenantFlags{1: {NotConsented: true}}})
 	ctx := t.Context()
@@ -177,7 +175,6 @@ func TestClientCredentialsErrors(t *testing.T) {
 // with the confidential client's loopback flow, then redeems its refresh token
 // silently at every customer's authority.
 func TestInteractiveAndCrossTenantRefresh(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 3, Tenants: 6, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{
 		4: {GDAPExpired: true}, 5: {NotConsented: true}}})
 	ctx := t.Context()
@@ -244,7 +241,6 @@ func TestInteractiveAndCrossTenantRefresh(t *testing.T) {
 // TestConfidentialAuthCode drives AuthCodeURL + AcquireTokenByAuthCode, the
 // web-app form of the authorization code flow, with a PKCE challenge.
 func TestConfidentialAuthCode(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 4, Tenants: 2, CleanTenants: true})
 	ctx := t.Context()
 	info := srv.Info()
@@ -312,7 +308,6 @@ func TestConfidentialAuthCode(t *testing.T) {
 }
 
 func TestPageIterator2500Users(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 5, TenantSizes: []int{2500}, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
@@ -364,7 +359,6 @@ func TestPageIterator2500Users(t *testing.T) {
 }
 
 func TestTopOutOfRange(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 5, Tenants: 1, CleanTenants: true})
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
 	_, err := g.Users().Get(t.Context(), &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: ptr(int32(1000))}})
@@ -399,7 +393,6 @@ func deltaAll(t *testing.T, ctx context.Context, g *msgraph.GraphServiceClient, 
 }
 
 func TestDeltaShowsExactlyTheChanges(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 6, TenantSizes: []int{450}, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
@@ -478,7 +471,6 @@ func TestDeltaShowsExactlyTheChanges(t *testing.T) {
 var hex32 = regexp.MustCompile(`^[0-9A-F]{32}$`)
 
 func TestMailboxReportCSV(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 7, Tenants: 2, UsersPerTenant: 40, CleanTenants: true,
 		TenantFlags: map[int]m365sim.TenantFlags{1: {ConcealedNames: true}}})
 	ctx := t.Context()
@@ -511,7 +503,6 @@ func TestMailboxReportCSV(t *testing.T) {
 }
 
 func TestBatchOf20(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 8, Tenants: 1, UsersPerTenant: 60, CleanTenants: true})
 	ctx := t.Context()
 	g, adapter := appGraph(t, srv, srv.Customers()[0].ID)
@@ -582,7 +573,6 @@ func TestBatchOf20(t *testing.T) {
 }
 
 func TestForbiddenSurfacesAsODataError(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 9, Tenants: 1, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{0: {NoEntraP1: true}}})
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
 	_, err := g.Users().Get(t.Context(), &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
@@ -598,7 +588,6 @@ func TestForbiddenSurfacesAsODataError(t *testing.T) {
 }
 
 func TestSDKRetriesHonourRetryAfter(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 10, Tenants: 1, CleanTenants: true, Rate429: 0.4, RetryAfterMin: time.Second, RetryAfterMax: time.Second})
 	ctx := t.Context()
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
@@ -625,7 +614,6 @@ func TestSDKRetriesHonourRetryAfter(t *testing.T) {
 
 // TestLargeSimFullRead starts 300 tenants of ~200 users and reads every one.
 func TestLargeSimFullRead(t *testing.T) {
-	t.Parallel()
 	if testing.Short() {
 		t.Skip("reads 300 tenants")
 	}
@@ -761,7 +749,6 @@ func trySignInWeb(t *testing.T, srv *m365sim.Server, cca confidential.Client, cl
 }
 
 func TestGDAPMissingRoles(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 12, Tenants: 1, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{0: {GDAPMissingRoles: true}}})
 	ctx := t.Context()
 	pca, res := interactive(t, srv)
@@ -792,7 +779,6 @@ func TestGDAPMissingRoles(t *testing.T) {
 }
 
 func TestBatchItemsThrottledIndividually(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 13, Tenants: 1, CleanTenants: true, Rate429: 0.5, RetryAfterMin: 2 * time.Second, RetryAfterMax: 2 * time.Second})
 	ctx := t.Context()
 	g, adapter := appGraph(t, srv, srv.Customers()[0].ID)
@@ -831,7 +817,6 @@ func TestBatchItemsThrottledIndividually(t *testing.T) {
 }
 
 func TestDocumentedBudgetAnswers429(t *testing.T) {
-	t.Parallel()
 	// Scale 0.002: a small tenant holds 7 resource units per 10 s.
 	srv := startSim(t, m365sim.Options{Seed: 14, Tenants: 1, UsersPerTenant: 10, CleanTenants: true, ThrottleScale: 0.002})
 	ctx := t.Context()
@@ -861,7 +846,6 @@ func TestDocumentedBudgetAnswers429(t *testing.T) {
 }
 
 func TestConnectionResetSurfacesAsTransportError(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 15, Tenants: 1, CleanTenants: true, RateReset: 1})
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
 	_, err := g.Organization().Get(t.Context(), nil)
@@ -879,7 +863,6 @@ func TestConnectionResetSurfacesAsTransportError(t *testing.T) {
 }
 
 func TestControlAPIOverHTTPS(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 16, Tenants: 1, UsersPerTenant: 10, CleanTenants: true})
 	ctx := t.Context()
 	info := srv.Info()
@@ -919,7 +902,6 @@ func TestControlAPIOverHTTPS(t *testing.T) {
 }
 
 func TestAdvancedQueryNeedsEventualConsistency(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 17, Tenants: 1, UsersPerTenant: 80, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
@@ -949,7 +931,6 @@ func TestAdvancedQueryNeedsEventualConsistency(t *testing.T) {
 }
 
 func TestMissingPermissionIsForbidden(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 18, Tenants: 1, CleanTenants: true})
 	srv.Control().SetPermissions([]string{"User.Read.All", "Directory.Read.All"})
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
@@ -969,7 +950,6 @@ func TestMissingPermissionIsForbidden(t *testing.T) {
 }
 
 func TestSingleTenantSignInWithLoginHint(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 19, Tenants: 1, UsersPerTenant: 40, CleanTenants: true})
 	info := srv.Info()
 	c := srv.Customers()[0]
@@ -1005,7 +985,6 @@ func TestSingleTenantSignInWithLoginHint(t *testing.T) {
 }
 
 func TestBatchOf21IsRefused(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 20, Tenants: 1, CleanTenants: true})
 	ctx := t.Context()
 	g, adapter := appGraph(t, srv, srv.Customers()[0].ID)
@@ -1037,7 +1016,6 @@ func TestBatchOf21IsRefused(t *testing.T) {
 }
 
 func TestDeltaTokenLatestAndGroups(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 21, Tenants: 1, UsersPerTenant: 60, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
@@ -1068,7 +1046,6 @@ func TestDeltaTokenLatestAndGroups(t *testing.T) {
 // user moves to its new prefix, a deleted one is gone, whatever the sim
 // cached of generated names.
 func TestStartsWithUPNFollowsChanges(t *testing.T) {
-	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 6, TenantSizes: []int{400}, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
