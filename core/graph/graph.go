@@ -99,7 +99,7 @@ func NewClient(tenantID string, tokens absauth.AccessTokenProvider, opt Options)
 	if opt.GraphBase != "" {
 		adapter.SetBaseUrl(strings.TrimSuffix(opt.GraphBase, "/"))
 	}
-	return &Client{TenantID: tenantID, g: serviceClient(adapter), adapter: adapter, stats: opt.Stats}, nil
+	return &Client{TenantID: tenantID, g: ServiceClient(adapter), adapter: adapter, stats: opt.Stats}, nil
 }
 
 var (
@@ -107,12 +107,13 @@ var (
 	template     *msgraph.GraphServiceClient
 )
 
-// serviceClient wraps an adapter in the SDK's service client.
+// ServiceClient wraps an adapter in the SDK's service client; every client
+// of the SDK in this program (tests included) is built here.
 // msgraph.NewGraphServiceClient registers the SDK's serializers in global
 // registries and sets a global backing store factory, racing with requests
 // of other tenants in flight; so only the first client is built that way and
 // the others copy it with their own adapter.
-func serviceClient(adapter *msgraph.GraphRequestAdapter) *msgraph.GraphServiceClient {
+func ServiceClient(adapter *msgraph.GraphRequestAdapter) *msgraph.GraphServiceClient {
 	registerOnce.Do(func() { template = msgraph.NewGraphServiceClient(adapter) })
 	c := *template
 	c.BaseRequestBuilder.RequestAdapter = adapter

@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/tenantsync/tenantsync/core/graph"
 	"maps"
 	"net"
 	"net/http"
@@ -97,7 +98,7 @@ func graphFor(t *testing.T, srv *m365sim.Server, tok tokenFunc) (*msgraph.GraphS
 		t.Fatal(err)
 	}
 	adapter.SetBaseUrl(srv.Info().GraphBase)
-	return msgraph.NewGraphServiceClient(adapter), adapter
+	return graph.ServiceClient(adapter), adapter
 }
 
 func appGraph(t *testing.T, srv *m365sim.Server, tenantID string) (*msgraph.GraphServiceClient, *msgraph.GraphRequestAdapter) {
@@ -113,6 +114,7 @@ func ptr[T any](v T) *T { return &v }
 type tenantKey struct{}
 
 func TestClientCredentialsPerTenant(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 1, Tenants: 4, CleanTenants: true})
 	ctx := t.Context()
 	cca := confidentialClient(t, srv, srv.Info().ClientSecret)
@@ -146,6 +148,7 @@ func TestClientCredentialsPerTenant(t *testing.T) {
 }
 
 func TestClientCredentialsErrors(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 2, Tenants: 2, CleanTenants: true,
 		TenantFlags: map[int]m365sim.TenantFlags{1: {NotConsented: true}}})
 	ctx := t.Context()
@@ -175,6 +178,7 @@ func TestClientCredentialsErrors(t *testing.T) {
 // with the confidential client's loopback flow, then redeems its refresh token
 // silently at every customer's authority.
 func TestInteractiveAndCrossTenantRefresh(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 3, Tenants: 6, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{
 		4: {GDAPExpired: true}, 5: {NotConsented: true}}})
 	ctx := t.Context()
@@ -241,6 +245,7 @@ func TestInteractiveAndCrossTenantRefresh(t *testing.T) {
 // TestConfidentialAuthCode drives AuthCodeURL + AcquireTokenByAuthCode, the
 // web-app form of the authorization code flow, with a PKCE challenge.
 func TestConfidentialAuthCode(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 4, Tenants: 2, CleanTenants: true})
 	ctx := t.Context()
 	info := srv.Info()
@@ -308,6 +313,7 @@ func TestConfidentialAuthCode(t *testing.T) {
 }
 
 func TestPageIterator2500Users(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 5, TenantSizes: []int{2500}, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
@@ -359,6 +365,7 @@ func TestPageIterator2500Users(t *testing.T) {
 }
 
 func TestTopOutOfRange(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 5, Tenants: 1, CleanTenants: true})
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
 	_, err := g.Users().Get(t.Context(), &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: ptr(int32(1000))}})
@@ -393,6 +400,7 @@ func deltaAll(t *testing.T, ctx context.Context, g *msgraph.GraphServiceClient, 
 }
 
 func TestDeltaShowsExactlyTheChanges(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 6, TenantSizes: []int{450}, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
@@ -471,6 +479,7 @@ func TestDeltaShowsExactlyTheChanges(t *testing.T) {
 var hex32 = regexp.MustCompile(`^[0-9A-F]{32}$`)
 
 func TestMailboxReportCSV(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 7, Tenants: 2, UsersPerTenant: 40, CleanTenants: true,
 		TenantFlags: map[int]m365sim.TenantFlags{1: {ConcealedNames: true}}})
 	ctx := t.Context()
@@ -503,6 +512,7 @@ func TestMailboxReportCSV(t *testing.T) {
 }
 
 func TestBatchOf20(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 8, Tenants: 1, UsersPerTenant: 60, CleanTenants: true})
 	ctx := t.Context()
 	g, adapter := appGraph(t, srv, srv.Customers()[0].ID)
@@ -573,6 +583,7 @@ func TestBatchOf20(t *testing.T) {
 }
 
 func TestForbiddenSurfacesAsODataError(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 9, Tenants: 1, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{0: {NoEntraP1: true}}})
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
 	_, err := g.Users().Get(t.Context(), &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
@@ -588,6 +599,7 @@ func TestForbiddenSurfacesAsODataError(t *testing.T) {
 }
 
 func TestSDKRetriesHonourRetryAfter(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 10, Tenants: 1, CleanTenants: true, Rate429: 0.4, RetryAfterMin: time.Second, RetryAfterMax: time.Second})
 	ctx := t.Context()
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
@@ -614,6 +626,7 @@ func TestSDKRetriesHonourRetryAfter(t *testing.T) {
 
 // TestLargeSimFullRead starts 300 tenants of ~200 users and reads every one.
 func TestLargeSimFullRead(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("reads 300 tenants")
 	}
@@ -749,6 +762,7 @@ func trySignInWeb(t *testing.T, srv *m365sim.Server, cca confidential.Client, cl
 }
 
 func TestGDAPMissingRoles(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 12, Tenants: 1, CleanTenants: true, TenantFlags: map[int]m365sim.TenantFlags{0: {GDAPMissingRoles: true}}})
 	ctx := t.Context()
 	pca, res := interactive(t, srv)
@@ -779,6 +793,7 @@ func TestGDAPMissingRoles(t *testing.T) {
 }
 
 func TestBatchItemsThrottledIndividually(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 13, Tenants: 1, CleanTenants: true, Rate429: 0.5, RetryAfterMin: 2 * time.Second, RetryAfterMax: 2 * time.Second})
 	ctx := t.Context()
 	g, adapter := appGraph(t, srv, srv.Customers()[0].ID)
@@ -817,6 +832,7 @@ func TestBatchItemsThrottledIndividually(t *testing.T) {
 }
 
 func TestDocumentedBudgetAnswers429(t *testing.T) {
+	t.Parallel()
 	// Scale 0.002: a small tenant holds 7 resource units per 10 s.
 	srv := startSim(t, m365sim.Options{Seed: 14, Tenants: 1, UsersPerTenant: 10, CleanTenants: true, ThrottleScale: 0.002})
 	ctx := t.Context()
@@ -846,6 +862,7 @@ func TestDocumentedBudgetAnswers429(t *testing.T) {
 }
 
 func TestConnectionResetSurfacesAsTransportError(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 15, Tenants: 1, CleanTenants: true, RateReset: 1})
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
 	_, err := g.Organization().Get(t.Context(), nil)
@@ -863,6 +880,7 @@ func TestConnectionResetSurfacesAsTransportError(t *testing.T) {
 }
 
 func TestControlAPIOverHTTPS(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 16, Tenants: 1, UsersPerTenant: 10, CleanTenants: true})
 	ctx := t.Context()
 	info := srv.Info()
@@ -902,6 +920,7 @@ func TestControlAPIOverHTTPS(t *testing.T) {
 }
 
 func TestAdvancedQueryNeedsEventualConsistency(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 17, Tenants: 1, UsersPerTenant: 80, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
@@ -931,6 +950,7 @@ func TestAdvancedQueryNeedsEventualConsistency(t *testing.T) {
 }
 
 func TestMissingPermissionIsForbidden(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 18, Tenants: 1, CleanTenants: true})
 	srv.Control().SetPermissions([]string{"User.Read.All", "Directory.Read.All"})
 	g, _ := appGraph(t, srv, srv.Customers()[0].ID)
@@ -950,6 +970,7 @@ func TestMissingPermissionIsForbidden(t *testing.T) {
 }
 
 func TestSingleTenantSignInWithLoginHint(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 19, Tenants: 1, UsersPerTenant: 40, CleanTenants: true})
 	info := srv.Info()
 	c := srv.Customers()[0]
@@ -985,6 +1006,7 @@ func TestSingleTenantSignInWithLoginHint(t *testing.T) {
 }
 
 func TestBatchOf21IsRefused(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 20, Tenants: 1, CleanTenants: true})
 	ctx := t.Context()
 	g, adapter := appGraph(t, srv, srv.Customers()[0].ID)
@@ -1016,6 +1038,7 @@ func TestBatchOf21IsRefused(t *testing.T) {
 }
 
 func TestDeltaTokenLatestAndGroups(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 21, Tenants: 1, UsersPerTenant: 60, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
@@ -1046,6 +1069,7 @@ func TestDeltaTokenLatestAndGroups(t *testing.T) {
 // user moves to its new prefix, a deleted one is gone, whatever the sim
 // cached of generated names.
 func TestStartsWithUPNFollowsChanges(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, m365sim.Options{Seed: 6, TenantSizes: []int{400}, CleanTenants: true})
 	ctx := t.Context()
 	c := srv.Customers()[0]
