@@ -10,8 +10,8 @@ import (
 
 // TestPanicExitsOneWithMessage: a bug is exit 1 and a sentence, with the
 // stack in the log, never exit 2 and a bare trace.
+// Not parallel: it sets the package's testCommands.
 func TestPanicExitsOneWithMessage(t *testing.T) {
-	t.Parallel()
 	t.Cleanup(func() { testCommands = nil })
 	testCommands = []command{
 		{"panic-after-log", "", 0, func(_ context.Context, env *Env, _ []string) int {
