@@ -12,6 +12,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/tenantsync/tenantsync/store/safefile"
 )
 
 // Rolling backups. A backup is a consistent copy of the open database,
@@ -52,26 +54,14 @@ func (s *Store) backup(reason string) (Backup, error) {
 	}
 	now := time.Now().UTC()
 	name := "tenantsync-" + now.Format("20060102T150405.000000000") + "-" + reason + backupExt
-	tmp, err := os.CreateTemp(dir, ".backup-*")
-	if err != nil {
-		return Backup{}, fmt.Errorf("back up: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after the rename there is nothing to remove
-	err = s.transact(false, func(tx *bolt.Tx) error {
-		_, err := tx.WriteTo(tmp)
-		return err
-	})
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return Backup{}, fmt.Errorf("back up: %w", err)
-	}
 	dst := filepath.Join(dir, name)
-	if err := os.Rename(tmp.Name(), dst); err != nil {
+	err := safefile.Write(dst, 0o600, ".backup-", func(f *os.File) error {
+		return s.transact(false, func(tx *bolt.Tx) error {
+			_, err := tx.WriteTo(f)
+			return err
+		})
+	})
+	if err != nil {
 		return Backup{}, fmt.Errorf("back up: %w", err)
 	}
 	fi, err := os.Stat(dst)
@@ -184,28 +174,15 @@ func Restore(dbPath, backupPath string) (kept string, err error) {
 	return kept, nil
 }
 
-// copyFile copies src to dst through a synced temporary file and a rename.
+// copyFile copies src to dst so that dst is never half-written.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".restore-*")
-	if err != nil {
+	return safefile.Write(dst, 0o600, ".restore-", func(f *os.File) error {
+		_, err := io.Copy(f, in)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	})
 }

@@ -202,6 +202,7 @@ func usage(w io.Writer) {
 // flags is a subcommand's flag set with the flags every command shares.
 type flags struct {
 	*flag.FlagSet
+	env     *Env
 	dataDir string
 	maxArgs int
 }
@@ -209,7 +210,7 @@ type flags struct {
 // newFlags returns the flag set of the command name; how many arguments it
 // takes comes from the command table.
 func newFlags(env *Env, name, argsUsage string) *flags {
-	f := &flags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), maxArgs: commands()[name].maxArgs}
+	f := &flags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), env: env, maxArgs: commands()[name].maxArgs}
 	f.SetOutput(env.Stderr)
 	f.StringVar(&f.dataDir, "data-dir", "", "data directory (default: $"+DataDirEnv+" or "+describeDefaultDataDir()+")")
 	f.Usage = func() {

@@ -40,12 +40,9 @@ Flags:`)
 	existing := f.String("connection", "", "set up an existing connection again (name or id)")
 	noConsent := f.Bool("no-consent", false, "do not consent tenantsync into customer tenants")
 	cloud := cloudFlag(f)
-	if code, ok := f.parse(args); !ok {
+	a, code, ok := f.openApp(args)
+	if !ok {
 		return code
-	}
-	a, err := openApp(env, f.dataDir)
-	if err != nil {
-		return fail(env, "%v", err)
 	}
 	defer a.close()
 	opt := connections.SetupOptions{Name: *name, RedirectPort: *port, Cloud: auth.CloudName(*cloud), Progress: func(p connections.SetupProgress) {
@@ -128,12 +125,9 @@ func consentMissing(ctx context.Context, env *Env, a *app, c store.Connection) i
 func runConsent(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "consent", "")
 	name := f.String("connection", "", "the GDAP connection (name or id); default: every GDAP connection")
-	if code, ok := f.parse(args); !ok {
+	a, code, ok := f.openApp(args)
+	if !ok {
 		return code
-	}
-	a, err := openApp(env, f.dataDir)
-	if err != nil {
-		return fail(env, "%v", err)
 	}
 	defer a.close()
 	conns, err := a.findConnections(ctx, *name)

@@ -27,6 +27,20 @@ type app struct {
 	close  func()
 }
 
+// openApp parses a command's arguments and opens its data directory with
+// the keychain and the network: ok false means the command returns code
+// (a usage error, or what failed, already said).
+func (f *flags) openApp(args []string) (a *app, code int, ok bool) {
+	if code, ok := f.parse(args); !ok {
+		return nil, code, false
+	}
+	a, err := openApp(f.env, f.dataDir)
+	if err != nil {
+		return nil, fail(f.env, "%v", err), false
+	}
+	return a, ExitOK, true
+}
+
 func openApp(env *Env, dataDirFlag string) (*app, error) {
 	var net connections.Network
 	if env.Network != nil {
@@ -79,12 +93,9 @@ func runSync(ctx context.Context, env *Env, args []string) int {
 	f := newFlags(env, "sync", "")
 	name := f.String("connection", "", "sync only this connection (name or id); default: every connection that is not paused")
 	dry := f.Bool("dry-run", false, "show what the sync would create, update and flag, without writing")
-	if code, ok := f.parse(args); !ok {
+	a, code, ok := f.openApp(args)
+	if !ok {
 		return code
-	}
-	a, err := openApp(env, f.dataDir)
-	if err != nil {
-		return fail(env, "%v", err)
 	}
 	defer a.close()
 	conns, err := a.findConnections(ctx, *name)
@@ -97,7 +108,7 @@ func runSync(ctx context.Context, env *Env, args []string) int {
 		defer close(done)
 		printProgress(env.Stderr, events)
 	}()
-	code := ExitOK
+	code = ExitOK
 	for _, c := range conns {
 		if c.Paused && *name == "" {
 			fmt.Fprintf(env.Stderr, "%s: paused, skipped\n", c.Name)

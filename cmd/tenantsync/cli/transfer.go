@@ -11,6 +11,7 @@ import (
 
 	"github.com/tenantsync/tenantsync/core/transfer"
 	"github.com/tenantsync/tenantsync/store"
+	"github.com/tenantsync/tenantsync/store/safefile"
 )
 
 func runImport(ctx context.Context, env *Env, args []string) int {
@@ -250,29 +251,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, prefix+"*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	// Chmod after CreateTemp's 0600, not in its place: the umask must not
-	// narrow the mode of the file being replaced.
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return safefile.Write(path, perm, prefix, func(f *os.File) error { return write(f) })
 }
 
 // removeLeftovers removes the temporary files an export to the same target
