@@ -6,17 +6,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/tenantsync/tenantsync/core/auth"
-	"github.com/tenantsync/tenantsync/core/connections"
 	"github.com/tenantsync/tenantsync/core/m365sim"
-	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -34,34 +30,14 @@ func limitFileSize(bytes string) error {
 // no tenant is counted as saved that was not, and the database opens.
 func TestFullDiskStopsTheRun(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sim := testkit.Sim(t, m365sim.Options{Seed: 5, Tenants: 8, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true})
-	info := sim.Info()
-	dbPath := filepath.Join(t.TempDir(), store.DBFile)
-	s, err := store.Open(dbPath, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr := testkit.Manager(t, ctx, s, sim, connections.Network{})
-	conn, err := mgr.Create(ctx, connections.Form{Name: "Apps", Mode: store.ModeApp, TenantID: info.PartnerTenantID,
-		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: 8400})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, cu := range sim.Customers() {
-		if err := s.PutOrg(ctx, &store.Organization{Name: cu.DisplayName}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
+	sim, dbPath, conn := childFixture(t, m365sim.Options{Seed: 5, Tenants: 8, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true})
+	ctx := context.Background()
 	child := func(limit int64) ([]byte, int) {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"=1", "TENANTSYNC_TEST_DB="+dbPath, "TENANTSYNC_TEST_CONN="+conn.ID,
-			"TENANTSYNC_TEST_CA="+info.CAPEMPath, "TENANTSYNC_TEST_KEYS="+conn.SecretRef+"="+info.ClientSecret)
+		var env []string
 		if limit > 0 {
-			cmd.Env = append(cmd.Env, fileSizeEnv+"="+strconv.FormatInt(limit, 10))
+			env = append(env, fileSizeEnv+"="+strconv.FormatInt(limit, 10))
 		}
+		cmd := syncChild(sim, dbPath, conn, env...)
 		out, _ := cmd.CombinedOutput()
 		return out, cmd.ProcessState.ExitCode()
 	}
@@ -95,7 +71,7 @@ func TestFullDiskStopsTheRun(t *testing.T) {
 		t.Fatalf("child panicked:\n%s", out)
 	}
 
-	s, err = store.Open(dbPath, store.Options{})
+	s, err := store.Open(dbPath, store.Options{})
 	if err != nil {
 		t.Fatalf("the database does not open after the full disk: %v", err)
 	}

@@ -83,34 +83,54 @@ func runChild() int {
 	return 0
 }
 
-// TestKillDuringSync kills a syncing process 20 times at random moments and
-// checks after each kill that the database opens and that every tenant holds
-// one whole snapshot: its mirror equals the cloud as it was at some round,
-// and its contacts agree with its mirror.
-func TestKillDuringSync(t *testing.T) {
-	t.Parallel()
+// childFixture is a database for sync children (syncChild): an app-mode
+// connection to sim and an organization per customer, closed so a child
+// can open it.
+func childFixture(t *testing.T, opt m365sim.Options) (*m365sim.Server, string, store.Connection) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim := testkit.Sim(t, m365sim.Options{Seed: 31, Tenants: 12, UsersPerTenant: 40, CleanTenants: true, DisableThrottling: true})
+	sim := testkit.Sim(t, opt)
 	info := sim.Info()
 	dbPath := filepath.Join(t.TempDir(), store.DBFile)
 	s, err := store.Open(dbPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	mgr := testkit.Manager(t, ctx, s, sim, connections.Network{})
 	conn, err := mgr.Create(ctx, connections.Form{Name: "Apps", Mode: store.ModeApp, TenantID: info.PartnerTenantID,
 		ClientID: info.ClientID, Secret: info.ClientSecret, RedirectPort: 8400})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := sim.Customers()
-	for _, cu := range cs {
+	for _, cu := range sim.Customers() {
 		if err := s.PutOrg(ctx, &store.Organization{Name: cu.DisplayName}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.Close()
+	return sim, dbPath, conn
+}
+
+// syncChild is this test binary run as a sync child (runChild) of conn in
+// the database at dbPath.
+func syncChild(sim *m365sim.Server, dbPath string, conn store.Connection, env ...string) *exec.Cmd {
+	info := sim.Info()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "TENANTSYNC_TEST_DB="+dbPath, "TENANTSYNC_TEST_CONN="+conn.ID,
+		"TENANTSYNC_TEST_CA="+info.CAPEMPath, "TENANTSYNC_TEST_KEYS="+conn.SecretRef+"="+info.ClientSecret)
+	cmd.Env = append(cmd.Env, env...)
+	return cmd
+}
+
+// TestKillDuringSync kills a syncing process 20 times at random moments and
+// checks after each kill that the database opens and that every tenant holds
+// one whole snapshot: its mirror equals the cloud as it was at some round,
+// and its contacts agree with its mirror.
+func TestKillDuringSync(t *testing.T) {
+	t.Parallel()
+	sim, dbPath, conn := childFixture(t, m365sim.Options{Seed: 31, Tenants: 12, UsersPerTenant: 40, CleanTenants: true, DisableThrottling: true})
+	cs := sim.Customers()
 
 	// rounds[k][tenant] is the set of user ids after k rounds of changes.
 	ctl := sim.Control()
@@ -126,9 +146,7 @@ func TestKillDuringSync(t *testing.T) {
 		}
 		rounds = append(rounds, snapshotUsers(t, ctl, cs))
 
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"=1", "TENANTSYNC_TEST_DB="+dbPath, "TENANTSYNC_TEST_CONN="+conn.ID,
-			"TENANTSYNC_TEST_CA="+info.CAPEMPath, "TENANTSYNC_TEST_KEYS="+conn.SecretRef+"="+info.ClientSecret)
+		cmd := syncChild(sim, dbPath, conn)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
