@@ -95,7 +95,7 @@ test-keychain:
 	@home=$$(mktemp -d); \
 	$(GO) test -c -o $$home/secrets.test ./store/secrets && \
 	HOME=$$home dbus-run-session -- sh -c '\
-		echo test-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+		sh .ci/unlock-keyring.sh && \
 		TENANTSYNC_KEYCHAIN_TEST=1 '$$home'/secrets.test -test.run RealSecretService -test.v -test.count=1'; \
 	status=$$?; rm -rf $$home; exit $$status
 

@@ -48,5 +48,5 @@ use_sim() {
 }
 
 unlock_keyring() {
-	echo test-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+	sh "$ci_dir/unlock-keyring.sh"
 }
