@@ -15,6 +15,7 @@
 #                      with a throwaway HOME
 
 ci_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export ci_dir # the session functions run in a new shell (first-contact.sh)
 sim_pid=
 
 start_sim() {
