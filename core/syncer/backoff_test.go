@@ -1,7 +1,6 @@
 package syncer_test
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -9,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
-	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -34,15 +31,10 @@ func (s *switchable) RoundTrip(r *http.Request) (*http.Response, error) {
 // back-off and the next sync is a schedule after it.
 func TestFailedRunsBackOff(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sim := testkit.Sim(t, m365sim.Options{Seed: 3, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true})
-	s := testkit.Store(t)
-	n := demo.Network(ctx, sim)
-	net := &switchable{next: n.Transport}
-	n.Transport, n.HTTP = net, &http.Client{Transport: net}
-	mgr := testkit.Manager(t, ctx, s, sim, n)
-	conn := testkit.GDAP(t, ctx, mgr, sim)
+	net := &switchable{}
+	f := newFixture(t, m365sim.Options{Seed: 3, Tenants: 2, UsersPerTenant: 5, CleanTenants: true, DisableThrottling: true},
+		func(next http.RoundTripper) http.RoundTripper { net.next = next; return net })
+	ctx, s, mgr, conn := f.ctx, f.store, f.mgr, f.conn
 	eng := syncer.New(s, mgr, syncer.Options{})
 	if err := eng.SetSchedule(ctx, conn.ID, time.Hour); err != nil {
 		t.Fatal(err)

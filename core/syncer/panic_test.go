@@ -1,15 +1,12 @@
 package syncer_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/m365sim"
 	"github.com/tenantsync/tenantsync/core/syncer"
-	"github.com/tenantsync/tenantsync/core/testkit"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -20,8 +17,8 @@ type panicking struct {
 	tenant string
 }
 
-func (p panicking) RoundTrip(r *http.Request) (*http.Response, error) {
-	if strings.Contains(strings.ToLower(r.URL.Path), p.tenant) {
+func (p *panicking) RoundTrip(r *http.Request) (*http.Response, error) {
+	if p.tenant != "" && strings.Contains(strings.ToLower(r.URL.Path), p.tenant) {
 		panic("boom on " + p.tenant)
 	}
 	return p.next.RoundTrip(r)
@@ -32,16 +29,12 @@ func (p panicking) RoundTrip(r *http.Request) (*http.Response, error) {
 // goes on.
 func TestPanicFailsOnlyItsTenant(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sim := testkit.Sim(t, m365sim.Options{Seed: 9, Tenants: 4, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true})
-	bad := strings.ToLower(sim.Customers()[1].ID)
-	s := testkit.Store(t)
-	n := demo.Network(ctx, sim)
-	n.Transport = panicking{next: n.Transport, tenant: bad}
-	n.HTTP = &http.Client{Transport: n.Transport}
-	mgr := testkit.Manager(t, ctx, s, sim, n)
-	conn := testkit.GDAP(t, ctx, mgr, sim)
+	p := &panicking{}
+	f := newFixture(t, m365sim.Options{Seed: 9, Tenants: 4, UsersPerTenant: 10, CleanTenants: true, DisableThrottling: true},
+		func(next http.RoundTripper) http.RoundTripper { p.next = next; return p })
+	bad := strings.ToLower(f.sim.Customers()[1].ID)
+	p.tenant = bad // after the sign-in
+	ctx, s, mgr, conn := f.ctx, f.store, f.mgr, f.conn
 	// Sequential: the tenant's first request, which fetches its token, is
 	// made by the tenant's own goroutine.
 	run, err := syncer.New(s, mgr, syncer.Options{Sequential: true}).Sync(ctx, conn.ID, store.TriggerManual, false)
