@@ -61,6 +61,10 @@ type Contact struct {
 const (
 	FlagLeaver    = "leaver"
 	FlagAmbiguous = "ambiguous"
+	// FlagUnlinked: the contact came from a tenant whose match the
+	// technician reverted or changed; it stays in the organization because
+	// someone edited it, but no longer follows the tenant's user.
+	FlagUnlinked = "unlinked"
 )
 
 // MSLink ties a contact to an Entra ID user; the object id survives renames.
@@ -390,6 +394,9 @@ const (
 	TriggerManual   Trigger = "manual"
 	TriggerSchedule Trigger = "schedule"
 	TriggerStartup  Trigger = "startup"
+	// TriggerDecision: not a sync but a technician's matching decision,
+	// logged with what it did to contacts.
+	TriggerDecision Trigger = "matching decision"
 )
 
 // SyncRun is the log of one sync of one connection.
@@ -408,12 +415,15 @@ type SyncRun struct {
 
 // TenantResult is one tenant's part of a sync run.
 type TenantResult struct {
-	TenantID    string    `json:"tenant_id"`
-	DisplayName string    `json:"display_name"`
-	Status      Status    `json:"status"`
-	Counts      Counts    `json:"counts"`
-	Findings    []Finding `json:"findings,omitempty"`
-	Changes     []Change  `json:"changes,omitempty"`
+	TenantID    string `json:"tenant_id"`
+	DisplayName string `json:"display_name"`
+	Status      Status `json:"status"`
+	// MatchState is the tenant's match state when the run committed it, so
+	// an old run reads as it was; empty in runs saved before it was kept.
+	MatchState string    `json:"match_state,omitempty"`
+	Counts     Counts    `json:"counts"`
+	Findings   []Finding `json:"findings,omitempty"`
+	Changes    []Change  `json:"changes,omitempty"`
 }
 
 // LogEntry is one line of a sync log.
@@ -430,6 +440,19 @@ const (
 	ChangeUpdated = "updated"
 	ChangeLinked  = "linked"
 	ChangeFlagged = "flagged"
+	// ChangeEdited: the technician edited the contact. A contact sync
+	// created and nobody edited leaves its organization with its tenant's
+	// match; an edited one stays.
+	ChangeEdited = "edited"
+	// ChangeUnlinked: a matching decision took the contact's tenant away
+	// from its organization; the contact stays, unlinked and flagged.
+	ChangeUnlinked = "unlinked"
+	// ChangeRemoved: a matching decision removed a contact sync created
+	// (kept in the sync log; the contact and its history are gone).
+	ChangeRemoved = "removed"
+	// ChangeRestored: undoing a matching decision put the contact back as
+	// it was.
+	ChangeRestored = "restored"
 )
 
 // Change is one change sync made (or, in a dry run, would make) to a contact.
@@ -441,6 +464,9 @@ type Change struct {
 	Fields    []FieldChange `json:"fields,omitempty"`
 	Reason    string        `json:"reason,omitempty"`
 	RunID     uint64        `json:"run_id,omitempty"`
+	// By is who made the change: the technician's name for a decision or
+	// an edit; empty for sync.
+	By string `json:"by,omitempty"`
 }
 
 // FieldChange is one field's old and new value.

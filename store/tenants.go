@@ -59,3 +59,9 @@ func (t *Tx) PutDecision(connID, tenantID string, d Decision) error {
 	}
 	return putJSON(t.tx.Bucket(bucketDecisions), keyOf(connID, tenantID), d)
 }
+
+// DeleteDecision forgets the technician's decision for a tenant, as if none
+// was ever made (undo of the first decision).
+func (t *Tx) DeleteDecision(connID, tenantID string) error {
+	return t.tx.Bucket(bucketDecisions).Delete(keyOf(connID, tenantID))
+}

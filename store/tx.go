@@ -292,6 +292,25 @@ func (t *Tx) PutOrg(o *Organization) error {
 	return t.putRow(orgRow(o))
 }
 
+// DeleteOrg removes an organization that has no contacts (undoing its
+// creation).
+func (t *Tx) DeleteOrg(id uint64) error {
+	o, err := t.Org(id)
+	if err != nil {
+		return err
+	}
+	if k, _ := t.tx.Bucket(bucketContactOrg).Cursor().Seek(idKey(id)); k != nil && bytes.HasPrefix(k, idKey(id)) {
+		return fmt.Errorf("organization %q still has contacts", o.Name)
+	}
+	if err := t.tx.Bucket(bucketOrgName).Delete(orgNameKey(&o)); err != nil {
+		return err
+	}
+	if err := t.deleteRow(KindOrg, id); err != nil {
+		return err
+	}
+	return t.tx.Bucket(bucketOrgs).Delete(idKey(id))
+}
+
 func orgNameKey(o *Organization) []byte {
 	return append(append([]byte(Fold(o.Name)), 0), idKey(o.ID)...)
 }

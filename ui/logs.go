@@ -12,14 +12,12 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/tenantsync/tenantsync/core/connections"
-	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/store"
 )
 
-// logsView lists a connection's sync runs and, for the chosen run, each
-// tenant's counts and findings with the fix. A run that starts or ends
-// reloads the runs; a tenant matched or unmatched redraws the run shown.
+// logsView lists a connection's sync runs and matching decisions and, for
+// the chosen one, each tenant's counts and findings with the fix, as they
+// were then. A run that starts or ends reloads the runs.
 type logsView struct {
 	env    *env
 	connID string
@@ -27,14 +25,12 @@ type logsView struct {
 	conns   []store.Connection
 	connSel *widget.Select
 	runs    []store.SyncRun
-	states  map[string]string // match state by tenant id
 	runList *widget.List
 	runAt   int
 	detail  *fyne.Container
 	copyBtn *widget.Button
 
-	gen       generation // the last read of the runs
-	statesGen generation // the last read of the match states
+	gen generation // the last read of the runs
 }
 
 func newLogsView(e *env, connID string) *logsView {
@@ -89,18 +85,16 @@ func runTitle(r store.SyncRun) string {
 }
 
 // connectionRuns is what the logs view reads: the connections, the one it
-// shows, that one's runs and its tenants' match states.
+// shows and that one's runs.
 type connectionRuns struct {
 	conns  []store.Connection
 	connID string
 	runs   []store.SyncRun
-	states map[string]string
 }
 
 // refresh reads the connections, and the runs and tenants of the one shown.
 func (v *logsView) refresh() {
 	eng, mgr, want := v.env.core.Engine, v.env.core.Manager, v.connID
-	v.statesGen.next() // this read brings the match states too
 	load(v.env, &v.gen, "read the sync logs", func(ctx context.Context) (connectionRuns, error) {
 		conns, err := mgr.Connections(ctx)
 		if err != nil {
@@ -110,22 +104,9 @@ func (v *logsView) refresh() {
 		if d.connID == "" {
 			return d, nil
 		}
-		if d.runs, err = eng.Runs(ctx, d.connID, 100); err != nil {
-			return d, err
-		}
-		d.states, err = matchStates(ctx, mgr, d.connID)
+		d.runs, err = eng.Runs(ctx, d.connID, 100)
 		return d, err
 	}, v.showRuns, "connection", want)
-}
-
-// matchStates reads the match state of each of a connection's tenants.
-func matchStates(ctx context.Context, mgr *connections.Manager, connID string) (map[string]string, error) {
-	tenants, err := mgr.Tenants(ctx, connID)
-	states := make(map[string]string, len(tenants))
-	for _, t := range tenants {
-		states[t.TenantID] = t.MatchState
-	}
-	return states, err
 }
 
 // connectionChanged reloads the runs when the connection shown started or
@@ -136,27 +117,10 @@ func (v *logsView) connectionChanged(connID string) {
 	}
 }
 
-// documentationChanged redraws the run shown when tenants of its
-// connection were matched or unmatched.
-func (v *logsView) documentationChanged(c docbase.Changes) {
-	if len(c.TenantsOf(v.connID)) == 0 {
-		return
-	}
-	mgr, connID := v.env.core.Manager, v.connID
-	load(v.env, &v.statesGen, "read the tenants' matching", func(ctx context.Context) (map[string]string, error) {
-		return matchStates(ctx, mgr, connID)
-	}, func(states map[string]string) {
-		if connID == v.connID {
-			v.states = states
-			v.showRun()
-		}
-	}, "connection", connID)
-}
-
 func (v *logsView) showRuns(d connectionRuns) {
 	v.connID = d.connID
 	showConnections(v.connSel, &v.conns, d.conns, d.connID)
-	v.runs, v.states = d.runs, d.states
+	v.runs = d.runs
 	v.runList.Refresh()
 	if v.runAt < 0 && len(v.runs) > 0 {
 		v.runList.Select(0)
@@ -186,7 +150,6 @@ func (v *logsView) showRun() {
 	status := widget.NewLabelWithStyle(statusDot(r.Status)+" "+firstUpper(string(r.Status)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	status.Importance = statusImportance(r.Status)
 
-	states := v.states
 	tenants := widget.NewList(
 		func() int { return len(r.Tenants) },
 		func() fyne.CanvasObject {
@@ -206,7 +169,9 @@ func (v *logsView) showRun() {
 			counts := cols.Objects[1].(*widget.Label)
 			counts.SetText(countsText(t.Counts))
 			counts.Importance = widget.MediumImportance
-			if st := states[t.TenantID]; st != store.MatchMatched && t.Counts.Created+t.Counts.Updated+t.Counts.Unchanged == 0 {
+			// The match state the run saw, not today's: an old run reads as
+			// it was.
+			if t.MatchState != "" && t.MatchState != store.MatchMatched && t.Counts.Created+t.Counts.Updated+t.Counts.Unchanged == 0 {
 				counts.SetText("not matched to an organization yet: no contacts synced (see Matching)")
 				counts.Importance = widget.LowImportance
 			}
@@ -227,7 +192,7 @@ func (v *logsView) showRun() {
 	}
 	var log strings.Builder
 	for _, e := range r.Log {
-		if e.Level != "info" {
+		if e.Level != store.LevelInfo || r.Trigger == store.TriggerDecision {
 			fmt.Fprintf(&log, "%s %s %s\n", e.At.Local().Format("15:04:05"), strings.ToUpper(string(e.Level)), e.Message)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,7 +39,8 @@ type matchingView struct {
 	selAll   *widget.Check
 	count    *widget.Label
 
-	accept, matchTo, create, ignore, revert *widget.Button
+	accept, matchTo, create, ignore, revert, undo *widget.Button
+	notice                                        *widget.Label // what the last decision did
 
 	gen        generation // the last read of every tenant
 	tenantsGen generation // the last read of changed tenants
@@ -120,8 +122,11 @@ func (v *matchingView) buildUI() fyne.CanvasObject {
 	v.create = widget.NewButtonWithIcon("Create organization", theme.ContentAddIcon(), func() { v.onCreate(false) })
 	v.ignore = widget.NewButtonWithIcon("Ignore", theme.VisibilityOffIcon(), v.onIgnore)
 	v.revert = widget.NewButtonWithIcon("Revert", theme.ContentUndoIcon(), v.onRevert)
+	v.undo = widget.NewButtonWithIcon("Undo last decision", theme.ContentUndoIcon(), v.onUndo)
 	v.count = widget.NewLabel("")
-	actions := container.NewHBox(v.count, v.accept, v.matchTo, v.create, v.ignore, v.revert)
+	v.notice = note("")
+	v.notice.Hide()
+	actions := container.NewVBox(v.notice, container.NewHBox(v.count, v.accept, v.matchTo, v.create, v.ignore, v.revert, layout.NewSpacer(), v.undo))
 
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, heading("Matching"), v.connSel, v.filter),
@@ -391,20 +396,73 @@ func (v *matchingView) updateActions() {
 	enable(v.create, len(sel) > 0 && state != filterMatched)
 	enable(v.ignore, len(sel) > 0 && state != filterIgnored)
 	enable(v.revert, len(sel) > 0 && state != filterUnmatched)
+	_, canUndo := v.env.core.Engine.LastDecision(v.connID)
+	enable(v.undo, canUndo)
 }
 
-// decide runs a matching decision off the UI goroutine and reports a
-// failure; the tenants it changed redraw when their change arrives.
-func (v *matchingView) decide(what string, decision func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error) {
-	eng, connID, tenantIDs := v.env.core.Engine, v.connID, ids(v.chosen())
-	v.env.run(func(ctx context.Context) error {
-		return decision(ctx, eng, connID, tenantIDs)
+// decide runs a matching decision off the UI goroutine, says what it did
+// and reports a failure; the tenants it changed redraw when their change
+// arrives.
+func (v *matchingView) decide(what string, decision func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error)) {
+	v.decideFor(what, ids(v.chosen()), decision)
+}
+
+func (v *matchingView) decideFor(what string, tenantIDs []string, decision func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error)) {
+	eng, connID := v.env.core.Engine, v.connID
+	var out syncer.Outcome
+	v.env.run(func(ctx context.Context) (err error) {
+		out, err = decision(ctx, eng, connID, tenantIDs)
+		return err
 	}, func(err error) {
 		if err != nil {
 			v.env.showError(err, what, "connection", connID, "tenants", tenantIDs)
+		} else {
+			v.say(outcomeText(out))
 		}
 		v.clearSelection()
 	})
+}
+
+// say shows what the last decision did above the actions.
+func (v *matchingView) say(text string) {
+	v.notice.SetText(text)
+	if text == "" {
+		v.notice.Hide()
+	} else {
+		v.notice.Show()
+	}
+}
+
+// outcomeText says what a decision did, in one line.
+func outcomeText(out syncer.Outcome) string {
+	var parts []string
+	if n := len(out.Decided); n > 0 {
+		parts = append(parts, "Decided "+plural(n, "tenant"))
+	}
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{out.Created, "created"}, {out.Linked, "linked or updated"}, {out.Removed, "removed"}, {out.Unlinked, "kept unlinked and flagged"}, {out.Restored, "restored"}} {
+		if c.n > 0 {
+			parts = append(parts, plural(c.n, "contact")+" "+c.what)
+		}
+	}
+	if n := len(out.Skipped); n > 0 {
+		names := make([]string, n)
+		for i, sk := range out.Skipped {
+			names[i] = sk.DisplayName
+		}
+		parts = append(parts, fmt.Sprintf("skipped %s with an ambiguous suggestion (%s): select each alone to choose its organization",
+			plural(n, "tenant"), strings.Join(names, ", ")))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	text := strings.Join(parts, "; ") + "."
+	if out.RunID != 0 {
+		text += " It is in the sync log; Undo last decision puts it back."
+	}
+	return text
 }
 
 func (v *matchingView) clearSelection() {
@@ -413,21 +471,159 @@ func (v *matchingView) clearSelection() {
 	v.updateActions()
 }
 
+// onAccept accepts the selected tenants' suggestions. Ambiguous ones are
+// never accepted in bulk: the engine skips them and the notice says so. A
+// single ambiguous tenant is accepted after a dialog that names every
+// candidate.
 func (v *matchingView) onAccept() {
-	v.decide("accept the suggestions", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error {
+	if sel := v.chosen(); len(sel) == 1 && len(sel[0].Suggestions) > 0 && sel[0].Suggestions[0].Ambiguous {
+		v.chooseCandidate(sel[0])
+		return
+	}
+	v.decide("accept the suggestions", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
 		return eng.Accept(ctx, connID, tenantIDs)
 	})
 }
 
+// chooseCandidate asks which of an ambiguous suggestion's organizations a
+// tenant belongs to, naming them all, and accepts only the one picked.
+func (v *matchingView) chooseCandidate(t store.Tenant) {
+	var cands []store.Suggestion
+	for _, s := range t.Suggestions {
+		if s.Ambiguous {
+			cands = append(cands, s)
+		}
+	}
+	options := make([]string, len(cands))
+	names := make([]string, len(cands))
+	for i, s := range cands {
+		names[i] = fmt.Sprintf("%s (%.0f%%)", v.env.core.Docs.OrgName(s.OrgID), s.Score*100)
+		options[i] = fmt.Sprintf("%s · %.0f%% — %s", v.env.core.Docs.OrgName(s.OrgID), s.Score*100, s.Reason)
+	}
+	pick := widget.NewRadioGroup(options, nil)
+	msg := note(fmt.Sprintf("The suggestion for %s is ambiguous: %s look alike. Choose the organization this tenant belongs to; every later sync keeps your choice.",
+		t.DisplayName, strings.Join(names, " and ")))
+	d := dialog.NewCustomConfirm("Which organization is "+t.DisplayName+"?", "Accept", "Cancel", container.NewVBox(msg, pick), func(ok bool) {
+		i := slices.Index(options, pick.Selected)
+		if !ok || i < 0 {
+			return
+		}
+		org := cands[i].OrgID
+		v.decideFor("accept the suggestion", []string{t.TenantID}, func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
+			return eng.AcceptCandidate(ctx, connID, tenantIDs[0], org)
+		})
+	}, v.env.w)
+	d.Resize(fyne.NewSize(560, 320))
+	d.Show()
+}
+
 func (v *matchingView) onIgnore() {
-	v.decide("ignore the tenants", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error {
+	v.confirmLeaving("Ignore", "ignore the tenants", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
 		return eng.Ignore(ctx, connID, tenantIDs)
 	})
 }
 
 func (v *matchingView) onRevert() {
-	v.decide("revert the decisions", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error {
+	v.confirmLeaving("Revert", "revert the decisions", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
 		return eng.Revert(ctx, connID, tenantIDs)
+	})
+}
+
+// confirmLeaving runs a decision that takes matched tenants away from their
+// organizations, first showing what happens to the contacts synced from
+// them; with no contact affected it runs at once.
+func (v *matchingView) confirmLeaving(button, what string, decision func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error)) {
+	eng, connID, tenantIDs := v.env.core.Engine, v.connID, ids(v.chosen())
+	var preview []syncer.Leaving
+	v.env.run(func(ctx context.Context) (err error) {
+		preview, err = eng.PreviewLeaving(ctx, connID, tenantIDs)
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.env.showError(err, what, "connection", connID, "tenants", tenantIDs)
+			return
+		}
+		text := leavingText(preview)
+		if text == "" {
+			v.decideFor(what, tenantIDs, decision)
+			return
+		}
+		d := dialog.NewCustomConfirm(button+": the contacts synced from these tenants", button, "Cancel", container.NewVScroll(note(text)), func(ok bool) {
+			if ok {
+				v.decideFor(what, tenantIDs, decision)
+			}
+		}, v.env.w)
+		d.Resize(fyne.NewSize(600, 400))
+		d.Show()
+	})
+}
+
+// leavingText says what leaving does to contacts, per tenant; "" when it
+// touches none.
+func leavingText(preview []syncer.Leaving) string {
+	var b strings.Builder
+	for _, l := range preview {
+		if l.Empty() {
+			continue
+		}
+		fmt.Fprintf(&b, "%s leaves %s.\n", l.DisplayName, l.OrgName)
+		if n := len(l.Remove); n > 0 {
+			fmt.Fprintf(&b, "• %s created by sync and never edited will be removed from %s: %s\n", plural(n, "contact"), l.OrgName, contactNames(l.Remove, 8))
+		}
+		if n := len(l.Keep); n > 0 {
+			kept := make([]string, 0, min(n, 8))
+			for i, k := range l.Keep {
+				if i == 8 {
+					kept = append(kept, fmt.Sprintf("and %d more", n-8))
+					break
+				}
+				kept = append(kept, k.Contact.Name()+" ("+k.Why+")")
+			}
+			fmt.Fprintf(&b, "• %s stay in %s, unlinked from Microsoft 365 and flagged for review: %s\n", plural(n, "contact"), l.OrgName, strings.Join(kept, ", "))
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	b.WriteString("All of it is written to the sync log and each contact's history, and Undo last decision puts it back.")
+	return b.String()
+}
+
+func contactNames(cs []store.Contact, limit int) string {
+	names := make([]string, 0, min(len(cs), limit+1))
+	for i, c := range cs {
+		if i == limit {
+			names = append(names, fmt.Sprintf("and %d more", len(cs)-limit))
+			break
+		}
+		names = append(names, c.Name())
+	}
+	return strings.Join(names, ", ")
+}
+
+// onUndo puts back what the last decision changed.
+func (v *matchingView) onUndo() {
+	eng, connID := v.env.core.Engine, v.connID
+	what, ok := eng.LastDecision(connID)
+	if !ok {
+		return
+	}
+	var out syncer.Outcome
+	v.env.run(func(ctx context.Context) (err error) {
+		out, err = eng.Undo(ctx, connID)
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.env.showError(err, "undo the last decision", "connection", connID)
+		} else {
+			text := "Undone: " + what + "."
+			if t := outcomeText(syncer.Outcome{Created: out.Created, Removed: out.Removed, Restored: out.Restored}); t != "" {
+				text += " " + strings.TrimSuffix(t, ".") + "."
+			}
+			v.say(text)
+		}
+		v.clearSelection()
 	})
 }
 
@@ -435,8 +631,10 @@ func (v *matchingView) onRevert() {
 // an existing organization it says which and asks first.
 func (v *matchingView) onCreate(force bool) {
 	eng, connID, tenantIDs := v.env.core.Engine, v.connID, ids(v.chosen())
-	v.env.run(func(ctx context.Context) error {
-		return eng.CreateOrgs(ctx, connID, tenantIDs, force)
+	var out syncer.Outcome
+	v.env.run(func(ctx context.Context) (err error) {
+		out, err = eng.CreateOrgs(ctx, connID, tenantIDs, force)
+		return err
 	}, func(err error) {
 		var dup *syncer.DuplicateError
 		if errors.As(err, &dup) {
@@ -445,6 +643,8 @@ func (v *matchingView) onCreate(force bool) {
 		}
 		if err != nil {
 			v.env.showError(err, "create the organizations", "connection", connID, "tenants", tenantIDs)
+		} else {
+			v.say(outcomeText(out))
 		}
 		v.clearSelection()
 	})
@@ -525,7 +725,7 @@ func (v *matchingView) onMatchTo() {
 			return
 		}
 		org := picked.ID
-		v.decide("match the tenants", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) error {
+		v.decide("match the tenants", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
 			return eng.MatchTo(ctx, connID, tenantIDs, org)
 		})
 	}, v.env.w)

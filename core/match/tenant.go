@@ -152,13 +152,16 @@ func NewOrgIndex(orgs []store.Organization, contactDomains map[uint64]map[string
 
 // ContactDomains counts, per organization, the contacts using each e-mail
 // domain (primary or other e-mail; a contact counts once per domain), leaving
-// out public mail providers and onmicrosoft.com. It is NewOrgIndex's second
-// argument.
+// out public mail providers and onmicrosoft.com, and contacts that are no
+// evidence (see IsEvidence). It is NewOrgIndex's second argument.
 func ContactDomains(contacts []store.Contact) map[uint64]map[string]int {
 	out := make(map[uint64]map[string]int)
 	var seen []string
 	for i := range contacts {
 		c := &contacts[i]
+		if !IsEvidence(c.Source, c.Link != nil) {
+			continue
+		}
 		seen = seen[:0]
 		for _, e := range c.Emails() {
 			d := emailDomain(e)
@@ -166,15 +169,52 @@ func ContactDomains(contacts []store.Contact) map[uint64]map[string]int {
 				continue
 			}
 			seen = append(seen, d)
-			m := out[c.OrgID]
-			if m == nil {
-				m = make(map[string]int)
-				out[c.OrgID] = m
-			}
-			m[d]++
+			addDomain(out, c.OrgID, d)
 		}
 	}
 	return out
+}
+
+// ContactRowDomains is ContactDomains over list rows, which carry the
+// primary e-mail only: what a sync builds its index from without decoding
+// every contact.
+func ContactRowDomains(rows []*store.Row) map[uint64]map[string]int {
+	out := make(map[uint64]map[string]int)
+	for _, r := range rows {
+		if r.Kind != store.KindContact || !IsEvidence(sourceOfRow(r), r.Flags&store.RowLinked != 0) {
+			continue
+		}
+		if d := emailDomain(r.Email); d != "" && !ignoredDomain(d) {
+			addDomain(out, r.OrgID, d)
+		}
+	}
+	return out
+}
+
+func sourceOfRow(r *store.Row) store.Source {
+	if r.Flags&store.RowFromTenant != 0 {
+		return store.SourceTenant
+	}
+	return store.SourceManual
+}
+
+// IsEvidence reports whether a contact's e-mail domain may suggest an
+// organization for a tenant. Contacts sync created, or linked to a user,
+// came into the organization with (or were changed by) a tenant's match:
+// counting them would let a match, even a wrong one since reverted, vouch
+// for itself. A verified domain belongs to one tenant only, so the one
+// tenant they could be evidence for is the one they came from.
+func IsEvidence(source store.Source, linked bool) bool {
+	return source != store.SourceTenant && !linked
+}
+
+func addDomain(out map[uint64]map[string]int, orgID uint64, d string) {
+	m := out[orgID]
+	if m == nil {
+		m = make(map[string]int)
+		out[orgID] = m
+	}
+	m[d]++
 }
 
 // MatchTenant decides which organization t belongs to. d is the technician's

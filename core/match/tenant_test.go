@@ -244,10 +244,30 @@ func TestContactDomains(t *testing.T) {
 		{OrgID: 4, PrimaryEmail: "bob@fabrikam.com"},
 		{OrgID: 4, PrimaryEmail: "bob@fabrikam.onmicrosoft.com"},
 		{OrgID: 5, PrimaryEmail: "eve@contoso.com"},
+		// A tenant's own contacts are no evidence for it.
+		{OrgID: 5, PrimaryEmail: "sam@contoso.com", Source: store.SourceTenant},
+		{OrgID: 5, PrimaryEmail: "kim@contoso.com", Link: &store.MSLink{TenantID: "t1", ObjectID: "u1"}},
 	}
 	got := ContactDomains(contacts)
 	want := map[uint64]map[string]int{4: {"fabrikam.com": 2}, 5: {"contoso.com": 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ContactDomains = %v, want %v", got, want)
+	}
+}
+
+func TestContactRowDomains(t *testing.T) {
+	t.Parallel()
+	rows := []*store.Row{
+		{Kind: store.KindContact, OrgID: 4, Email: "ann@Fabrikam.com"},
+		{Kind: store.KindContact, OrgID: 4, Email: "bob@fabrikam.com"},
+		{Kind: store.KindContact, OrgID: 4, Email: "joe@gmail.com"},
+		{Kind: store.KindContact, OrgID: 5, Email: "sam@contoso.com", Flags: store.RowFromTenant},
+		{Kind: store.KindContact, OrgID: 5, Email: "kim@contoso.com", Flags: store.RowLinked},
+		{Kind: store.KindOrg, ID: 5, Email: "contoso.com"},
+	}
+	got := ContactRowDomains(rows)
+	want := map[uint64]map[string]int{4: {"fabrikam.com": 2}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ContactRowDomains = %v, want %v", got, want)
 	}
 }

@@ -51,6 +51,7 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 			return err
 		}
 		t.Findings = res.Findings
+		res.MatchState = t.MatchState
 		t.LastSync = rs.e.now()
 		// A delta that changed no user of a tenant matched as before leaves
 		// its contacts as they are: no need to plan them.
@@ -73,7 +74,7 @@ func (rs *runState) commit(ctx context.Context, t *store.Tenant, rd *tenantRead,
 				dir.Users = changed
 			}
 			dir.Shared = sharedMailboxes(m, rd, dir.Users)
-			if touched, err = rs.e.applyPlan(tx, rs.conn, t, dir, res, rs.run.ID); err != nil {
+			if touched, err = rs.e.applyPlan(tx, rs.conn, t, dir, res, rs.run.ID, ""); err != nil {
 				return err
 			}
 		}
@@ -252,8 +253,9 @@ func (e *Engine) matchTenant(tx *store.Tx, idx *match.OrgIndex, t *store.Tenant)
 // their history, counting what changed.
 //
 // It returns how many of the contacts it wrote are linked to the tenant's
-// users.
-func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant, dir match.Directory, res *store.TenantResult, runID uint64) (touched int, err error) {
+// users. by is who set the change off: empty for a sync, the technician for
+// a matching decision.
+func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant, dir match.Directory, res *store.TenantResult, runID uint64, by string) (touched int, err error) {
 	var contacts []store.Contact
 	if dir.Complete {
 		contacts, err = tx.OrgContacts(t.OrgID)
@@ -270,7 +272,7 @@ func (e *Engine) applyPlan(tx *store.Tx, conn store.Connection, t *store.Tenant,
 	}
 	plan := match.PlanContacts(t.OrgID, dir, conn.Settings, contacts)
 	logChange := func(ch store.Change) error {
-		ch.RunID = runID
+		ch.RunID, ch.By = runID, by
 		if err := tx.AddHistory(ch); err != nil {
 			return err
 		}

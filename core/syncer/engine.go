@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +42,9 @@ type Options struct {
 	Changes ChangeListener
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Technician names who makes matching decisions in contact history
+	// and sync logs; default the signed-in operating-system user.
+	Technician string
 }
 
 // Engine syncs connections. Build it with New; start the schedule with Run.
@@ -57,6 +59,8 @@ type Engine struct {
 	pending map[string]store.Trigger // connection -> trigger, queued behind a running run
 	wake    chan struct{}            // 1-buffered: the schedule loop re-plans
 	runWG   sync.WaitGroup
+
+	undo undoSlot // the last matching decision, until undone or replaced
 }
 
 // New returns an engine over a store and the connections manager.
@@ -69,6 +73,9 @@ func New(s *store.Store, mgr *connections.Manager, opt Options) *Engine {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Technician == "" {
+		opt.Technician = technicianName()
 	}
 	return &Engine{store: s, mgr: mgr, opt: opt, running: map[string]*runHandle{}, pending: map[string]store.Trigger{}, wake: make(chan struct{}, 1)}
 }
@@ -472,20 +479,7 @@ func (e *Engine) orgIndex(ctx context.Context) (*match.OrgIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	domains := map[uint64]map[string]int{}
-	for _, r := range rows {
-		at := strings.LastIndexByte(r.Email, '@')
-		if at < 0 {
-			continue
-		}
-		d := domains[r.OrgID]
-		if d == nil {
-			d = map[string]int{}
-			domains[r.OrgID] = d
-		}
-		d[strings.ToLower(r.Email[at+1:])]++
-	}
-	return match.NewOrgIndex(orgs, domains), nil
+	return match.NewOrgIndex(orgs, match.ContactRowDomains(rows)), nil
 }
 
 // SaveSettings stores what a connection syncs and how often, and queues a

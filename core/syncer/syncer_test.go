@@ -221,13 +221,13 @@ func TestFullThenDeltaSync(t *testing.T) {
 	if variant.MatchState != store.MatchUnmatched || len(variant.Suggestions) == 0 || variant.Suggestions[0].OrgID != orgOf[cs[10].ID] {
 		t.Fatalf("variant tenant %s: %s, suggestions %+v; want a suggestion of org %d", cs[10].DisplayName, variant.MatchState, variant.Suggestions, orgOf[cs[10].ID])
 	}
-	if err := f.engine.Accept(f.ctx, f.conn.ID, []string{cs[10].ID}); err != nil {
+	if _, err := f.engine.Accept(f.ctx, f.conn.ID, []string{cs[10].ID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.engine.CreateOrgs(f.ctx, f.conn.ID, []string{cs[20].ID}, false); err != nil {
+	if _, err := f.engine.CreateOrgs(f.ctx, f.conn.ID, []string{cs[20].ID}, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.engine.Ignore(f.ctx, f.conn.ID, []string{cs[21].ID}); err != nil {
+	if _, err := f.engine.Ignore(f.ctx, f.conn.ID, []string{cs[21].ID}); err != nil {
 		t.Fatal(err)
 	}
 	created := f.tenant(cs[20].ID)

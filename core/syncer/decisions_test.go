@@ -1,0 +1,74 @@
+package syncer_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/tenantsync/tenantsync/core/m365sim"
+	"github.com/tenantsync/tenantsync/core/syncer"
+	"github.com/tenantsync/tenantsync/store"
+)
+
+// Undo of CreateOrgs removes the organization and the contacts it brought,
+// once; a decision whose contacts changed since cannot be undone.
+func TestUndoCreateOrgs(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, m365sim.Options{Seed: 5, Tenants: 2, UsersPerTenant: 12, CleanTenants: true, DisableThrottling: true})
+	f.sync()
+	tenantID := f.sim.Customers()[0].ID
+
+	out, err := f.engine.CreateOrgs(f.ctx, f.conn.ID, []string{tenantID}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgID := f.tenant(tenantID).OrgID
+	if out.Created == 0 || out.RunID == 0 || orgID == 0 {
+		t.Fatalf("CreateOrgs = %+v, org %d; want contacts created and logged", out, orgID)
+	}
+	if what, ok := f.engine.LastDecision(f.conn.ID); !ok || what == "" {
+		t.Fatal("no decision to undo after CreateOrgs")
+	}
+	undone, err := f.engine.Undo(f.ctx, f.conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if undone.Removed != out.Created {
+		t.Errorf("Undo removed %d contacts, want the %d created", undone.Removed, out.Created)
+	}
+	if tn := f.tenant(tenantID); tn.MatchState != store.MatchUnmatched || tn.OrgID != 0 {
+		t.Errorf("after Undo the tenant is %s to %d, want unmatched", tn.MatchState, tn.OrgID)
+	}
+	if _, err := f.store.Org(f.ctx, orgID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the organization CreateOrgs made is still there: %v", err)
+	}
+	if _, err := f.engine.Undo(f.ctx, f.conn.ID); !errors.Is(err, syncer.ErrNothingToUndo) {
+		t.Errorf("second Undo = %v, want ErrNothingToUndo", err)
+	}
+
+	// An edit after the decision: undo refuses and changes nothing.
+	if _, err := f.engine.CreateOrgs(f.ctx, f.conn.ID, []string{tenantID}, true); err != nil {
+		t.Fatal(err)
+	}
+	orgID = f.tenant(tenantID).OrgID
+	var c store.Contact
+	if err := f.store.Update(f.ctx, func(tx *store.Tx) error {
+		cs, err := tx.OrgContacts(orgID)
+		if err != nil || len(cs) == 0 {
+			return errors.Join(err, errors.New("no contact"))
+		}
+		c = cs[0]
+		c.Notes = "met at the office"
+		return tx.PutContact(&c)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.engine.Undo(f.ctx, f.conn.ID); err == nil {
+		t.Fatal("Undo went ahead over a contact edited since the decision")
+	}
+	if tn := f.tenant(tenantID); tn.MatchState != store.MatchMatched || tn.OrgID != orgID {
+		t.Errorf("a refused Undo changed the tenant: %s to %d", tn.MatchState, tn.OrgID)
+	}
+	if got, err := f.store.Contact(f.ctx, c.ID); err != nil || got.Notes != c.Notes {
+		t.Errorf("a refused Undo changed the edited contact: %+v, %v", got, err)
+	}
+}
