@@ -25,6 +25,11 @@ type ContactDetail struct {
 	Mailbox        *store.Mailbox
 	Licenses       []store.License // the SKUs assigned to the user
 	Devices        []store.Device  // the user's Intune managed devices
+	// Connection is the one the contact is linked through (its mode and
+	// cloud make the admin-center links); zero when it was removed.
+	Connection store.Connection
+	// Unknown says why values above are missing, where the sync knows.
+	Unknown Unknown
 }
 
 // ContactDetail reads a contact and, when it is linked, its user's account,
@@ -70,12 +75,16 @@ func readLinkedUser(tx *store.Tx, d *ContactDetail) error {
 	switch conn, err := tx.Connection(link.ConnectionID); {
 	case err == nil:
 		d.ConnectionName = conn.Name
+		d.Connection = conn
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
 	switch t, err := tx.Tenant(link.ConnectionID, link.TenantID); {
 	case err == nil:
 		d.TenantName = t.DisplayName
+		if d.Connection.ID != "" {
+			d.Unknown = WhyUnknown(d.Connection.Settings, t)
+		}
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
