@@ -31,6 +31,9 @@ type tenantRead struct {
 	devOK     bool
 	findings  []store.Finding
 	noP1      bool
+	// signInsAsked: this read asked for sign-in activity (a full read
+	// of the users); otherwise what the last one found about it stands.
+	signInsAsked bool
 }
 
 // collect keeps one change of a users delta.
@@ -114,8 +117,11 @@ func (rs *runState) read(ctx context.Context, cl *graph.Client, t store.Tenant, 
 	if !bundled {
 		rs.readEach(ctx, cl, g)
 		if wantUsers {
+			// A tenant without Entra ID P1 is asked again on the daily full
+			// read only: it may have bought it since.
+			skipSignIns := !set.SignIns || (noP1 && rs.e.now().Sub(fullAt) < fullReadEvery)
 			g.do(func() {
-				usersErr = rs.readUsers(ctx, cl, t, g, deltaLink, fullAt, sizeHint, noP1 || !set.SignIns)
+				usersErr = rs.readUsers(ctx, cl, t, g, deltaLink, fullAt, sizeHint, skipSignIns)
 			})
 		}
 	}
@@ -238,6 +244,7 @@ func (rs *runState) readUsers(ctx context.Context, cl *graph.Client, t store.Ten
 	if err != nil {
 		return err
 	}
+	rd.signInsAsked = !skipSignIns
 	if all.SignInsErr != nil {
 		g.note(all.SignInsErr, graph.DataSignIns)
 		rd.noP1 = true

@@ -460,6 +460,19 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 		return rs.failed(ctx, t, res, err, graph.DataContacts)
 	}
 	res.Findings = rd.findings
+	carriedNoP1 := mirror.noP1 && !rd.signInsAsked && rs.conn.Settings.SignIns
+	if carriedNoP1 {
+		// Not asked this time (a delta, or skipped for want of P1): the
+		// tenant still has no P1 as far as anyone knows, and its users'
+		// sign-ins stay unknown for that reason, not "never". Kept with
+		// the tenant, it does not make this run a warning again.
+		for _, f := range t.Findings {
+			if f.Code == graph.CodeNoP1 {
+				res.Findings = append(res.Findings, f)
+				break
+			}
+		}
+	}
 	rs.progress(t, PhaseMatching)
 	if rd.dirOK {
 		t.DisplayName = orDefault(rd.dir.DisplayName, t.DisplayName)
@@ -477,6 +490,9 @@ func (rs *runState) syncTenant(ctx context.Context, t store.Tenant) (res store.T
 		return rs.failed(ctx, t, res, err, "")
 	}
 	for _, f := range res.Findings {
+		if carriedNoP1 && f.Code == graph.CodeNoP1 {
+			continue
+		}
 		if f.Severity == store.SeverityError {
 			res.Status = store.StatusError
 			res.Counts.Errors++
