@@ -518,25 +518,27 @@ func (v *matchingView) chooseCandidate(t store.Tenant) {
 }
 
 func (v *matchingView) onIgnore() {
-	v.confirmLeaving("Ignore", "ignore the tenants", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
+	v.confirmLeaving("Ignore", "ignore the tenants", 0, func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
 		return eng.Ignore(ctx, connID, tenantIDs)
 	})
 }
 
 func (v *matchingView) onRevert() {
-	v.confirmLeaving("Revert", "revert the decisions", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
+	v.confirmLeaving("Revert", "revert the decisions", 0, func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
 		return eng.Revert(ctx, connID, tenantIDs)
 	})
 }
 
 // confirmLeaving runs a decision that takes matched tenants away from their
-// organizations, first showing what happens to the contacts synced from
-// them; with no contact affected it runs at once.
-func (v *matchingView) confirmLeaving(button, what string, decision func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error)) {
+// organizations (except stay, where a change of match keeps them), first
+// showing what happens to the contacts synced from them; with no contact
+// affected it runs at once.
+func (v *matchingView) confirmLeaving(button, what string, stay uint64, decision func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error)) {
 	eng, connID, tenantIDs := v.env.core.Engine, v.connID, ids(v.chosen())
 	var preview []syncer.Leaving
 	v.env.run(func(ctx context.Context) (err error) {
 		preview, err = eng.PreviewLeaving(ctx, connID, tenantIDs)
+		preview = slices.DeleteFunc(preview, func(l syncer.Leaving) bool { return stay != 0 && l.OrgID == stay })
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -725,7 +727,7 @@ func (v *matchingView) onMatchTo() {
 			return
 		}
 		org := picked.ID
-		v.decide("match the tenants", func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
+		v.confirmLeaving("Change match", "match the tenants", org, func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
 			return eng.MatchTo(ctx, connID, tenantIDs, org)
 		})
 	}, v.env.w)

@@ -72,3 +72,55 @@ func TestUndoCreateOrgs(t *testing.T) {
 		t.Errorf("a refused Undo changed the edited contact: %+v, %v", got, err)
 	}
 }
+
+// Changing a match takes the contacts sync created out of the old
+// organization and creates them in the new one; Undo puts them back.
+func TestChangeMatchMovesContacts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, m365sim.Options{Seed: 6, Tenants: 1, UsersPerTenant: 12, CleanTenants: true, DisableThrottling: true})
+	f.sync()
+	tenantID := f.sim.Customers()[0].ID
+	if _, err := f.engine.CreateOrgs(f.ctx, f.conn.ID, []string{tenantID}, true); err != nil {
+		t.Fatal(err)
+	}
+	first := f.tenant(tenantID).OrgID
+	contacts := func(orgID uint64) []store.Contact {
+		var cs []store.Contact
+		if err := f.store.View(f.ctx, func(tx *store.Tx) (err error) { cs, err = tx.OrgContacts(orgID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	n := len(contacts(first))
+	if n == 0 {
+		t.Fatal("CreateOrgs created no contact")
+	}
+	other := &store.Organization{Name: "Somewhere Else"}
+	if err := f.store.PutOrg(f.ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	preview, err := f.engine.PreviewLeaving(f.ctx, f.conn.ID, []string{tenantID})
+	if err != nil || len(preview) != 1 || len(preview[0].Remove) != n || len(preview[0].Keep) != 0 {
+		t.Fatalf("PreviewLeaving = %+v, %v; want the %d contacts sync created to be removed", preview, err, n)
+	}
+	out, err := f.engine.MatchTo(f.ctx, f.conn.ID, []string{tenantID}, other.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Removed != n || out.Created != n {
+		t.Errorf("MatchTo = %+v, want %d removed and %d created", out, n, n)
+	}
+	if got := len(contacts(first)); got != 0 {
+		t.Errorf("the old organization keeps %d contacts of the tenant", got)
+	}
+	if got := len(contacts(other.ID)); got != n {
+		t.Errorf("the new organization has %d contacts, want %d", got, n)
+	}
+	if _, err := f.engine.Undo(f.ctx, f.conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if tn := f.tenant(tenantID); tn.OrgID != first || len(contacts(first)) != n || len(contacts(other.ID)) != 0 {
+		t.Errorf("after Undo: tenant to %d (want %d), %d contacts in the first organization, %d in the other",
+			tn.OrgID, first, len(contacts(first)), len(contacts(other.ID)))
+	}
+}
