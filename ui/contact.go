@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/tenantsync/tenantsync/core/auth"
 	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/core/match"
 	"github.com/tenantsync/tenantsync/store"
@@ -34,6 +35,8 @@ type contactOverlay struct {
 	history  []store.Change
 	tenant   string
 	connName string
+	conn     store.Connection // the link's connection: its mode and cloud make the admin-center links
+	unknown  docbase.Unknown  // why values are missing, where the sync knows
 
 	dialog  dialog.Dialog
 	content *fyne.Container
@@ -71,6 +74,7 @@ func (o *contactOverlay) use(d docbase.ContactDetail) {
 	o.contact, o.org, o.history = d.Contact, d.OrgName, d.History
 	o.connName, o.tenant = d.ConnectionName, d.TenantName
 	o.user, o.mailbox, o.licenses, o.devices = d.User, d.Mailbox, d.Licenses, d.Devices
+	o.conn, o.unknown = d.Connection, d.Unknown
 }
 
 // show reads the contact and opens the overlay over the window.
@@ -156,15 +160,8 @@ func (o *contactOverlay) build() fyne.CanvasObject {
 		widget.NewLabelWithStyle(o.org, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel(strings.Join(badges, " · ")),
 	)
-	if o.user != nil {
-		oid := o.user.ObjectID
-		manage := widget.NewButtonWithIcon("Manage in Microsoft 365 admin center", theme.ComputerIcon(), func() {
-			u, _ := url.Parse("https://admin.microsoft.com/#/users/:/UserDetails/" + oid)
-			if err := o.env.openURL(u); err != nil {
-				o.env.showError(err, "open the admin center", "contact", o.id)
-			}
-		})
-		head = container.NewVBox(container.NewBorder(nil, nil, nil, manage, head))
+	if o.user != nil && c.Link != nil {
+		head = container.NewVBox(container.NewBorder(nil, nil, nil, o.adminLinks(c.Link.TenantID), head))
 	}
 
 	// Fields side by side.
@@ -228,6 +225,39 @@ func (o *contactOverlay) build() fyne.CanvasObject {
 	return container.NewVScroll(sections)
 }
 
+// adminLinks are the buttons that open the user in the admin centers of
+// the connection's cloud, in this customer's tenant; in demo mode a note
+// instead, since the demo's tenants exist only on this computer.
+func (o *contactOverlay) adminLinks(tenantID string) fyne.CanvasObject {
+	if o.env.core.Demo || o.conn.Mode == store.ModeDemo {
+		l := widget.NewLabel("Demo data: no admin center to open")
+		l.Importance = widget.LowImportance
+		return l
+	}
+	box := container.NewVBox()
+	for _, link := range auth.UserAdminLinks(o.conn, tenantID, o.user.ObjectID) {
+		box.Add(widget.NewButtonWithIcon(link.Title, theme.ComputerIcon(), func() {
+			u, err := url.Parse(link.URL)
+			if err == nil {
+				err = o.env.openURL(u)
+			}
+			if err != nil {
+				o.env.showError(err, "open the admin center", "contact", o.id)
+			}
+		}))
+	}
+	return box
+}
+
+// unknownOr is a value the overlay shows, or why it is unknown when the
+// sync knows.
+func unknownOr(value, why string) string {
+	if why != "" {
+		return why
+	}
+	return value
+}
+
 func (o *contactOverlay) accountSection() fyne.CanvasObject {
 	u := o.user
 	status := "✓ enabled"
@@ -244,8 +274,8 @@ func (o *contactOverlay) accountSection() fyne.CanvasObject {
 	return widget.NewCard("Account", u.UPN, container.New(&formLayout{},
 		widget.NewLabel("Status"), statusL,
 		widget.NewLabel("Type"), widget.NewLabel(kind),
-		widget.NewLabel("Last sign-in"), widget.NewLabel(when(u.LastSignIn)),
-		widget.NewLabel("Last successful sign-in"), widget.NewLabel(when(u.LastSuccessSignIn)),
+		widget.NewLabel("Last sign-in"), widget.NewLabel(unknownOr(when(u.LastSignIn), o.unknown.SignIns)),
+		widget.NewLabel("Last successful sign-in"), widget.NewLabel(unknownOr(when(u.LastSuccessSignIn), o.unknown.SignIns)),
 		widget.NewLabel("Last password change"), widget.NewLabel(when(u.LastPasswordChange)),
 		widget.NewLabel("Created"), widget.NewLabel(when(u.Created)),
 		widget.NewLabel("Department · office"), widget.NewLabel(strings.Trim(u.Department+" · "+u.OfficeLocation, " ·")),
@@ -256,7 +286,11 @@ func (o *contactOverlay) accountSection() fyne.CanvasObject {
 func (o *contactOverlay) mailboxSection() fyne.CanvasObject {
 	mb := o.mailbox
 	if mb == nil {
-		return widget.NewCard("Mailbox", "", widget.NewLabel("No mailbox in the usage report (no Exchange license, or the report is not synced)."))
+		text := "No mailbox in the usage report (the user has no Exchange mailbox)."
+		if o.unknown.Mailbox != "" {
+			text = "Unknown: " + o.unknown.Mailbox + "."
+		}
+		return widget.NewCard("Mailbox", "", note(text))
 	}
 	quota := mb.ProhibitSendRecv
 	if quota == 0 {
@@ -297,7 +331,12 @@ func (o *contactOverlay) licenseSection() fyne.CanvasObject {
 		}
 		box.Add(widget.NewLabel("• " + name + "  (" + l.PartNumber + ")"))
 	}
-	if len(o.licenses) == 0 {
+	switch {
+	case len(o.licenses) == 0 && len(o.user.SKUs) > 0 && o.unknown.Licenses != "":
+		box.Add(note(fmt.Sprintf("%d assigned; %s.", len(o.user.SKUs), o.unknown.Licenses)))
+	case len(o.licenses) == 0 && len(o.user.SKUs) > 0:
+		box.Add(note(fmt.Sprintf("%d assigned, not among the tenant's subscriptions synced last.", len(o.user.SKUs))))
+	case len(o.licenses) == 0:
 		box.Add(widget.NewLabel("No license assigned."))
 	}
 	return widget.NewCard("Licenses", "", box)
@@ -319,7 +358,11 @@ func (o *contactOverlay) deviceSection() fyne.CanvasObject {
 		box.Add(l)
 	}
 	if len(o.devices) == 0 {
-		box.Add(widget.NewLabel("No Intune managed device."))
+		text := "No Intune managed device."
+		if o.unknown.Devices != "" {
+			text = "Unknown: " + o.unknown.Devices + "."
+		}
+		box.Add(note(text))
 	}
 	return widget.NewCard("Devices", "", box)
 }
