@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tenantsync/tenantsync/core/docbase"
@@ -22,21 +23,25 @@ import (
 type orgsView struct {
 	env *env
 
-	orgSearch *widget.Entry
+	orgSearch *searchEntry
 	orgRows   []*store.Row // index 0 stands for "all organizations"
 	orgList   *widget.List
 	orgID     uint64
 
-	title   *widget.Label
-	detail  *widget.Label
-	search  *widget.Entry
-	filter  *widget.Select
-	count   *widget.Label
-	rows    []*store.Row
-	list    *widget.List
-	more    *widget.Button
-	showAll bool // the search shows every match, not the first searchLimit
-	overlay *contactOverlay
+	title  *widget.Label
+	detail *widget.Label
+	search *searchEntry
+	filter *widget.Select
+	count  *widget.Label
+	clear  *widget.Button // shown while a search or filter narrows the contacts
+	// globalText is what the global search put into both search boxes:
+	// picking an organization found by it drops it from the contacts.
+	globalText string
+	rows       []*store.Row
+	list       *widget.List
+	more       *widget.Button
+	showAll    bool // the search shows every match, not the first searchLimit
+	overlay    *contactOverlay
 
 	// reloads counts how often the contact list was queried anew (tests).
 	reloads   int
@@ -56,9 +61,11 @@ const (
 func newOrgsView(e *env) *orgsView { return &orgsView{env: e} }
 
 func (v *orgsView) buildUI() fyne.CanvasObject {
-	v.orgSearch = widget.NewEntry()
-	v.orgSearch.SetPlaceHolder("Filter organizations…")
-	v.orgSearch.OnChanged = func(string) { v.loadOrgs() }
+	v.orgSearch = newSearchEntry("Filter organizations…", func(string) {
+		if v.orgList != nil {
+			v.loadOrgs()
+		}
+	})
 	v.orgList = widget.NewList(
 		func() int { return len(v.orgRows) },
 		func() fyne.CanvasObject {
@@ -84,7 +91,15 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 		}
 		if org != v.orgID {
 			v.orgID = org
-			v.loadContacts()
+			if org != 0 && v.globalText != "" && v.search.Text == v.globalText {
+				// The global search found this organization by its name or
+				// domain, which its contacts do not hold: searching them
+				// for it would show "0 contacts".
+				v.globalText = ""
+				v.search.SetText("") // loads
+			} else {
+				v.loadContacts()
+			}
 			v.loadHeading()
 		}
 	}
@@ -93,13 +108,13 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 	v.detail = widget.NewLabel("")
 	v.detail.Truncation = fyne.TextTruncateEllipsis
 	v.detail.Importance = widget.LowImportance
-	v.search = widget.NewEntry()
-	v.search.SetPlaceHolder("Search contacts by name, e-mail, phone or title…")
-	v.search.OnChanged = func(string) { v.showAll = false; v.loadContacts() }
+	v.search = newSearchEntry("Search contacts by name, e-mail, phone or title…", func(string) { v.showAll = false; v.loadContacts() })
+	v.clear = widget.NewButtonWithIcon("Clear filters", theme.ContentClearIcon(), v.onClearFilters)
+	v.clear.Hide()
 	v.more = widget.NewButton("Show all", func() { v.showAll = true; v.loadContacts() })
 	v.more.Hide()
 	v.filter = widget.NewSelect([]string{contactsAll, contactsSynced, contactsLeavers, contactsAmbiguous, contactsLocal}, func(string) { v.loadContacts() })
-	v.filter.SetSelected(contactsAll)
+	v.filter.Selected = contactsAll
 	v.count = widget.NewLabel("")
 	v.list = widget.NewList(
 		func() int { return len(v.rows) },
@@ -109,7 +124,7 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 		v.list.Unselect(id)
 		v.openContact(v.rows[id].ID)
 	}
-	header := container.NewBorder(nil, nil, nil, container.NewHBox(v.filter, v.count, v.more), v.search)
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(v.filter, v.count, v.more, v.clear), v.search)
 	cols := row(contactColumns, heading("Name"), heading("Title"), heading("E-mail"), heading("Phone"), heading("Organization"), heading("State"))
 	right := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, v.title, nil, v.detail), header, cols), nil, nil, nil, v.list)
 	left := container.NewBorder(container.NewVBox(heading("Organizations"), v.orgSearch), nil, nil, nil, v.orgList)
@@ -292,13 +307,44 @@ func (v *orgsView) loadContacts() {
 	}
 	v.rows = rows
 	if more {
-		v.count.SetText(fmt.Sprintf("first %d contacts", len(rows)))
 		v.more.Show()
 	} else {
-		v.count.SetText(fmt.Sprintf("%d contacts", len(rows)))
 		v.more.Hide()
 	}
+	v.count.SetText(contactCount(len(rows), more, q))
+	if q.Text != "" || v.filter.Selected != contactsAll {
+		v.clear.Show()
+	} else {
+		v.clear.Hide()
+	}
 	v.list.Refresh()
+}
+
+// contactCount says how many contacts the list shows and, when a search or
+// filter narrows them, by what: "0 contacts" alone would read as an empty
+// organization.
+func contactCount(n int, more bool, q store.RowQuery) string {
+	text := fmt.Sprintf("%d contacts", n)
+	if more {
+		text = fmt.Sprintf("first %d contacts", n)
+	}
+	if q.Text != "" {
+		// Short: the label sits beside the search box, which shows it all.
+		quoted := q.Text
+		if r := []rune(quoted); len(r) > 24 {
+			quoted = string(r[:23]) + "…"
+		}
+		text += fmt.Sprintf(" matching %q", quoted)
+	}
+	return text
+}
+
+// onClearFilters shows every contact of the organization chosen again.
+func (v *orgsView) onClearFilters() {
+	v.globalText = ""
+	v.filter.Selected = contactsAll
+	v.filter.Refresh()
+	setSearch(v.search, "", v.loadContacts)
 }
 
 // searchLimit is how many contacts a search shows before "Show all".
@@ -322,13 +368,25 @@ func (v *orgsView) loadHeading() {
 	}, v.detail.SetText, "org", id)
 }
 
-// searchAll shows every organization's contacts matching text (the global
-// search).
+// searchAll shows the organizations matching text on the left and every
+// organization's contacts matching it on the right (the global search).
 func (v *orgsView) searchAll(text string) {
 	v.orgID = 0
 	v.orgList.UnselectAll()
 	v.loadHeading()
-	v.search.SetText(text) // loads
+	v.globalText = text
+	setSearch(v.orgSearch, text, v.loadOrgs)
+	setSearch(v.search, text, v.loadContacts)
+}
+
+// setSearch puts text into a search box, whose change loads what it
+// searches, or loads it when the text is already there.
+func setSearch(e *searchEntry, text string, load func()) {
+	if e.Text == text {
+		load()
+		return
+	}
+	e.SetText(text)
 }
 
 // showOrg shows one organization's contacts.

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -115,12 +116,17 @@ type Shell struct {
 	refresh func() // the current view's reload
 	view    any    // the current view, when it follows changes
 
-	search    *widget.Entry
+	search    *searchEntry
 	syncBtn   *widget.Button
 	cancelBtn *widget.Button
 	progress  *widget.ProgressBar
 	phase     *widget.Label
 	statusBox *fyne.Container
+
+	// searchTimer runs the global search once typing pauses; searchGen
+	// tells it whether a later keystroke superseded it.
+	searchTimer *time.Timer
+	searchGen   uint64
 
 	// runs holds the progress of running syncs by connection.
 	runs map[string]syncer.Event
@@ -223,6 +229,7 @@ func (s *Shell) syncNewDemo(conns []store.Connection) {
 // Close cancels the work the window started, ends its event subscriptions
 // and waits for its goroutines.
 func (s *Shell) Close() {
+	s.stopSearchTimer()
 	s.cancel()
 	s.stopEvents()
 	s.env.waitWork()
@@ -264,14 +271,9 @@ func (s *Shell) useCore(c Core) {
 
 // showMain builds the main layout and shows view.
 func (s *Shell) showMain(view string) {
-	s.search = widget.NewEntry()
-	s.search.SetPlaceHolder("Search organizations and contacts… (Ctrl+F)")
+	s.stopSearchTimer()
+	s.search = newSearchEntry("Search organizations and contacts… (Ctrl+F)", s.onSearchChanged)
 	s.search.OnSubmitted = s.onSearch
-	s.search.OnChanged = func(text string) {
-		if s.current == ViewOrganizations && s.orgs != nil {
-			s.orgs.searchAll(text)
-		}
-	}
 	s.syncBtn = widget.NewButtonWithIcon("Sync now", theme.ViewRefreshIcon(), s.onSyncAll)
 	s.syncBtn.Importance = widget.HighImportance
 	s.cancelBtn = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), s.onCancelAll)
@@ -417,8 +419,44 @@ func (s *Shell) ShowFirstRun() {
 // Current returns the name of the view shown.
 func (s *Shell) Current() string { return s.current }
 
+// onSearchChanged searches once typing pauses for searchDelay, from any
+// view: a name typed at speed, or a paste, runs one search, not one per
+// key.
+func (s *Shell) onSearchChanged(text string) {
+	s.stopSearchTimer()
+	s.searchGen++
+	gen := s.searchGen
+	s.searchTimer = time.AfterFunc(searchDelay, func() {
+		s.env.do(func() {
+			if gen == s.searchGen {
+				s.searchNow(text)
+			}
+		})
+	})
+}
+
+// onSearch (Enter) searches at once.
 func (s *Shell) onSearch(text string) {
+	s.stopSearchTimer()
+	s.searchGen++
+	s.searchNow(text)
+}
+
+func (s *Shell) stopSearchTimer() {
+	if s.searchTimer != nil {
+		s.searchTimer.Stop()
+		s.searchTimer = nil
+	}
+}
+
+// searchNow shows the organizations and contacts matching text in the
+// Organizations view, switching to it from any other; an emptied search
+// box clears the search there and leaves other views alone.
+func (s *Shell) searchNow(text string) {
 	if s.current != ViewOrganizations {
+		if text == "" {
+			return
+		}
 		s.Show(ViewOrganizations)
 	}
 	if s.orgs != nil {
