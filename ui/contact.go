@@ -370,26 +370,33 @@ func (o *contactOverlay) deviceSection() fyne.CanvasObject {
 func (o *contactOverlay) historySection() fyne.CanvasObject {
 	box := container.NewVBox()
 	for i := len(o.history) - 1; i >= 0 && i >= len(o.history)-10; i-- {
-		ch := o.history[i]
-		var fields []string
-		for _, f := range ch.Fields {
-			fields = append(fields, fmt.Sprintf("%s: %q → %q", f.Field, f.Old, f.New))
-		}
-		text := fmt.Sprintf("%s · %s", ch.At.Local().Format("2 Jan 2006 15:04"), ch.Kind)
-		if len(fields) > 0 {
-			text += " · " + strings.Join(fields, "; ")
-		}
-		if ch.Reason != "" {
-			text += " · " + ch.Reason
-		}
-		l := widget.NewLabel(text)
+		l := widget.NewLabel(historyLine(o.history[i]))
 		l.Truncation = fyne.TextTruncateEllipsis
 		box.Add(l)
 	}
 	if len(o.history) == 0 {
-		box.Add(widget.NewLabel("No changes by sync yet."))
+		box.Add(widget.NewLabel("No changes yet."))
 	}
-	return widget.NewCard("History", "What sync changed", box)
+	return widget.NewCard("History", "What sync and technicians changed", box)
+}
+
+// historyLine says one change: when, what, the fields, why and who.
+func historyLine(ch store.Change) string {
+	var fields []string
+	for _, f := range ch.Fields {
+		fields = append(fields, fmt.Sprintf("%s: %q → %q", f.Field, f.Old, f.New))
+	}
+	text := fmt.Sprintf("%s · %s", ch.At.Local().Format("2 Jan 2006 15:04"), ch.Kind)
+	if len(fields) > 0 {
+		text += " · " + strings.Join(fields, "; ")
+	}
+	if ch.Reason != "" {
+		text += " · " + ch.Reason
+	}
+	if ch.By != "" {
+		text += " · by " + ch.By
+	}
+	return text
 }
 
 func orDash(s string) string {
