@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -199,12 +198,7 @@ func TestOverlaySaysWhySignInIsUnknown(t *testing.T) {
 // over 100,000 contacts) and one Backspace with its search. Target: well
 // under 100 ms (it froze the window for 90 s).
 func BenchmarkSearchPaste100KB(b *testing.B) {
-	s, err := store.Open(filepath.Join(b.TempDir(), store.DBFile), store.Options{NoSync: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	fillContacts(b, s, 2000, 100_000)
+	s := benchStore(b)
 	a := test.NewTempApp(b)
 	w := test.NewTempWindow(b, nil)
 	p := newPump() // background reads come back between iterations

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
+
+	"github.com/tenantsync/tenantsync/store/secrets"
 )
 
 // sealedCache persists MSAL's token cache through a Sealer.
@@ -36,7 +38,7 @@ func (c *sealedCache) Replace(ctx context.Context, u cache.Unmarshaler, _ cache.
 		if err := u.Unmarshal(data); err != nil {
 			return err
 		}
-	case isNotFound(err):
+	case secrets.IsNotFound(err):
 	default:
 		return err
 	}
@@ -72,11 +74,4 @@ func (c *sealedCache) flush(ctx context.Context) error {
 		return errors.Join(errors.New("save sign-in"), err)
 	}
 	return nil
-}
-
-// isNotFound reports whether the Sealer said nothing is stored: its error
-// reports NotFound() true (the contract of Sealer.Open).
-func isNotFound(err error) bool {
-	var nf interface{ NotFound() bool }
-	return errors.As(err, &nf) && nf.NotFound()
 }
