@@ -119,7 +119,7 @@ func (v *matchingView) buildUI() fyne.CanvasObject {
 	v.accept = widget.NewButtonWithIcon("Accept suggestion", theme.ConfirmIcon(), v.onAccept)
 	v.accept.Importance = widget.HighImportance
 	v.matchTo = widget.NewButtonWithIcon("Match to…", theme.SearchIcon(), v.onMatchTo)
-	v.create = widget.NewButtonWithIcon("Create organization", theme.ContentAddIcon(), func() { v.onCreate(false) })
+	v.create = widget.NewButtonWithIcon("Create organization…", theme.ContentAddIcon(), v.onCreate)
 	v.ignore = widget.NewButtonWithIcon("Ignore", theme.VisibilityOffIcon(), v.onIgnore)
 	v.revert = widget.NewButtonWithIcon("Revert", theme.ContentUndoIcon(), v.onRevert)
 	v.undo = widget.NewButtonWithIcon("Undo last decision", theme.ContentUndoIcon(), v.onUndo)
@@ -500,21 +500,22 @@ func (v *matchingView) chooseCandidate(t store.Tenant) {
 		names[i] = fmt.Sprintf("%s (%.0f%%)", v.env.core.Docs.OrgName(s.OrgID), s.Score*100)
 		options[i] = fmt.Sprintf("%s · %.0f%% — %s", v.env.core.Docs.OrgName(s.OrgID), s.Score*100, s.Reason)
 	}
-	pick := widget.NewRadioGroup(options, nil)
+	var d *choiceDialog
+	pick := widget.NewRadioGroup(options, func(string) { d.choose(true) })
 	msg := note(fmt.Sprintf("The suggestion for %s is ambiguous: %s look alike. Choose the organization this tenant belongs to; every later sync keeps your choice.",
 		t.DisplayName, strings.Join(names, " and ")))
-	d := dialog.NewCustomConfirm("Which organization is "+t.DisplayName+"?", "Accept", "Cancel", container.NewVBox(msg, pick), func(ok bool) {
+	d = newChoiceDialog("Which organization is "+t.DisplayName+"?", "Accept", container.NewVBox(msg, pick), v.env.w, func() {
 		i := slices.Index(options, pick.Selected)
-		if !ok || i < 0 {
+		if i < 0 {
 			return
 		}
 		org := cands[i].OrgID
 		v.decideFor("accept the suggestion", []string{t.TenantID}, func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
 			return eng.AcceptCandidate(ctx, connID, tenantIDs[0], org)
 		})
-	}, v.env.w)
-	d.Resize(fyne.NewSize(560, 320))
-	d.Show()
+	})
+	d.dialog.Resize(fyne.NewSize(560, 320))
+	d.dialog.Show()
 }
 
 func (v *matchingView) onIgnore() {
@@ -627,111 +628,4 @@ func (v *matchingView) onUndo() {
 		}
 		v.clearSelection()
 	})
-}
-
-// onCreate creates an organization per selected tenant; when one looks like
-// an existing organization it says which and asks first.
-func (v *matchingView) onCreate(force bool) {
-	eng, connID, tenantIDs := v.env.core.Engine, v.connID, ids(v.chosen())
-	var out syncer.Outcome
-	v.env.run(func(ctx context.Context) (err error) {
-		out, err = eng.CreateOrgs(ctx, connID, tenantIDs, force)
-		return err
-	}, func(err error) {
-		var dup *syncer.DuplicateError
-		if errors.As(err, &dup) {
-			v.confirmDuplicates(dup)
-			return
-		}
-		if err != nil {
-			v.env.showError(err, "create the organizations", "connection", connID, "tenants", tenantIDs)
-		} else {
-			v.say(outcomeText(out))
-		}
-		v.clearSelection()
-	})
-}
-
-// confirmDuplicates names the organizations the tenants look like and
-// creates new ones only when the technician confirms.
-func (v *matchingView) confirmDuplicates(dup *syncer.DuplicateError) {
-	var b strings.Builder
-	b.WriteString("These tenants look like organizations you already have:\n")
-	names := make([]string, 0, len(dup.Likely))
-	for name := range dup.Likely {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(&b, "\n• %s looks like", name)
-		for i, s := range dup.Likely[name] {
-			if i > 0 {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, " %s (%.0f%%, %s)", v.env.core.Docs.OrgName(s.OrgID), s.Score*100, s.Reason)
-		}
-	}
-	b.WriteString("\n\nMatch them to the existing organization instead (Accept suggestion or Match to…), or create new ones anyway.")
-	d := dialog.NewCustomConfirm("Possible duplicate", "Create anyway", "Cancel", container.NewVScroll(note(b.String())), func(ok bool) {
-		if ok {
-			v.onCreate(true)
-		}
-	}, v.env.w)
-	d.Resize(fyne.NewSize(560, 320))
-	d.Show()
-}
-
-// onMatchTo asks for an organization (searchable) and matches the selected
-// tenants to it.
-func (v *matchingView) onMatchTo() {
-	sel := v.chosen()
-	if len(sel) == 0 {
-		return
-	}
-	var rows []*store.Row
-	var picked *store.Row
-	search := widget.NewEntry()
-	search.SetPlaceHolder("Search organizations…")
-	list := widget.NewList(
-		func() int { return len(rows) },
-		func() fyne.CanvasObject { return widget.NewLabel("Organization name") },
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			r := rows[id]
-			text := r.Name
-			if r.Email != "" {
-				text += "  (" + r.Email + ")"
-			}
-			o.(*widget.Label).SetText(text)
-		})
-	find := func(text string) {
-		var err error
-		if rows, err = v.env.core.Docs.Rows(v.env.ctx, store.RowQuery{Kind: store.KindOrg, Text: text, Limit: 500}); err != nil {
-			v.env.showError(err, "search the organizations")
-		}
-		list.UnselectAll()
-		picked = nil
-		list.Refresh()
-	}
-	search.OnChanged = find
-	if s := sel[0].Suggestions; len(s) > 0 {
-		search.SetText(v.env.core.Docs.OrgName(s[0].OrgID))
-	}
-	find(search.Text)
-	list.OnSelected = func(id widget.ListItemID) { picked = rows[id] }
-	title := fmt.Sprintf("Match %s to…", plural(len(sel), "tenant"))
-	if len(sel) == 1 {
-		title = "Match " + sel[0].DisplayName + " to…"
-	}
-	d := dialog.NewCustomConfirm(title, "Match", "Cancel", container.NewBorder(search, nil, nil, nil, list), func(ok bool) {
-		if !ok || picked == nil {
-			return
-		}
-		org := picked.ID
-		v.confirmLeaving("Change match", "match the tenants", org, func(ctx context.Context, eng *syncer.Engine, connID string, tenantIDs []string) (syncer.Outcome, error) {
-			return eng.MatchTo(ctx, connID, tenantIDs, org)
-		})
-	}, v.env.w)
-	d.Resize(fyne.NewSize(520, 480))
-	d.Show()
-	v.env.w.Canvas().Focus(search)
 }

@@ -102,7 +102,7 @@ func (e *Engine) Revert(ctx context.Context, connID string, tenantIDs []string) 
 // DuplicateError lists organizations that look like the ones about to be
 // created; CreateOrgs with force creates them anyway.
 type DuplicateError struct {
-	Likely map[string][]store.Suggestion // tenant display name -> look-alike organizations
+	Likely map[string][]store.Suggestion // the new organization's name -> look-alike organizations
 }
 
 func (e *DuplicateError) Error() string {
@@ -113,10 +113,38 @@ func (e *DuplicateError) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// CreateOrgs creates an organization from each tenant (named after it, with
-// its verified domains) and matches the tenant to it. Unless force, it
-// refuses with a *DuplicateError when a likely duplicate exists.
+// CreateOrgs creates an organization per tenant, named after the tenant and
+// holding its verified domains, and matches the tenant to it. Unless force
+// is set, it refuses with a *DuplicateError when a tenant looks like an
+// organization that exists.
 func (e *Engine) CreateOrgs(ctx context.Context, connID string, tenantIDs []string, force bool) (Outcome, error) {
+	return e.createOrgs(ctx, connID, tenantIDs, nil, force)
+}
+
+// CreateOrgNamed creates one organization for a tenant under the name the
+// technician chose (the tenant's display name is often not what the
+// documentation calls the customer) and matches the tenant to it, with
+// CreateOrgs' duplicate check for that name.
+func (e *Engine) CreateOrgNamed(ctx context.Context, connID, tenantID, name string, force bool) (Outcome, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" {
+		return Outcome{}, ErrEmptyOrgName
+	}
+	return e.createOrgs(ctx, connID, []string{tenantID}, map[string]string{tenantID: name}, force)
+}
+
+// ErrEmptyOrgName refuses an organization without a name.
+var ErrEmptyOrgName = errors.New("an organization needs a name")
+
+// createOrgs creates an organization per tenant, named names[tenant] or
+// after the tenant.
+func (e *Engine) createOrgs(ctx context.Context, connID string, tenantIDs []string, names map[string]string, force bool) (Outcome, error) {
+	nameOf := func(t *store.Tenant) string {
+		if n := names[t.TenantID]; n != "" {
+			return n
+		}
+		return t.DisplayName
+	}
 	var idx *match.OrgIndex
 	if !force {
 		var err error
@@ -130,8 +158,8 @@ func (e *Engine) CreateOrgs(ctx context.Context, connID string, tenantIDs []stri
 				if err != nil {
 					return err
 				}
-				if likely := idx.LikelyDuplicates(t.DisplayName, t.Domains); len(likely) > 0 {
-					dup.Likely[t.DisplayName] = likely
+				if likely := idx.LikelyDuplicates(nameOf(&t), t.Domains); len(likely) > 0 {
+					dup.Likely[nameOf(&t)] = likely
 				}
 			}
 			return nil
@@ -144,7 +172,7 @@ func (e *Engine) CreateOrgs(ctx context.Context, connID string, tenantIDs []stri
 		}
 	}
 	return e.decide(ctx, connID, tenantIDs, "created an organization from", func(tx *store.Tx, t *store.Tenant) (store.Decision, error) {
-		o := store.Organization{Name: t.DisplayName, Source: store.SourceTenant}
+		o := store.Organization{Name: nameOf(t), Source: store.SourceTenant}
 		for _, d := range t.Domains {
 			if !strings.HasSuffix(d, ".onmicrosoft.com") {
 				o.Domains = append(o.Domains, d)

@@ -124,3 +124,40 @@ func TestChangeMatchMovesContacts(t *testing.T) {
 			tn.OrgID, first, len(contacts(first)), len(contacts(other.ID)))
 	}
 }
+
+// CreateOrgNamed names the organization as the technician typed it (spaces
+// folded), checks that name for duplicates, and refuses an empty one.
+func TestCreateOrgNamed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, m365sim.Options{Seed: 5, Tenants: 2, UsersPerTenant: 12, CleanTenants: true, DisableThrottling: true})
+	f.sync()
+	first, second := f.sim.Customers()[0].ID, f.sim.Customers()[1].ID
+
+	if _, err := f.engine.CreateOrgNamed(f.ctx, f.conn.ID, first, "  \t ", false); !errors.Is(err, syncer.ErrEmptyOrgName) {
+		t.Fatalf("CreateOrgNamed(blank) = %v, want ErrEmptyOrgName", err)
+	}
+	if tn := f.tenant(first); tn.MatchState != store.MatchUnmatched {
+		t.Fatalf("a refused create left the tenant %s", tn.MatchState)
+	}
+	out, err := f.engine.CreateOrgNamed(f.ctx, f.conn.ID, first, "  Northwind   Traders (HQ) ", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := f.tenant(first)
+	org, err := f.store.Org(f.ctx, tn.OrgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tn.MatchState != store.MatchMatched || org.Name != "Northwind Traders (HQ)" || out.Created == 0 {
+		t.Errorf("CreateOrgNamed: tenant %s to %q, %d contacts created; want matched to \"Northwind Traders (HQ)\" with its contacts", tn.MatchState, org.Name, out.Created)
+	}
+	// The chosen name, not the tenant's, is what the duplicate check
+	// compares: a second tenant under the same name is a likely duplicate.
+	var dup *syncer.DuplicateError
+	if _, err := f.engine.CreateOrgNamed(f.ctx, f.conn.ID, second, "Northwind Traders (HQ)", false); !errors.As(err, &dup) {
+		t.Fatalf("CreateOrgNamed(existing name) = %v, want a *DuplicateError", err)
+	}
+	if _, ok := dup.Likely["Northwind Traders (HQ)"]; !ok {
+		t.Errorf("DuplicateError names %v, want the chosen name", dup.Likely)
+	}
+}
