@@ -75,7 +75,7 @@ func (a *consentAction) onConsent() {
 		}
 	}, a.env.w)
 	d.Resize(fyne.NewSize(560, 340))
-	d.Show()
+	a.env.showDialog(d)
 }
 
 // run consents in the background and shows each customer's outcome.
@@ -121,7 +121,7 @@ func (a *consentAction) run() {
 	content := container.NewBorder(container.NewVBox(a.status, a.bar), container.NewHBox(a.closeBtn), nil, nil, a.list)
 	a.dlg = dialog.NewCustomWithoutButtons("Consent tenantsync", content, e.w)
 	a.dlg.Resize(fyne.NewSize(640, 420))
-	a.dlg.Show()
+	a.dlg.Show() // not for Escape: closing it mid-run must stop the consent (closeBtn)
 
 	mgr := e.core.Manager
 	connID, tenants := a.connID, a.tenants

@@ -90,7 +90,7 @@ func (o *contactOverlay) show() {
 				o.env.shell.overlay = nil // a closed overlay follows no change
 			}
 		})
-		o.dialog.Show()
+		o.env.showDialog(o.dialog)
 	}, "contact", o.id)
 }
 

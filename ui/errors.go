@@ -89,5 +89,5 @@ func (e *env) showInfo(title, msg string) {
 	l.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom(title, "OK", container.NewVScroll(l), e.w)
 	d.Resize(fyne.NewSize(520, 300))
-	d.Show()
+	e.showDialog(d)
 }

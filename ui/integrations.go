@@ -30,6 +30,8 @@ type integrationsView struct {
 	buttons map[string]map[string]*widget.Button
 	// consent actions by connection id, for tests
 	consents map[string]*consentAction
+	// paused connections: their Sync now stays off whatever the engine does
+	paused map[string]bool
 
 	gen     generation             // the last read of every connection
 	cardGen map[string]*generation // the last read of each connection
@@ -94,6 +96,7 @@ func (v *integrationsView) refresh() {
 func (v *integrationsView) showCards(cards []connectionCard) {
 	v.buttons = map[string]map[string]*widget.Button{}
 	v.consents = map[string]*consentAction{}
+	v.paused = map[string]bool{}
 	v.cardAt = map[string]int{}
 	v.cards.Objects = nil
 	for i, c := range cards {
@@ -104,6 +107,21 @@ func (v *integrationsView) showCards(cards []connectionCard) {
 		v.cards.Add(note("No connection yet. Add one to bring your customers' Microsoft 365 tenants into your documentation."))
 	}
 	v.cards.Refresh()
+}
+
+// syncStateChanged turns each card's Sync now off while its connection
+// syncs (or is paused) and on again after, as the top bar's does: the
+// engine's events, not the stored status, say when a run starts.
+func (v *integrationsView) syncStateChanged() {
+	for id, btns := range v.buttons {
+		if b := btns[actSync]; b != nil {
+			if v.paused[id] || v.env.shell.syncing(id) {
+				b.Disable()
+			} else {
+				b.Enable()
+			}
+		}
+	}
 }
 
 // connectionChanged redraws the card of a connection whose status changed.
@@ -212,7 +230,8 @@ func (v *integrationsView) card(c store.Connection, tenants []store.Tenant) fyne
 	}
 	syncBtn := mk(actSync, "Sync now", theme.ViewRefreshIcon(), func() { v.onSyncNow(c) })
 	syncBtn.Importance = widget.HighImportance
-	if c.Paused || c.Status == store.StatusSyncing {
+	v.paused[c.ID] = c.Paused
+	if c.Paused || c.Status == store.StatusSyncing || v.env.shell.syncing(c.ID) {
 		syncBtn.Disable()
 	}
 	pauseLabel, pauseIcon := "Pause", theme.MediaPauseIcon()
@@ -289,7 +308,7 @@ func (v *integrationsView) onRenewSecret(c store.Connection) {
 	closeBtn := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { cancel(); d.Hide() })
 	d = dialog.NewCustomWithoutButtons("Renew the client secret of "+c.Name, container.NewVBox(result, list, container.NewHBox(closeBtn)), e.w)
 	d.Resize(fyne.NewSize(600, 300))
-	d.Show()
+	v.env.showDialog(d)
 	e.goOwned(func() {
 		defer cancel()
 		err := e.core.Manager.RenewSecret(ctx, c.ID, func(p connections.SetupProgress) {
@@ -352,6 +371,10 @@ func modeText(mode string) string {
 // onSyncNow queues a sync of the connection; its status comes back as an
 // event and redraws the card.
 func (v *integrationsView) onSyncNow(c store.Connection) {
+	// Off at once: a second tap before the run starts would queue another.
+	if b := v.buttons[c.ID][actSync]; b != nil {
+		b.Disable()
+	}
 	eng := v.env.core.Engine
 	v.env.run(func(ctx context.Context) error { eng.SyncNow(ctx, c.ID); return nil }, nil)
 }
@@ -446,7 +469,7 @@ func (v *integrationsView) onDisconnect(c store.Connection) {
 		})
 	}, v.env.w)
 	d.Resize(fyne.NewSize(560, 360))
-	d.Show()
+	v.env.showDialog(d)
 }
 
 // formLayout lays out label/value pairs in two columns, the labels as wide

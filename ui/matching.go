@@ -515,7 +515,7 @@ func (v *matchingView) chooseCandidate(t store.Tenant) {
 		})
 	})
 	d.dialog.Resize(fyne.NewSize(560, 320))
-	d.dialog.Show()
+	v.env.showDialog(d.dialog)
 }
 
 func (v *matchingView) onIgnore() {
@@ -557,7 +557,7 @@ func (v *matchingView) confirmLeaving(button, what string, stay uint64, decision
 			}
 		}, v.env.w)
 		d.Resize(fyne.NewSize(600, 400))
-		d.Show()
+		v.env.showDialog(d)
 	})
 }
 

@@ -62,7 +62,7 @@ type orgPicker struct {
 	tenants []store.Tenant
 	matched map[uint64][]docbase.MatchedTenant
 
-	search *widget.Entry
+	search *escEntry
 	list   *widget.List
 	rows   []*store.Row
 	picked *store.Row
@@ -84,7 +84,7 @@ func (v *matchingView) onMatchTo() {
 
 func (p *orgPicker) show() {
 	v := p.v
-	p.search = widget.NewEntry()
+	p.search = newEscEntry(v.env)
 	p.search.SetPlaceHolder("Search organizations…")
 	p.list = widget.NewList(
 		func() int { return len(p.rows) },
@@ -115,7 +115,7 @@ func (p *orgPicker) show() {
 	}
 	p.find()
 	p.dlg.dialog.Resize(fyne.NewSize(560, 480))
-	p.dlg.dialog.Show()
+	v.env.showDialog(p.dlg.dialog)
 	v.env.w.Canvas().Focus(p.search)
 }
 
@@ -191,13 +191,13 @@ func (v *matchingView) onCreate() {
 		}
 	}, v.env.w)
 	d.Resize(fyne.NewSize(560, 360))
-	d.Show()
+	v.env.showDialog(d)
 }
 
 // askOrgName asks for the new organization's name, the tenant's display
 // name to start with; Enter creates it.
 func (v *matchingView) askOrgName(t store.Tenant) {
-	name := widget.NewEntry()
+	name := newEscEntry(v.env)
 	name.SetText(t.DisplayName)
 	name.Validator = func(s string) error {
 		if strings.TrimSpace(s) == "" {
@@ -223,7 +223,7 @@ func (v *matchingView) askOrgName(t store.Tenant) {
 	}, v.env.w)
 	name.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(520, 260))
-	d.Show()
+	v.env.showDialog(d)
 	v.env.w.Canvas().Focus(name)
 }
 
@@ -277,5 +277,5 @@ func (v *matchingView) confirmDuplicates(dup *syncer.DuplicateError, anyway func
 		}
 	}, v.env.w)
 	d.Resize(fyne.NewSize(560, 320))
-	d.Show()
+	v.env.showDialog(d)
 }

@@ -16,8 +16,14 @@ func (h *harness) overlayEntry() *widget.Entry {
 	for _, o := range h.w.Canvas().Overlays().List() {
 		var found *widget.Entry
 		walk(o, func(obj fyne.CanvasObject) {
-			if e, ok := obj.(*widget.Entry); ok && found == nil {
+			if found != nil {
+				return
+			}
+			switch e := obj.(type) {
+			case *widget.Entry:
 				found = e
+			case *escEntry:
+				found = &e.Entry
 			}
 		})
 		if found != nil {

@@ -15,14 +15,16 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -83,6 +85,12 @@ var navViews = []struct {
 	{ViewSettings, "Settings", theme.SettingsIcon},
 }
 
+// The window's first size and the smallest it is restored to.
+const (
+	defaultWidth, defaultHeight = 1000, 600
+	minWidth, minHeight         = 800, 520
+)
+
 const (
 	prefLastView = "ui.last_view"
 	prefWidth    = "ui.window_width"
@@ -100,6 +108,9 @@ type (
 	changeFollower interface {
 		documentationChanged(c docbase.Changes)
 	}
+	// syncStateFollower turns its Sync now buttons off while their
+	// connection syncs, as the top bar's is.
+	syncStateFollower interface{ syncStateChanged() }
 )
 
 // Shell is the main window's content: navigation, the top bar with search
@@ -130,8 +141,18 @@ type Shell struct {
 
 	// runs holds the progress of running syncs by connection.
 	runs map[string]syncer.Event
+	// finished says when the last sync ended and what it did, until
+	// another starts.
+	finished string
+	// minuteTimer redraws the relative times ("5 minutes ago") as each
+	// minute turns, only while the main layout shows them.
+	minuteTimer *time.Timer
 	// idleText sums up the connections while nothing syncs.
 	idleText string
+	// dialogs are the dialogs open over the window, the top one last.
+	dialogs []dialog.Dialog
+	// connNames are the connections' names by id, as last read.
+	connNames map[string]string
 
 	statusGen generation // the connection status read last started
 
@@ -230,6 +251,7 @@ func (s *Shell) syncNewDemo(conns []store.Connection) {
 // and waits for its goroutines.
 func (s *Shell) Close() {
 	s.stopSearchTimer()
+	s.stopMinuteTimer()
 	s.cancel()
 	s.stopEvents()
 	s.env.waitWork()
@@ -245,8 +267,11 @@ func (s *Shell) stopEvents() {
 
 func (s *Shell) restoreSize() {
 	p := s.env.app.Preferences()
-	wd, ht := p.FloatWithFallback(prefWidth, 1200), p.FloatWithFallback(prefHeight, 760)
-	s.env.w.Resize(fyne.NewSize(float32(max(wd, 800)), float32(max(ht, 560))))
+	// Fyne tells no screen size before the window shows, so the first
+	// size fits the smallest screens technicians use (1024×640 less the
+	// task bar); a window the technician enlarged keeps its size.
+	wd, ht := p.FloatWithFallback(prefWidth, defaultWidth), p.FloatWithFallback(prefHeight, defaultHeight)
+	s.env.w.Resize(fyne.NewSize(float32(max(wd, minWidth)), float32(max(ht, minHeight))))
 }
 
 func (s *Shell) saveSize() {
@@ -296,7 +321,7 @@ func (s *Shell) showMain(view string) {
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)
 			row.Objects[0].(*widget.Icon).SetResource(navViews[id].icon())
-			row.Objects[1].(*widget.Label).SetText(navViews[id].title)
+			row.Objects[1].(*widget.Label).SetText(navText(id))
 		})
 	s.nav.OnSelected = func(id widget.ListItemID) {
 		s.navAt = id
@@ -316,9 +341,7 @@ func (s *Shell) showMain(view string) {
 		banner.Importance = widget.WarningImportance
 		body = container.NewBorder(banner, nil, nil, nil, body)
 	}
-	// Ctrl+F (Cmd+F) goes to the global search from anywhere.
-	s.env.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { s.env.w.Canvas().Focus(s.search) })
+	s.addShortcuts()
 	title := "tenantsync"
 	if s.env.core.Demo {
 		title += " (demo data)"
@@ -331,6 +354,7 @@ func (s *Shell) showMain(view string) {
 	s.root.Refresh()
 	s.Show(view)
 	s.updateStatus()
+	s.armMinuteTimer()
 }
 
 // Show switches to a main view by name.
@@ -485,8 +509,37 @@ func (s *Shell) onSyncAll() {
 			e.showError(err, "start the sync")
 		case len(conns) == 0:
 			e.showInfo("Nothing to sync", "Add a connection to Microsoft 365 first (Integrations → Add connection).")
+		case allPaused(conns):
+			e.showInfo("Every connection is paused", "Nothing was synced: "+pausedNames(conns)+" paused. Resume a connection in Integrations to sync it.")
 		}
 	})
+}
+
+func allPaused(conns []store.Connection) bool {
+	for _, c := range conns {
+		if !c.Paused {
+			return false
+		}
+	}
+	return true
+}
+
+func pausedNames(conns []store.Connection) string {
+	names := make([]string, len(conns))
+	for i, c := range conns {
+		names[i] = c.Name
+	}
+	if len(names) == 1 {
+		return names[0] + " is"
+	}
+	return strings.Join(names, ", ") + " are"
+}
+
+// syncing reports whether the engine runs a sync of the connection, as its
+// events told the window.
+func (s *Shell) syncing(connID string) bool {
+	_, ok := s.runs[connID]
+	return ok
 }
 
 func (s *Shell) onCancelAll() {
@@ -582,7 +635,82 @@ func (s *Shell) onProgress(ev syncer.Event) {
 
 func (s *Shell) onFinished(ev syncer.Event) {
 	delete(s.runs, ev.ConnectionID)
+	if ev.Run != nil && !ev.Run.DryRun {
+		s.finished = finishedText(s.connNames[ev.ConnectionID], ev.Run)
+	}
 	s.showProgress()
+}
+
+// finishedText says when a sync ended and what it did, in absolute time
+// so that it never goes stale.
+func finishedText(conn string, r *store.SyncRun) string {
+	synced := 0
+	for _, t := range r.Tenants {
+		if t.Status == store.StatusOK || t.Status == store.StatusWarning {
+			synced++
+		}
+	}
+	text := "Sync finished " + r.End.Local().Format("15:04")
+	switch r.Status {
+	case store.StatusCancelled:
+		text = "Sync cancelled " + r.End.Local().Format("15:04")
+	case store.StatusError:
+		text = "Sync failed " + r.End.Local().Format("15:04")
+	}
+	if conn != "" {
+		text = conn + ": " + strings.ToLower(text[:1]) + text[1:]
+	}
+	text += fmt.Sprintf(" · %d of %s synced", synced, plural(len(r.Tenants), "tenant"))
+	t := r.Totals
+	if t.Created+t.Updated+t.Flagged > 0 {
+		text += fmt.Sprintf(" · %d created, %d updated, %d flagged", t.Created, t.Updated, t.Flagged)
+	} else {
+		text += " · no contact changed"
+	}
+	if r.Status == store.StatusWarning || r.Status == store.StatusError {
+		text += " · see Sync logs"
+	}
+	return text
+}
+
+// idleLine is the top bar's text while nothing syncs: how the last sync
+// ended, else the connections' summary.
+func (s *Shell) idleLine() string {
+	if s.finished != "" {
+		return s.finished
+	}
+	return s.idleText
+}
+
+// armMinuteTimer redraws the connections' status as the next minute turns
+// and again each minute after, so "1 minute ago" never stays on screen for
+// six; it is the only timer the idle window runs.
+func (s *Shell) armMinuteTimer() {
+	s.stopMinuteTimer()
+	now := time.Now()
+	next := now.Truncate(time.Minute).Add(time.Minute + time.Second)
+	s.minuteTimer = time.AfterFunc(next.Sub(now), func() {
+		s.env.do(func() {
+			if s.minuteTimer == nil {
+				return // the window closed
+			}
+			s.updateStatus()
+			if f, ok := s.view.(minuteFollower); ok {
+				f.minuteTurned()
+			}
+			s.armMinuteTimer()
+		})
+	})
+}
+
+// minuteFollower redraws the relative times it shows.
+type minuteFollower interface{ minuteTurned() }
+
+func (s *Shell) stopMinuteTimer() {
+	if s.minuteTimer != nil {
+		s.minuteTimer.Stop()
+		s.minuteTimer = nil
+	}
 }
 
 // showProgress draws the running syncs: tenants done of total, and what the
@@ -591,13 +719,17 @@ func (s *Shell) showProgress() {
 	if s.progress == nil {
 		return
 	}
+	if f, ok := s.view.(syncStateFollower); ok {
+		f.syncStateChanged()
+	}
 	if len(s.runs) == 0 {
 		s.progress.Hide()
 		s.cancelBtn.Hide()
 		s.syncBtn.Enable()
-		s.phase.SetText(s.idleText)
+		s.phase.SetText(s.idleLine())
 		return
 	}
+	s.finished = ""
 	var done, total int
 	var last syncer.Event
 	for _, ev := range s.runs {
@@ -652,8 +784,12 @@ func (s *Shell) showStatus(conns []store.Connection) {
 	}
 	s.statusBox.Objects = nil
 	s.idleText = idleSummary(conns)
+	s.connNames = map[string]string{}
+	for _, c := range conns {
+		s.connNames[c.ID] = c.Name
+	}
 	if len(s.runs) == 0 && s.phase != nil {
-		s.phase.SetText(s.idleText)
+		s.phase.SetText(s.idleLine())
 	}
 	for _, c := range conns {
 		l := widget.NewLabel(statusDot(c.Status) + " " + c.Name + "\n" + statusLine(c))

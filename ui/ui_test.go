@@ -176,9 +176,12 @@ func TestMatchingAcceptCreateAndDuplicateWarning(t *testing.T) {
 		t.Error("accepting the suggestion linked no contact")
 	}
 
-	// No look-alike: the organization is created at once.
+	// No look-alike: the organization is created under the name asked
+	// for, the tenant's.
 	v.list.Select(row("Adventure Works Cycles"))
 	test.Tap(v.create)
+	h.settle()
+	test.Tap(h.overlayButton("Create"))
 	h.settle()
 	aw := h.tenants(c.ID)["Adventure Works Cycles"]
 	if aw.MatchState != store.MatchMatched || h.store.OrgName(aw.OrgID) != "Adventure Works Cycles" {
@@ -189,6 +192,8 @@ func TestMatchingAcceptCreateAndDuplicateWarning(t *testing.T) {
 	// confirmed.
 	v.list.Select(row("A&B Plumbing"))
 	test.Tap(v.create)
+	h.settle()
+	test.Tap(h.overlayButton("Create"))
 	h.settle()
 	if h.tenants(c.ID)["A&B Plumbing"].MatchState == store.MatchMatched {
 		t.Fatal("created an organization without the duplicate warning")
@@ -492,6 +497,7 @@ func TestMatchToSearchedOrganization(t *testing.T) {
 	}
 	v.list.Select(at)
 	test.Tap(v.matchTo)
+	h.settle() // the picker reads which organizations are matched first
 	var search *widget.Entry
 	var list *widget.List
 	for _, o := range h.w.Canvas().Overlays().List() {
@@ -499,6 +505,8 @@ func TestMatchToSearchedOrganization(t *testing.T) {
 			switch x := obj.(type) {
 			case *widget.Entry:
 				search = x
+			case *escEntry:
+				search = &x.Entry
 			case *widget.List:
 				list = x
 			}
