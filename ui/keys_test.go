@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/tenantsync/tenantsync/core/demo"
 	"github.com/tenantsync/tenantsync/core/syncer"
@@ -116,5 +117,35 @@ func TestSyncNowOffWhileSyncing(t *testing.T) {
 	h.shell.onFinished(syncer.Event{Kind: syncer.RunFinished, ConnectionID: c.ID, RunID: 99})
 	if card.Disabled() || h.shell.syncBtn.Disabled() {
 		t.Error("Sync now stays off after the run ended")
+	}
+}
+
+// The theme chosen in Settings is kept and applied at once: Light draws
+// light whatever the system says, with a focus ring stronger than Fyne's.
+func TestThemeChoiceIsKeptAndApplied(t *testing.T) {
+	h := newDemoHarness(t, demo.Options{Tenants: 2})
+	h.waitSynced()
+	h.shell.Show(ViewSettings)
+	h.settle()
+	v, ok := h.shell.view.(*settingsView)
+	if !ok || v.theme == nil {
+		t.Fatal("Settings shows no theme choice")
+	}
+	v.theme.SetSelected("Light")
+	if got := h.app.Preferences().String(prefTheme); got != themeLight {
+		t.Errorf("preference %q = %q, want %q", prefTheme, got, themeLight)
+	}
+	th := h.app.Settings().Theme()
+	light := theme.DefaultTheme().Color(theme.ColorNameBackground, theme.VariantLight)
+	if got := th.Color(theme.ColorNameBackground, theme.VariantDark); got != light {
+		t.Errorf("with Light chosen, a dark system draws background %v, want the light %v", got, light)
+	}
+	if th.Color(theme.ColorNameFocus, theme.VariantLight) == theme.DefaultTheme().Color(theme.ColorNameFocus, theme.VariantLight) {
+		t.Error("the focus colour is Fyne's faint default")
+	}
+	v.theme.SetSelected("Follow the system")
+	dark := theme.DefaultTheme().Color(theme.ColorNameBackground, theme.VariantDark)
+	if got := h.app.Settings().Theme().Color(theme.ColorNameBackground, theme.VariantDark); got != dark {
+		t.Errorf("following the system, a dark system draws background %v, want %v", got, dark)
 	}
 }

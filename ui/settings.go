@@ -15,6 +15,7 @@ type settingsView struct {
 	env   *env
 	conns *fyne.Container
 	gen   generation
+	theme *widget.RadioGroup
 }
 
 func newSettingsView(e *env) *settingsView { return &settingsView{env: e} }
@@ -42,10 +43,44 @@ func (v *settingsView) buildUI() fyne.CanvasObject {
 		),
 		widget.NewButtonWithIcon("Copy data folder path", theme.ContentCopyIcon(), func() { v.env.app.Clipboard().SetContent(dataDir) }),
 	))
-	look := widget.NewCard("Appearance", "", note("The window follows your system's light or dark theme, and remembers its size and the last view."))
+	look := widget.NewCard("Appearance", "", container.NewVBox(v.themeChoice(),
+		note("The window remembers its size and the last view."),
+		note("Keyboard: "+shortcutText("1")+"…"+shortcutText("5")+" open the views, "+shortcutText("R")+" syncs now, "+shortcutText("F")+" searches, Escape closes a dialog.")))
 	about := widget.NewCard("About", "", note("tenantsync "+version+"\nHeadless sync for the OS scheduler: tenantsync sync. Export contacts, licenses and mailboxes: tenantsync export."))
 	syncCard := widget.NewCard("Sync settings", "What each connection syncs, and how often", v.conns)
 	return container.NewVScroll(container.NewVBox(heading("Settings"), syncCard, data, look, about))
+}
+
+// Theme choices as the Appearance card names them.
+var themeNames = []struct{ choice, title string }{
+	{themeSystem, "Follow the system"}, {themeLight, "Light"}, {themeDark, "Dark"},
+}
+
+// themeChoice picks the theme: the system's, light or dark, applied at once
+// and kept for the next start.
+func (v *settingsView) themeChoice() fyne.CanvasObject {
+	titles := make([]string, len(themeNames))
+	current := v.env.app.Preferences().StringWithFallback(prefTheme, themeSystem)
+	selected := themeNames[0].title
+	for i, n := range themeNames {
+		titles[i] = n.title
+		if n.choice == current {
+			selected = n.title
+		}
+	}
+	v.theme = widget.NewRadioGroup(titles, nil)
+	v.theme.Horizontal = true
+	v.theme.Required = true
+	v.theme.SetSelected(selected)
+	v.theme.OnChanged = func(title string) {
+		for _, n := range themeNames {
+			if n.title == title {
+				v.env.app.Preferences().SetString(prefTheme, n.choice)
+				v.env.applyTheme()
+			}
+		}
+	}
+	return container.NewBorder(nil, nil, widget.NewLabel("Theme"), nil, v.theme)
 }
 
 // refresh reads the connections and lists them with their schedule.

@@ -197,6 +197,7 @@ func (s *Shell) Window() fyne.Window { return s.env.w }
 // first-run choice when there is none, else the last view.
 func (s *Shell) BuildUI() fyne.CanvasObject {
 	s.root = container.NewStack()
+	s.env.applyTheme()
 	s.restoreSize()
 	s.subscribe()
 	s.env.w.SetOnClosed(s.saveSize)
