@@ -142,18 +142,16 @@ func (s *Service) SetFieldLock(ctx context.Context, contactID uint64, field stri
 	})
 }
 
-// SetField sets one field of a contact to the technician's value. Editing a
-// field of a contact linked to Microsoft 365 locks it, so the next sync
-// keeps the technician's value. Other e-mails are separated by commas.
+// SetField sets one field of a contact to the technician's value, as
+// UpdateContact does: validated, locked on a linked contact, in history.
+// Other e-mails are separated by commas.
 func (s *Service) SetField(ctx context.Context, contactID uint64, field, value string) (store.Contact, error) {
 	if !slices.Contains(Fields, field) {
 		return store.Contact{}, fmt.Errorf("edit %q: %w", field, ErrUnknownField)
 	}
-	return s.updateContact(ctx, contactID, func(c *store.Contact) {
+	return s.editContact(ctx, contactID, func(c *store.Contact) []string {
 		setField(c, field, strings.TrimSpace(value))
-		if c.Link != nil {
-			setLock(c, field, true)
-		}
+		return CheckContact(c)
 	})
 }
 

@@ -25,10 +25,14 @@ import (
 type Service struct {
 	store   *store.Store
 	changes hub
+	// technician is who the history says made an edit.
+	technician string
 }
 
 // New returns the documentation base over a store.
-func New(s *store.Store) *Service { return &Service{store: s} }
+func New(s *store.Store) *Service { return &Service{store: s, technician: Technician()} }
+
+func (s *Service) by() string { return s.technician }
 
 // DatabasePath is the file the documentation base lives in.
 func (s *Service) DatabasePath() string { return s.store.Path() }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/user"
+
 	"strings"
 
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/core/match"
 	"github.com/tenantsync/tenantsync/store"
 )
@@ -583,15 +584,6 @@ func joinNames(names []string) string {
 	return fmt.Sprintf("%s and %d other tenants", strings.Join(names[:2], ", "), len(names)-2)
 }
 
-// technicianName is who sits at this computer, for history and logs.
-func technicianName() string {
-	if u, err := user.Current(); err == nil {
-		if u.Name != "" {
-			return u.Name
-		}
-		if u.Username != "" {
-			return u.Username
-		}
-	}
-	return "the technician"
-}
+// technicianName is who sits at this computer, for history and logs; the
+// documentation base names the same person for edits.
+func technicianName() string { return docbase.Technician() }

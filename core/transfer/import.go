@@ -10,12 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -401,19 +401,8 @@ func orgFromRecord(get func(string) string) (store.Organization, []string) {
 		Name: get("name"), ShortName: get("short_name"), Type: get("type"), Status: get("status"),
 		Notes: get("notes"), Source: store.SourceImported,
 	}
-	var bad []string
-	if o.Name == "" {
-		bad = append(bad, "organization name is empty")
-	}
-	for _, d := range splitList(get("domains")) {
-		d = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(d), "https://"), "http://")
-		d = strings.TrimPrefix(strings.TrimSuffix(d, "/"), "www.")
-		if !validDomain(d) {
-			bad = append(bad, fmt.Sprintf("%q is not a domain", d))
-			continue
-		}
-		o.Domains = append(o.Domains, d)
-	}
+	o.Domains = splitList(get("domains"))
+	bad := docbase.CheckOrg(&o)
 	return o, bad
 }
 
@@ -460,22 +449,12 @@ func contactFromRecord(get func(string) string) (store.Contact, string, []string
 	if org == "" {
 		bad = append(bad, "organization is empty")
 	}
+	// The first e-mail is the primary; CheckContact checks them all.
 	emails := append(splitList(get("email")), splitList(get("other_emails"))...)
-	for _, e := range emails {
-		addr, ok := parseEmail(e)
-		if !ok {
-			bad = append(bad, fmt.Sprintf("%q is not an e-mail address", e))
-			continue
-		}
-		if c.PrimaryEmail == "" {
-			c.PrimaryEmail = addr
-		} else if !strings.EqualFold(c.PrimaryEmail, addr) {
-			c.OtherEmails = append(c.OtherEmails, addr)
-		}
+	if len(emails) > 0 {
+		c.PrimaryEmail, c.OtherEmails = emails[0], emails[1:]
 	}
-	if c.FirstName == "" && c.LastName == "" && c.PrimaryEmail == "" {
-		bad = append(bad, "contact has neither a name nor an e-mail")
-	}
+	bad = append(bad, docbase.CheckContact(&c)...)
 	return c, org, bad
 }
 
@@ -583,35 +562,6 @@ func splitName(full string) (first, last string) {
 		return full[:i], full[i+1:]
 	}
 	return full, ""
-}
-
-func parseEmail(s string) (string, bool) {
-	a, err := mail.ParseAddress(s)
-	if err != nil {
-		return "", false
-	}
-	at := strings.LastIndex(a.Address, "@")
-	if at <= 0 || !validDomain(strings.ToLower(a.Address[at+1:])) {
-		return "", false
-	}
-	return a.Address, true
-}
-
-func validDomain(d string) bool {
-	if len(d) < 3 || len(d) > 253 || !strings.Contains(d, ".") {
-		return false
-	}
-	for _, label := range strings.Split(d, ".") {
-		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return false
-		}
-		for _, r := range label {
-			if !(r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // Document is the JSON form of the documentation base, as Export writes it.
