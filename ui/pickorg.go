@@ -208,8 +208,7 @@ func (v *matchingView) askOrgName(t store.Tenant) {
 	domains := widget.NewLabel(orDash(domainsText(t.Domains)))
 	domains.Wrapping = fyne.TextWrapWord
 	tenantID := t.TenantID
-	var d *dialog.FormDialog
-	d = dialog.NewForm("Create an organization from "+t.DisplayName, "Create", "Cancel", []*widget.FormItem{
+	d := dialog.NewForm("Create an organization from "+t.DisplayName, "Create", "Cancel", []*widget.FormItem{
 		widget.NewFormItem("Name", name),
 		{Text: "Domains", Widget: domains, HintText: "the tenant's verified domains"},
 	}, func(ok bool) {
