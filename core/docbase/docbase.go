@@ -133,22 +133,9 @@ func (s *Service) OrgSummary(ctx context.Context, id uint64) (OrgSummary, error)
 		if sum.Org, err = tx.Org(id); err != nil {
 			return err
 		}
-		conns, err := tx.Connections()
-		if err != nil {
-			return err
-		}
-		for _, c := range conns {
-			tenants, err := tx.Tenants(c.ID)
-			if err != nil {
-				return err
-			}
-			for _, t := range tenants {
-				if t.MatchState == store.MatchMatched && t.OrgID == id {
-					sum.Tenants = append(sum.Tenants, MatchedTenant{ConnectionID: c.ID, ConnectionName: c.Name, TenantID: t.TenantID, DisplayName: t.DisplayName})
-				}
-			}
-		}
-		return nil
+		matched, err := matchedTenants(tx)
+		sum.Tenants = matched[id]
+		return err
 	})
 	if err != nil {
 		return OrgSummary{}, fmt.Errorf("read organization %d: %w", id, err)
