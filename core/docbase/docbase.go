@@ -126,28 +126,35 @@ func (s *Service) OrgSummary(ctx context.Context, id uint64) (OrgSummary, error)
 	var sum OrgSummary
 	err := s.store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		if sum.Org, err = tx.Org(id); err != nil {
-			return err
-		}
-		conns, err := tx.Connections()
-		if err != nil {
-			return err
-		}
-		for _, c := range conns {
-			tenants, err := tx.Tenants(c.ID)
-			if err != nil {
-				return err
-			}
-			for _, t := range tenants {
-				if t.MatchState == store.MatchMatched && t.OrgID == id {
-					sum.Tenants = append(sum.Tenants, MatchedTenant{ConnectionID: c.ID, ConnectionName: c.Name, TenantID: t.TenantID, DisplayName: t.DisplayName})
-				}
-			}
-		}
-		return nil
+		sum, err = readOrgSummary(tx, id)
+		return err
 	})
 	if err != nil {
 		return OrgSummary{}, fmt.Errorf("read organization %d: %w", id, err)
+	}
+	return sum, nil
+}
+
+func readOrgSummary(tx *store.Tx, id uint64) (OrgSummary, error) {
+	var sum OrgSummary
+	var err error
+	if sum.Org, err = tx.Org(id); err != nil {
+		return sum, err
+	}
+	conns, err := tx.Connections()
+	if err != nil {
+		return sum, err
+	}
+	for _, c := range conns {
+		tenants, err := tx.Tenants(c.ID)
+		if err != nil {
+			return sum, err
+		}
+		for _, t := range tenants {
+			if t.MatchState == store.MatchMatched && t.OrgID == id {
+				sum.Tenants = append(sum.Tenants, MatchedTenant{ConnectionID: c.ID, ConnectionName: c.Name, TenantID: t.TenantID, DisplayName: t.DisplayName})
+			}
+		}
 	}
 	return sum, nil
 }
