@@ -383,3 +383,24 @@ func (pl *pageList) set(rows [][]string, warn []bool, notes []string) {
 	}
 	pl.list.Refresh()
 }
+
+// OrgTab is a tab of an organization's page.
+type OrgTab int
+
+// The tabs of an organization's page, in the order shown.
+const (
+	OrgTabContacts OrgTab = iota
+	OrgTabLicenses
+	OrgTabMailboxes
+	OrgTabDevices
+	OrgTabLeavers
+	OrgTabMicrosoft365
+)
+
+// ShowOrganizationTab shows one organization's page at one of its tabs.
+func (s *Shell) ShowOrganizationTab(orgID uint64, tab OrgTab) {
+	s.ShowOrganization(orgID)
+	if s.orgs != nil && s.orgs.page != nil && s.orgs.page.orgID == orgID {
+		s.orgs.page.tabs.SelectIndex(int(tab))
+	}
+}
