@@ -155,7 +155,7 @@ func (p *orgPage) draw() {
 		if why := whyEmpty(t, t.Unknown.Mailbox); why != "" {
 			mbxNotes = append(mbxNotes, name+": "+why)
 		} else {
-			mbxNotes = append(mbxNotes, fmt.Sprintf("%s: %d of %s near quota", name, len(t.NearQuota), plural(t.Mailboxes, "mailbox")))
+			mbxNotes = append(mbxNotes, fmt.Sprintf("%s: %d of %d mailboxes near quota", name, len(t.NearQuota), t.Mailboxes))
 		}
 		for _, d := range t.Devices {
 			enc := "no"
