@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tenantsync/tenantsync/core/demo"
+	"github.com/tenantsync/tenantsync/core/docbase"
 	"github.com/tenantsync/tenantsync/store"
 )
 
@@ -149,4 +150,30 @@ func hasLabel(o fyne.CanvasObject, text string) bool {
 		}
 	})
 	return found
+}
+
+// TestOrgPageFollowsItsTenant changes a matched tenant's subscriptions as a
+// sync would and checks the open page shows the new spare seats.
+func TestOrgPageFollowsItsTenant(t *testing.T) {
+	h := newDemoHarness(t, demo.Options{Tenants: 4})
+	c := h.waitSynced()
+	tenant, _, _ := matchedDemoTenant(t, h)
+	h.shell.ShowOrganization(tenant.OrgID)
+	v := h.shell.orgs
+	h.waitFor("the organization's page", func() bool { return v.page.shown != 0 && v.page.orgID == tenant.OrgID })
+	err := h.store.Update(h.ctx, func(tx *store.Tx) error {
+		m, err := tx.Mirror(c.ID, tenant.TenantID)
+		if err != nil {
+			return err
+		}
+		return m.ReplaceLicenses([]store.License{{SKUID: "new-sku", PartNumber: "NEW_SKU", Enabled: 12, Consumed: 5}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.core.Docs.Publish(docbase.Change{ConnectionID: c.ID, TenantID: tenant.TenantID})
+	want := []string{"NEW_SKU", tenant.DisplayName, "12", "5", "7"}
+	h.waitFor("the page to show the tenant's new subscription", func() bool {
+		return len(v.page.licenses.rows) == 1 && slices.Equal(v.page.licenses.rows[0], want)
+	})
 }
