@@ -109,7 +109,7 @@ cross:
 # canvas) to $(SMOKE_DIR). It fails if the app crashes, exits non-zero (it
 # does when a view is blank) or a PNG is missing or nearly empty.
 SMOKE_DIR   ?= out/smoke
-SMOKE_VIEWS := first-run syncing integrations matching organizations organization contact logs settings sync-settings connect
+SMOKE_VIEWS := first-run syncing integrations matching organizations organization organization-licenses organization-mailboxes organization-devices organization-leavers organization-m365 contact logs settings sync-settings connect
 .PHONY: smoke
 smoke: deps binaries
 	rm -rf $(SMOKE_DIR) out/smoke-data

@@ -42,6 +42,7 @@ type orgsView struct {
 	more       *widget.Button
 	showAll    bool // the search shows every match, not the first searchLimit
 	overlay    *contactOverlay
+	page       *orgPage // the right side: the organization's page around the contacts
 
 	// reloads counts how often the contact list was queried anew (tests).
 	reloads   int
@@ -126,7 +127,10 @@ func (v *orgsView) buildUI() fyne.CanvasObject {
 	}
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(v.filter, v.count, v.more, v.clear), v.search)
 	cols := row(contactColumns, heading("Name"), heading("Title"), heading("E-mail"), heading("Phone"), heading("Organization"), heading("State"))
-	right := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, v.title, nil, v.detail), header, cols), nil, nil, nil, v.list)
+	// The organization's page wraps the contact list; "All organizations"
+	// shows the list alone.
+	v.page = newOrgPage(v.env, container.NewBorder(container.NewVBox(header, cols), nil, nil, nil, v.list))
+	right := v.page.buildUI(container.NewBorder(nil, nil, v.title, nil, v.detail))
 	left := container.NewBorder(container.NewVBox(heading("Organizations"), v.orgSearch), nil, nil, nil, v.orgList)
 	v.loadOrgs()
 	v.loadContacts()
@@ -203,6 +207,7 @@ func (v *orgsView) refresh() {
 // (or any, while all are shown) changed as a whole, and otherwise redraws
 // only the rows of the contacts that changed.
 func (v *orgsView) documentationChanged(c docbase.Changes) {
+	v.page.documentationChanged(c)
 	for id := range c.Orgs {
 		if !v.listsOrg(id) {
 			v.loadOrgs() // a new organization
@@ -354,6 +359,7 @@ const searchLimit = 2000
 // domains and the tenants matched to it.
 func (v *orgsView) loadHeading() {
 	id := v.orgID
+	v.page.show(id)
 	if id == 0 {
 		v.detailGen.next() // a summary still being read is no longer wanted
 		v.title.SetText("All organizations")

@@ -64,3 +64,64 @@ func UserAdminLinks(conn store.Connection, tenantID, objectID string) []AdminLin
 	}
 	return out
 }
+
+// OrgAdminLinks returns the admin centers' home pages of one customer's
+// tenant, reached through conn in the cloud conn names: the Microsoft 365,
+// Microsoft Entra and Microsoft Intune admin centers, each opening that
+// customer, not the technician's own tenant. Demo connections get none:
+// their tenants exist only on this computer.
+//
+// The Microsoft 365 admin center opens as UserAdminLinks says: a partner's
+// client session (global cloud only), the admin center's home for the
+// technician's own tenant. Entra and Intune are both Azure portal
+// extensions that take the tenant as the first path segment, {host}/{tenant}/#home,
+// which signs a GDAP technician into the customer's directory with the
+// roles the relationship grants.
+func OrgAdminLinks(conn store.Connection, tenantID string) []AdminLink {
+	if conn.Mode == store.ModeDemo || tenantID == "" {
+		return nil
+	}
+	c, ok := CloudByName(conn.Cloud)
+	if !ok {
+		c = Global // connections saved before clouds were recorded
+	}
+	tenant := url.PathEscape(tenantID)
+	var out []AdminLink
+	own := conn.Mode == store.ModeSingle || strings.EqualFold(conn.TenantID, tenantID)
+	switch {
+	case c.AdminPortal == "":
+	case own:
+		out = append(out, AdminLink{Title: "Microsoft 365 admin center", URL: c.AdminPortal + "/"})
+	case c.Name == CloudGlobal:
+		q := url.Values{"CTID": {tenantID}, "CSDEST": {"o365admincenter"}}
+		out = append(out, AdminLink{Title: "Microsoft 365 admin center",
+			URL: c.AdminPortal + "/Partner/BeginClientSession.aspx?" + q.Encode()})
+	}
+	if c.EntraPortal != "" {
+		out = append(out, AdminLink{Title: "Entra admin center", URL: c.EntraPortal + "/" + tenant + "/#home"})
+	}
+	if host := intunePortal(c.Name); host != "" {
+		out = append(out, AdminLink{Title: "Intune admin center", URL: host + "/" + tenant + "/#home"})
+	}
+	return out
+}
+
+// intunePortal is the Microsoft Intune admin center of a cloud, "" where
+// Microsoft documents none.
+func intunePortal(name CloudName) string {
+	switch name {
+	case CloudGlobal:
+		// learn.microsoft.com/mem/intune/fundamentals/whats-new, week of
+		// March 6, 2023: the admin center moved to intune.microsoft.com.
+		return "https://intune.microsoft.com"
+	case CloudUSGov, CloudUSGovDoD:
+		// learn.microsoft.com/mem/intune/fundamentals/intune-govt-service-description:
+		// one Intune admin center for GCC High and DoD.
+		return "https://intune.microsoft.us"
+	case CloudChina:
+		// learn.microsoft.com/mem/intune/fundamentals/china-endpoints,
+		// "Microsoft Intune admin center" of Intune operated by 21Vianet.
+		return "https://intune.microsoftonline.cn"
+	}
+	return ""
+}

@@ -130,15 +130,22 @@ func (s *Service) OrgSummary(ctx context.Context, id uint64) (OrgSummary, error)
 	var sum OrgSummary
 	err := s.store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		if sum.Org, err = tx.Org(id); err != nil {
-			return err
-		}
-		matched, err := matchedTenants(tx)
-		sum.Tenants = matched[id]
+		sum, err = readOrgSummary(tx, id)
 		return err
 	})
 	if err != nil {
 		return OrgSummary{}, fmt.Errorf("read organization %d: %w", id, err)
 	}
 	return sum, nil
+}
+
+func readOrgSummary(tx *store.Tx, id uint64) (OrgSummary, error) {
+	var sum OrgSummary
+	var err error
+	if sum.Org, err = tx.Org(id); err != nil {
+		return sum, err
+	}
+	matched, err := matchedTenants(tx)
+	sum.Tenants = matched[id]
+	return sum, err
 }
