@@ -74,9 +74,12 @@ func UserAdminLinks(conn store.Connection, tenantID, objectID string) []AdminLin
 // The Microsoft 365 admin center opens as UserAdminLinks says: a partner's
 // client session (global cloud only), the admin center's home for the
 // technician's own tenant. Entra and Intune are both Azure portal
-// extensions that take the tenant as the first path segment, {host}/{tenant}/#home,
-// which signs a GDAP technician into the customer's directory with the
-// roles the relationship grants.
+// extensions that take the tenant as the first path segment,
+// {host}/{tenant}/#home, which signs a GDAP technician into the customer's
+// directory with the roles the relationship grants. That path form is the
+// Azure portal's convention; Microsoft documents no deep-link format for
+// either admin center, so a wrong form fails visibly (the portal's own
+// tenant picker) rather than opening the partner's tenant silently.
 func OrgAdminLinks(conn store.Connection, tenantID string) []AdminLink {
 	if conn.Mode == store.ModeDemo || tenantID == "" {
 		return nil
@@ -115,8 +118,9 @@ func intunePortal(name CloudName) string {
 		// March 6, 2023: the admin center moved to intune.microsoft.com.
 		return "https://intune.microsoft.com"
 	case CloudUSGov, CloudUSGovDoD:
-		// learn.microsoft.com/mem/intune/fundamentals/intune-govt-service-description:
-		// one Intune admin center for GCC High and DoD.
+		// learn.microsoft.com/mem/intune/fundamentals/intune-us-government-endpoints,
+		// "US government customer designated endpoints": Microsoft Intune
+		// admin center https://intune.microsoft.us/ (GCC High and DoD).
 		return "https://intune.microsoft.us"
 	case CloudChina:
 		// learn.microsoft.com/mem/intune/fundamentals/china-endpoints,
