@@ -53,9 +53,13 @@ func (t *appTheme) Color(name fyne.ThemeColorName, v fyne.ThemeVariant) color.Co
 		}
 		return color.NRGBA{R: 0x6c, G: 0xb4, B: 0xff, A: 0xb0}
 	case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
+		// Secondary text (domains, "Demo data: …", "local") is drawn in
+		// the disabled colour, which Fyne makes nearly invisible in both
+		// variants; still dimmer than the foreground.
 		if light {
 			return color.NRGBA{R: 0x5f, G: 0x63, B: 0x68, A: 0xff}
 		}
+		return color.NRGBA{R: 0x8c, G: 0x8f, B: 0x94, A: 0xff}
 	case theme.ColorNameInputBorder:
 		if light {
 			return color.NRGBA{R: 0x70, G: 0x75, B: 0x7a, A: 0xff}
