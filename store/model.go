@@ -14,16 +14,19 @@ const (
 
 // Organization is one customer in the technician's documentation.
 type Organization struct {
-	ID        uint64    `json:"id"`
-	Name      string    `json:"name"`
-	ShortName string    `json:"short_name,omitempty"`
-	Type      string    `json:"type,omitempty"`
-	Status    string    `json:"status,omitempty"`
-	Domains   []string  `json:"domains,omitempty"` // e-mail domains the organization owns, lowercased
-	Notes     string    `json:"notes,omitempty"`
-	Source    Source    `json:"source"`
-	Created   time.Time `json:"created"`
-	Updated   time.Time `json:"updated"`
+	ID        uint64   `json:"id"`
+	Name      string   `json:"name"`
+	ShortName string   `json:"short_name,omitempty"`
+	Type      string   `json:"type,omitempty"`
+	Status    string   `json:"status,omitempty"`
+	Domains   []string `json:"domains,omitempty"` // e-mail domains the organization owns, lowercased
+	Notes     string   `json:"notes,omitempty"`
+	Source    Source   `json:"source"`
+	// Archived hides the organization from lists and search; it is kept,
+	// and a tenant matched to it still syncs into it.
+	Archived bool      `json:"archived,omitempty"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 }
 
 // Contact field names, used for locks, overlays and change history.
@@ -39,22 +42,26 @@ const (
 
 // Contact is one person in an organization.
 type Contact struct {
-	ID           uint64    `json:"id"`
-	OrgID        uint64    `json:"org_id"`
-	FirstName    string    `json:"first_name,omitempty"`
-	LastName     string    `json:"last_name,omitempty"`
-	Title        string    `json:"title,omitempty"`
-	PrimaryEmail string    `json:"primary_email,omitempty"`
-	OtherEmails  []string  `json:"other_emails,omitempty"`
-	OfficePhone  string    `json:"office_phone,omitempty"`
-	Mobile       string    `json:"mobile,omitempty"`
-	Notes        string    `json:"notes,omitempty"`
-	Source       Source    `json:"source"`
-	Locked       []string  `json:"locked,omitempty"` // Field* names sync never overwrites
-	Link         *MSLink   `json:"link,omitempty"`
-	Flags        []string  `json:"flags,omitempty"` // FlagLeaver, FlagAmbiguous
-	Created      time.Time `json:"created"`
-	Updated      time.Time `json:"updated"`
+	ID           uint64   `json:"id"`
+	OrgID        uint64   `json:"org_id"`
+	FirstName    string   `json:"first_name,omitempty"`
+	LastName     string   `json:"last_name,omitempty"`
+	Title        string   `json:"title,omitempty"`
+	PrimaryEmail string   `json:"primary_email,omitempty"`
+	OtherEmails  []string `json:"other_emails,omitempty"`
+	OfficePhone  string   `json:"office_phone,omitempty"`
+	Mobile       string   `json:"mobile,omitempty"`
+	Notes        string   `json:"notes,omitempty"`
+	Source       Source   `json:"source"`
+	Locked       []string `json:"locked,omitempty"` // Field* names sync never overwrites
+	Link         *MSLink  `json:"link,omitempty"`
+	Flags        []string `json:"flags,omitempty"` // FlagLeaver, FlagAmbiguous
+	// Archived hides the contact from lists and search. It still takes
+	// part in matching, so sync never creates a second contact for its
+	// user.
+	Archived bool      `json:"archived,omitempty"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
 }
 
 // Contact flags set by sync for the technician to review.
@@ -453,6 +460,16 @@ const (
 	// ChangeRestored: undoing a matching decision put the contact back as
 	// it was.
 	ChangeRestored = "restored"
+	// ChangeArchived and ChangeUnarchived: the technician archived the
+	// contact or brought it back.
+	ChangeArchived   = "archived"
+	ChangeUnarchived = "unarchived"
+	// ChangeMerged: another contact was merged into this one (its e-mails,
+	// history and link moved here; it is gone).
+	ChangeMerged = "merged"
+	// ChangeResolved: the technician chose which user an ambiguous
+	// contact is.
+	ChangeResolved = "resolved"
 )
 
 // Change is one change sync made (or, in a dry run, would make) to a contact.

@@ -42,6 +42,7 @@ const (
 	RowLeaver                          // flagged as leaver
 	RowAmbiguous                       // flagged as ambiguous
 	RowFromTenant                      // created by sync
+	RowArchived                        // archived: hidden unless asked for
 )
 
 const kindContact = KindContact
@@ -55,6 +56,9 @@ type rowChange struct {
 
 func orgRow(o *Organization) *Row {
 	r := &Row{Kind: KindOrg, ID: o.ID, Name: o.Name, Title: o.ShortName}
+	if o.Archived {
+		r.Flags |= RowArchived
+	}
 	if len(o.Domains) > 0 {
 		r.Email = o.Domains[0]
 	}
@@ -80,6 +84,9 @@ func contactRow(c *Contact) *Row {
 	}
 	if c.Source == SourceTenant {
 		r.Flags |= RowFromTenant
+	}
+	if c.Archived {
+		r.Flags |= RowArchived
 	}
 	r.sort = Fold(r.Name)
 	r.text = searchText(r.Name, c.Title, c.OfficePhone, digits(c.OfficePhone), c.Mobile, digits(c.Mobile), strings.Join(c.Emails(), " "))
@@ -310,7 +317,10 @@ type RowQuery struct {
 	With  RowFlags // every one of these flags set
 	// LocalOnly keeps contacts not linked to Microsoft.
 	LocalOnly bool
-	Limit     int // 0: no limit
+	// Archived selects the archived rows, which every other query leaves
+	// out.
+	Archived bool
+	Limit    int // 0: no limit
 }
 
 // Rows returns the rows matching q: organizations first, then contacts, each
@@ -332,6 +342,7 @@ func (s *Store) Rows(ctx context.Context, q RowQuery) ([]*Row, error) {
 		case q.Kind != 0 && m.kind != q.Kind,
 			q.OrgID != 0 && m.orgID != q.OrgID,
 			m.flags&q.With != q.With,
+			(m.flags&RowArchived != 0) != q.Archived,
 			q.LocalOnly && (m.kind != KindContact || m.flags&RowLinked != 0):
 			return false
 		}

@@ -549,6 +549,29 @@ func (t *Tx) History(contactID uint64) ([]Change, error) {
 	return out, nil
 }
 
+// MoveHistory gives contact from's history to contact to, keeping each
+// change's time, for merging two contacts.
+func (t *Tx) MoveHistory(from, to uint64) error {
+	changes, err := t.History(from)
+	if err != nil {
+		return err
+	}
+	hc := t.tx.Bucket(bucketHistory).Cursor()
+	prefix := idKey(from)
+	for k, _ := hc.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = hc.Seek(prefix) {
+		if err := hc.Delete(); err != nil {
+			return err
+		}
+	}
+	for _, ch := range changes {
+		ch.ContactID = to
+		if err := t.AddHistory(ch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ForEachContact calls fn for every contact in id order.
 func (t *Tx) ForEachContact(fn func(c *Contact) error) error {
 	return t.tx.Bucket(bucketContacts).ForEach(func(_, v []byte) error {

@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -323,4 +324,34 @@ func userName(u *store.DirectoryUser) (first, last string) {
 		return splitDisplayName(u.DisplayName)
 	}
 	return first, last
+}
+
+// Candidate is a user a contact could be, and the rule that says so.
+type Candidate struct {
+	User store.DirectoryUser
+	Rule Rule
+	Via  string // the address or name that matched
+}
+
+// CandidateUsers returns the users the unlinked contact c matches by e-mail
+// alias, username or name, each once at its strongest rule, strongest first:
+// the users a technician chooses among to resolve an ambiguous contact.
+// Users linked to another contact (linked reports it) are no candidates: a
+// linked contact belongs to its user.
+func CandidateUsers(c store.Contact, users []store.DirectoryUser, linked func(objectID string) bool) []Candidate {
+	c.Link = nil
+	ix := NewContactIndex("", []store.Contact{c})
+	var out []Candidate
+	for _, rule := range []Rule{RuleAlias, RuleUPN, RuleName} {
+		for i := range users {
+			u := &users[i]
+			if linked(u.ObjectID) || slices.ContainsFunc(out, func(o Candidate) bool { return strings.EqualFold(o.User.ObjectID, u.ObjectID) }) {
+				continue
+			}
+			if got, via := ix.candidates(u, rule); len(got) > 0 {
+				out = append(out, Candidate{User: *u, Rule: rule, Via: via})
+			}
+		}
+	}
+	return out
 }

@@ -278,8 +278,10 @@ func whyKept(tx *store.Tx, c *store.Contact) (string, error) {
 		return "", err
 	}
 	for _, h := range hist {
-		if h.Kind == store.ChangeEdited {
-			return "edited", nil
+		switch h.Kind {
+		case store.ChangeEdited, store.ChangeMerged, store.ChangeResolved, store.ChangeArchived:
+			// The technician worked on it: it is theirs now.
+			return h.Kind, nil
 		}
 	}
 	return "", nil
